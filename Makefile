@@ -1,0 +1,46 @@
+# The two commands of the README, plus `make bench`.  Everything real lives in
+# CMakeLists.txt; this file installs missing packages, configures once and builds.
+#
+#   make run                 build and run the bundled example program
+#   make test                build and pass every test (ctest)
+#   make bench               build and run the benchmarks
+#
+# Variables: CC (compiler), BUILD (build folder), SANITIZE (address|thread),
+# TEST_LABELS (ctest -L regex), BUILD_TYPE (CMake build type).
+
+CC ?= cc
+BUILD ?= build
+SANITIZE ?=
+TEST_LABELS ?=
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+CMAKE_FLAGS = -G Ninja -DCMAKE_C_COMPILER=$(CC) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+              -DWEFT_SANITIZE=$(SANITIZE)
+
+.PHONY: all deps configure build run test bench clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+configure: deps $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/weft run examples/hello.wasm
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(if $(TEST_LABELS),-L '$(TEST_LABELS)')
+
+bench: build
+	sh bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

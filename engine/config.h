@@ -1,0 +1,26 @@
+/*
+ * config.h -- the build knobs, all of them (STYLE.md 11).  Each is 0 or 1,
+ * tested with #if under -Wundef, and none changes a function signature.
+ */
+#ifndef WEFT_CONFIG_H
+#define WEFT_CONFIG_H
+
+/* Dispatch with computed goto (GCC/Clang) instead of a switch. */
+#ifndef WEFT_COMPUTED_GOTO
+#if defined(__GNUC__)
+#define WEFT_COMPUTED_GOTO 1
+#else
+#define WEFT_COMPUTED_GOTO 0
+#endif
+#endif
+
+/* weft_assert() checks internal invariants; on in test builds. */
+#ifndef WEFT_ASSERTS
+#if defined(WEFT_TEST_BUILD) || !defined(NDEBUG)
+#define WEFT_ASSERTS 1
+#else
+#define WEFT_ASSERTS 0
+#endif
+#endif
+
+#endif /* WEFT_CONFIG_H */

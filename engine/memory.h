@@ -1,0 +1,61 @@
+/*
+ * memory.h -- linear memory (mem_): one fixed reservation per memory, grown in
+ * place with mprotect (DESIGN.md invariant 1).
+ *
+ * Guard mode: the reservation covers 4 GiB plus a guard of 4 GiB + one page,
+ * so that any u32 address + u32 offset + access width lands inside it; pages
+ * past the current size are PROT_NONE and an access there faults, which the
+ * signal handler (threads/) turns into a trap.  Software mode: the reservation
+ * covers the maximum only and every access is checked against mem_size().
+ * Either way the base never moves.
+ *
+ * Lock order: grow_lock is a leaf (nothing else is taken while it is held).
+ */
+#ifndef WEFT_MEMORY_H
+#define WEFT_MEMORY_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "engine/module.h"
+
+#define WASM_PAGE_SIZE 65536u
+#define WASM_MAX_PAGES 65536u /* 4 GiB for 32-bit memories */
+
+struct weft_memory {
+    weft_engine *engine;
+    _Atomic uint32_t refs;
+    uint8_t *base;          /* fixed for the memory's life                          */
+    _Atomic uint64_t size;  /* bytes; written under grow_lock with seq_cst, read anywhere */
+    uint64_t max_pages;     /* declared maximum, or WASM_MAX_PAGES                   */
+    size_t reserved;        /* bytes of address space reserved at base               */
+    bool has_max;
+    bool shared;
+    bool software_bounds;   /* every access is checked; no guard region               */
+    pthread_mutex_t grow_lock; /* serialises grows                                   */
+    struct atom_lot *lot;   /* wait/notify parking lot (atomics/), NULL until used    */
+};
+
+/* Creates a memory of `limits` (pages) in the engine's bounds mode. */
+WEFT_INTERNAL weft_status mem_new(weft_engine *e, const mod_limits *limits, weft_memory **out,
+                                  weft_error *err);
+WEFT_INTERNAL void mem_retain(weft_memory *m);
+WEFT_INTERNAL void mem_release(weft_memory *m);
+
+/* Grows by `delta` pages: returns the old size in pages, or -1 if the result
+ * would pass the maximum or the pages cannot be committed (nothing changes). */
+WEFT_INTERNAL int64_t mem_grow(weft_memory *m, uint64_t delta);
+
+static inline uint64_t mem_size(const weft_memory *m)
+{
+    return atomic_load_explicit(&((weft_memory *)m)->size, memory_order_seq_cst);
+}
+
+/* True when [addr, addr + len) lies inside the current size (no overflow). */
+static inline bool mem_in_bounds(const weft_memory *m, uint64_t addr, uint64_t len)
+{
+    uint64_t size = mem_size(m);
+    return addr <= size && len <= size - addr;
+}
+
+#endif /* WEFT_MEMORY_H */

@@ -1,0 +1,425 @@
+/*
+ * weft.h -- the whole public API of weft, a WebAssembly engine for threaded
+ * programs.  An embedder includes this header and links libweft; nothing else.
+ *
+ * Conventions
+ *  - Every call that can fail returns a weft_status (WEFT_OK == 0) and fills the
+ *    caller-owned weft_error it is given (which may be NULL).  Nothing in the
+ *    library prints, aborts or exits.
+ *  - Objects are opaque handles made by *_new and released by *_free.
+ *    Memories, tables, globals and host functions are reference counted: *_free
+ *    drops the caller's reference, and every instance that imports or defines
+ *    an object holds one of its own.  Objects an instance exports (see
+ *    weft_instance_export) are borrowed: valid while that instance lives.
+ *  - Thread safety is stated per function.  In short: engines and modules are
+ *    immutable once made and usable from any thread; an instance runs on one
+ *    thread at a time; memories may be read, written and grown from any thread.
+ */
+#ifndef WEFT_H
+#define WEFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(WEFT_BUILDING)
+#define WEFT_API __attribute__((visibility("default")))
+#else
+#define WEFT_API
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Status and errors                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* The class of an outcome.  weft_error.code says exactly what happened. */
+typedef enum weft_status {
+    WEFT_OK = 0,
+    WEFT_MALFORMED,    /* the bytes are not a well-formed binary module        */
+    WEFT_INVALID,      /* the module is well formed but fails validation       */
+    WEFT_UNLINKABLE,   /* imports do not match what the module asks for       */
+    WEFT_TRAP,         /* execution trapped (backtrace in weft_error.frames)   */
+    WEFT_EXIT,         /* the program exited (weft_error.exit_code)            */
+    WEFT_NOMEM,        /* an allocation or address-space reservation failed    */
+    WEFT_BAD_ARGUMENT, /* API misuse: wrong count or type of values, ...       */
+    WEFT_UNSUPPORTED,  /* a feature this build or configuration cannot do      */
+    WEFT_IO            /* a host file or system call failed                    */
+} weft_status;
+
+/*
+ * Every specific error, its class and its wording.  The wording is the one the
+ * WebAssembly specification's reference interpreter uses, so that the spec
+ * tests can match it; a message may add detail after it ("unknown local 7",
+ * "type mismatch: expected i32, found i64").
+ */
+#define WEFT_ERRORS(X)                                                                   \
+    X(NONE, OK, "no error")                                                              \
+    /* malformed binary */                                                               \
+    X(UNEXPECTED_END, MALFORMED, "unexpected end")                                       \
+    X(UNEXPECTED_END_SECTION, MALFORMED, "unexpected end of section or function")        \
+    X(LENGTH_OUT_OF_BOUNDS, MALFORMED, "length out of bounds")                           \
+    X(BAD_MAGIC, MALFORMED, "magic header not detected")                                 \
+    X(BAD_VERSION, MALFORMED, "unknown binary version")                                  \
+    X(BAD_SECTION_ID, MALFORMED, "malformed section id")                                 \
+    X(SECTION_SIZE, MALFORMED, "section size mismatch")                                  \
+    X(JUNK_AFTER_LAST_SECTION, MALFORMED, "unexpected content after last section")       \
+    X(INT_TOO_LONG, MALFORMED, "integer representation too long")                        \
+    X(INT_TOO_LARGE, MALFORMED, "integer too large")                                     \
+    X(BAD_UTF8, MALFORMED, "malformed UTF-8 encoding")                                   \
+    X(BAD_IMPORT_KIND, MALFORMED, "malformed import kind")                               \
+    X(BAD_EXPORT_KIND, MALFORMED, "malformed export kind")                               \
+    X(BAD_MUTABILITY, MALFORMED, "malformed mutability")                                 \
+    X(BAD_REFTYPE, MALFORMED, "malformed reference type")                                \
+    X(BAD_VALTYPE, MALFORMED, "malformed value type")                                    \
+    X(BAD_FUNCTYPE, MALFORMED, "malformed function type")                                \
+    X(BAD_LIMITS, MALFORMED, "malformed limits flags")                                   \
+    X(BAD_ELEM_KIND, MALFORMED, "malformed element kind")                                \
+    X(BAD_SEGMENT_FLAGS, MALFORMED, "malformed segment flags")                           \
+    X(ZERO_BYTE, MALFORMED, "zero byte expected")                                        \
+    X(TOO_MANY_LOCALS, MALFORMED, "too many locals")                                     \
+    X(FUNC_CODE_MISMATCH, MALFORMED, "function and code section have inconsistent lengths") \
+    X(DATA_COUNT_MISMATCH, MALFORMED, "data count and data section have inconsistent lengths") \
+    X(DATA_COUNT_REQUIRED, MALFORMED, "data count section required")                     \
+    X(ILLEGAL_OPCODE, MALFORMED, "illegal opcode")                                       \
+    X(END_EXPECTED, MALFORMED, "END opcode expected")                                    \
+    X(DUPLICATE_SECTION, MALFORMED, "unexpected section (duplicate or out of order)")    \
+    /* invalid module */                                                                 \
+    X(TYPE_MISMATCH, INVALID, "type mismatch")                                           \
+    X(UNKNOWN_TYPE, INVALID, "unknown type")                                             \
+    X(UNKNOWN_FUNC, INVALID, "unknown function")                                         \
+    X(UNKNOWN_TABLE, INVALID, "unknown table")                                           \
+    X(UNKNOWN_MEMORY, INVALID, "unknown memory")                                         \
+    X(UNKNOWN_GLOBAL, INVALID, "unknown global")                                         \
+    X(UNKNOWN_LOCAL, INVALID, "unknown local")                                           \
+    X(UNKNOWN_LABEL, INVALID, "unknown label")                                           \
+    X(UNKNOWN_DATA, INVALID, "unknown data segment")                                     \
+    X(UNKNOWN_ELEM, INVALID, "unknown elem segment")                                     \
+    X(BAD_ALIGNMENT, INVALID, "alignment must not be larger than natural")               \
+    X(BAD_ATOMIC_ALIGNMENT, INVALID, "alignment must be equal to natural")               \
+    X(CONST_EXPR_REQUIRED, INVALID, "constant expression required")                      \
+    X(DUPLICATE_EXPORT, INVALID, "duplicate export name")                                \
+    X(GLOBAL_IMMUTABLE, INVALID, "global is immutable")                                  \
+    X(BAD_LANE, INVALID, "invalid lane index")                                           \
+    X(BAD_RESULT_ARITY, INVALID, "invalid result arity")                                 \
+    X(MEMORY_TOO_LARGE, INVALID, "memory size must be at most 65536 pages (4GiB)")       \
+    X(TABLE_TOO_LARGE, INVALID, "table size must be at most 2^32-1")                     \
+    X(MULTIPLE_MEMORIES, INVALID, "multiple memories")                                   \
+    X(MULTIPLE_TABLES, INVALID, "multiple tables")                                       \
+    X(SHARED_NEEDS_MAX, INVALID, "shared memory must have maximum")                      \
+    X(MIN_OVER_MAX, INVALID, "size minimum must not be greater than maximum")            \
+    X(BAD_START, INVALID, "start function")                                              \
+    X(UNDECLARED_FUNC_REF, INVALID, "undeclared function reference")                     \
+    /* linking */                                                                        \
+    X(UNKNOWN_IMPORT, UNLINKABLE, "unknown import")                                      \
+    X(INCOMPATIBLE_IMPORT, UNLINKABLE, "incompatible import type")                       \
+    /* traps */                                                                          \
+    X(UNREACHABLE, TRAP, "unreachable")                                                  \
+    X(DIV_BY_ZERO, TRAP, "integer divide by zero")                                       \
+    X(INT_OVERFLOW, TRAP, "integer overflow")                                            \
+    X(BAD_CONVERSION, TRAP, "invalid conversion to integer")                             \
+    X(OOB_MEMORY, TRAP, "out of bounds memory access")                                   \
+    X(OOB_TABLE, TRAP, "out of bounds table access")                                     \
+    X(INDIRECT_MISMATCH, TRAP, "indirect call type mismatch")                            \
+    X(UNDEFINED_ELEMENT, TRAP, "undefined element")                                      \
+    X(UNINITIALIZED_ELEMENT, TRAP, "uninitialized element")                              \
+    X(STACK_EXHAUSTED, TRAP, "call stack exhausted")                                     \
+    X(UNALIGNED_ATOMIC, TRAP, "unaligned atomic")                                        \
+    X(EXPECTED_SHARED, TRAP, "expected shared memory")                                   \
+    X(NULL_REFERENCE, TRAP, "null reference")                                            \
+    X(TERMINATED, TRAP, "terminated: another thread of the group ended it")              \
+    X(HOST_TRAP, TRAP, "host function trapped")                                          \
+    /* everything else */                                                                \
+    X(EXITED, EXIT, "program exited")                                                    \
+    X(OUT_OF_MEMORY, NOMEM, "out of memory")                                             \
+    X(BAD_ARGUMENT, BAD_ARGUMENT, "bad argument")                                        \
+    X(UNSUPPORTED, UNSUPPORTED, "unsupported")                                           \
+    X(IO_ERROR, IO, "i/o error")
+
+typedef enum weft_code {
+#define WEFT_X_CODE(name, cls, text) WEFT_E_##name,
+    WEFT_ERRORS(WEFT_X_CODE)
+#undef WEFT_X_CODE
+    WEFT_E_COUNT_
+} weft_code;
+
+/* One frame of a trap's wasm backtrace, innermost first. */
+typedef struct weft_frame {
+    uint32_t func_index;  /* index in the module's function space              */
+    uint32_t code_offset; /* byte offset in the module, or UINT32_MAX if unknown */
+    const char *name;     /* from the name section, or NULL; lives as long as the module */
+} weft_frame;
+
+#define WEFT_MAX_FRAMES 32
+#define WEFT_NO_OFFSET UINT64_MAX
+
+/* Caller-owned; filled by any call that fails.  Copying it is fine. */
+typedef struct weft_error {
+    weft_status status;    /* the class                                      */
+    weft_code code;        /* exactly what                                   */
+    uint64_t offset;       /* byte offset in the module binary, or WEFT_NO_OFFSET */
+    int32_t exit_code;     /* with WEFT_EXIT                                 */
+    uint32_t thread_id;    /* wasi-threads id of the thread that trapped (0: main) */
+    uint32_t nframes;      /* backtrace length (traps only)                  */
+    weft_frame frames[WEFT_MAX_FRAMES];
+    char message[256];     /* wording of `code`, then detail; NUL-terminated */
+} weft_error;
+
+/* The spec wording of a code ("type mismatch"), and its class. */
+WEFT_API const char *weft_code_text(weft_code code);
+WEFT_API weft_status weft_code_status(weft_code code);
+
+/* Writes "message (at offset N)" and the backtrace, one frame a line, into buf
+ * (always NUL-terminated when size > 0).  Returns the length it wanted. */
+WEFT_API size_t weft_error_format(const weft_error *err, char *buf, size_t size);
+
+/* ------------------------------------------------------------------------ */
+/* Engine                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct weft_engine weft_engine;
+typedef struct weft_module weft_module;
+typedef struct weft_instance weft_instance;
+typedef struct weft_func weft_func;
+typedef struct weft_table weft_table;
+typedef struct weft_memory weft_memory;
+typedef struct weft_global weft_global;
+
+typedef enum weft_bounds_mode {
+    /* Accesses are not checked: an out-of-bounds one faults on a guard page and
+     * the signal handler turns it into a trap.  The default. */
+    WEFT_BOUNDS_GUARD = 0,
+    /* Every access is checked in software; no signal handler is installed.  For
+     * hosts that cannot take SIGSEGV.  (Memory64 always works this way.) */
+    WEFT_BOUNDS_SOFTWARE = 1
+} weft_bounds_mode;
+
+/* Allocator: like realloc(ptr, size) with free when size == 0.  Must be thread-safe. */
+typedef void *(*weft_realloc_fn)(void *user, void *ptr, size_t size);
+
+typedef struct weft_config {
+    weft_bounds_mode bounds;
+    uint32_t max_call_depth;    /* wasm frames per thread before "call stack exhausted" */
+    size_t value_stack_bytes;   /* per thread value stack (locals and operands) */
+    weft_realloc_fn realloc_fn; /* NULL: the C library's                       */
+    void *realloc_user;
+} weft_config;
+
+/* Fills *config with the defaults. */
+WEFT_API void weft_config_init(weft_config *config);
+
+/* config may be NULL for the defaults.  Thread-safe. */
+WEFT_API weft_status weft_engine_new(const weft_config *config, weft_engine **out, weft_error *err);
+/* Frees the engine; every module and instance made from it must be freed first. */
+WEFT_API void weft_engine_free(weft_engine *engine);
+
+/* ------------------------------------------------------------------------ */
+/* Values and types                                                         */
+/* ------------------------------------------------------------------------ */
+
+typedef enum weft_valkind {
+    WEFT_I32,
+    WEFT_I64,
+    WEFT_F32,
+    WEFT_F64,
+    WEFT_V128,
+    WEFT_FUNCREF,
+    WEFT_EXTERNREF
+} weft_valkind;
+
+/* A typed value.  Floats keep their exact bits (NaN payloads included) when
+ * read and written through f32_bits / f64_bits.  A null reference is NULL. */
+typedef struct weft_val {
+    weft_valkind kind;
+    union {
+        int32_t i32;
+        int64_t i64;
+        float f32;
+        double f64;
+        uint32_t f32_bits;
+        uint64_t f64_bits;
+        uint8_t v128[16]; /* little-endian lanes, as in linear memory */
+        weft_func *funcref;
+        void *externref;
+    } of;
+} weft_val;
+
+typedef struct weft_functype {
+    const weft_valkind *params;
+    uint32_t nparams;
+    const weft_valkind *results;
+    uint32_t nresults;
+} weft_functype;
+
+typedef struct weft_limits {
+    uint64_t min;
+    uint64_t max;  /* meaningful when has_max */
+    bool has_max;
+    bool shared;   /* memories only; requires has_max */
+} weft_limits;
+
+typedef enum weft_extern_kind {
+    WEFT_EXTERN_FUNC = 0,
+    WEFT_EXTERN_TABLE = 1,
+    WEFT_EXTERN_MEMORY = 2,
+    WEFT_EXTERN_GLOBAL = 3
+} weft_extern_kind;
+
+typedef struct weft_extern {
+    weft_extern_kind kind;
+    union {
+        weft_func *func;
+        weft_table *table;
+        weft_memory *memory;
+        weft_global *global;
+    } of;
+} weft_extern;
+
+/* A name from a module: UTF-8, `len` bytes, and NUL-terminated for convenience
+ * (a name may itself contain NUL bytes: trust `len`).  Lives as long as the module. */
+typedef struct weft_name {
+    const char *data;
+    size_t len;
+} weft_name;
+
+/* ------------------------------------------------------------------------ */
+/* Modules                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Decodes and validates `bytes` (copied; the caller keeps its buffer).  A
+ * malformed or invalid module fails with the byte offset and the reason.
+ * Thread-safe; the module is immutable and may be shared by threads. */
+WEFT_API weft_status weft_module_new(weft_engine *engine, const uint8_t *bytes, size_t size,
+                                     weft_module **out, weft_error *err);
+/* Decodes and validates without keeping anything. */
+WEFT_API weft_status weft_module_validate(weft_engine *engine, const uint8_t *bytes, size_t size,
+                                          weft_error *err);
+/* Drops the caller's reference; instances keep their module alive. */
+WEFT_API void weft_module_free(weft_module *module);
+
+typedef struct weft_import_desc {
+    weft_name module;
+    weft_name name;
+    weft_extern_kind kind;
+} weft_import_desc;
+
+typedef struct weft_export_desc {
+    weft_name name;
+    weft_extern_kind kind;
+} weft_export_desc;
+
+WEFT_API uint32_t weft_module_import_count(const weft_module *module);
+WEFT_API void weft_module_import(const weft_module *module, uint32_t index, weft_import_desc *out);
+WEFT_API uint32_t weft_module_export_count(const weft_module *module);
+WEFT_API void weft_module_export(const weft_module *module, uint32_t index, weft_export_desc *out);
+/* The limits a memory import asks for (index: of the import); false if not a memory. */
+WEFT_API bool weft_module_import_memory_limits(const weft_module *module, uint32_t index,
+                                               weft_limits *out);
+/* The name-section name of function `func_index`, or NULL. */
+WEFT_API const char *weft_module_func_name(const weft_module *module, uint32_t func_index);
+
+/* ------------------------------------------------------------------------ */
+/* Instances                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Instantiates `module` with `imports`, given in the order of the module's
+ * imports (weft_module_import).  Runs element and data segments, then the
+ * start function.  A start-function trap fails with WEFT_TRAP (segments
+ * already applied to imported tables and memories stay, as the spec says).
+ * The instance runs on one thread at a time. */
+WEFT_API weft_status weft_instance_new(weft_module *module, const weft_extern *imports,
+                                       size_t nimports, weft_instance **out, weft_error *err);
+/* Frees the instance; what it exported is invalid afterwards. */
+WEFT_API void weft_instance_free(weft_instance *instance);
+
+/* Looks up an export by name; false if there is none.  Borrowed references. */
+WEFT_API bool weft_instance_export(weft_instance *instance, const char *name, size_t len,
+                                   weft_extern *out);
+
+/* ------------------------------------------------------------------------ */
+/* Functions                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Calls `func` with `nargs` arguments of the types it takes; writes its results.
+ * Traps return WEFT_TRAP with a backtrace.  Callable from any thread, but the
+ * function's instance runs on one thread at a time. */
+WEFT_API weft_status weft_call(weft_func *func, const weft_val *args, size_t nargs,
+                               weft_val *results, size_t nresults, weft_error *err);
+
+/* The type of a function; arrays live as long as the function. */
+WEFT_API void weft_func_type(const weft_func *func, weft_functype *out);
+
+/* What a host function sees of its caller. */
+typedef struct weft_caller weft_caller;
+/* Memory `index` of the calling instance, or NULL. */
+WEFT_API weft_memory *weft_caller_memory(weft_caller *caller, uint32_t index);
+
+/* A host function.  Return WEFT_OK, or fill err (use weft_error_set) and return
+ * its status to trap the caller. */
+typedef weft_status (*weft_host_fn)(void *env, weft_caller *caller, const weft_val *args,
+                                    weft_val *results, weft_error *err);
+
+/* Makes a host function of type `type` (copied).  `finalizer`, if not NULL,
+ * runs on `env` when the last reference goes. */
+WEFT_API weft_status weft_func_new(weft_engine *engine, const weft_functype *type,
+                                   weft_host_fn fn, void *env, void (*finalizer)(void *env),
+                                   weft_func **out, weft_error *err);
+/* Drops a reference to a host function made by weft_func_new. */
+WEFT_API void weft_func_free(weft_func *func);
+
+/* Fills err with `code` and a printf-style detail appended to its wording; returns
+ * the code's class.  For host functions and embedders. */
+WEFT_API weft_status weft_error_set(weft_error *err, weft_code code, const char *detail_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------------------ */
+/* Memories                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* A linear memory of `limits` (in 64 KiB pages).  Reserves its whole address
+ * range up front: the base never moves.  Thread-safe. */
+WEFT_API weft_status weft_memory_new(weft_engine *engine, const weft_limits *limits,
+                                     weft_memory **out, weft_error *err);
+WEFT_API void weft_memory_free(weft_memory *memory);
+/* The base address: fixed for the memory's life, valid across growth. */
+WEFT_API uint8_t *weft_memory_data(const weft_memory *memory);
+/* The current size in bytes (sequentially consistent read). */
+WEFT_API uint64_t weft_memory_size(const weft_memory *memory);
+WEFT_API void weft_memory_limits(const weft_memory *memory, weft_limits *out);
+/* Grows by `delta` pages; *old_pages gets the previous size.  Fails (nothing
+ * changes) beyond the maximum.  Concurrent grows are serialised. */
+WEFT_API weft_status weft_memory_grow(weft_memory *memory, uint64_t delta, uint64_t *old_pages,
+                                      weft_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Tables and globals                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* A table of `elem` (WEFT_FUNCREF or WEFT_EXTERNREF) filled with `init`. */
+WEFT_API weft_status weft_table_new(weft_engine *engine, weft_valkind elem,
+                                    const weft_limits *limits, const weft_val *init,
+                                    weft_table **out, weft_error *err);
+WEFT_API void weft_table_free(weft_table *table);
+WEFT_API uint32_t weft_table_size(const weft_table *table);
+WEFT_API weft_status weft_table_get(const weft_table *table, uint32_t index, weft_val *out,
+                                    weft_error *err);
+WEFT_API weft_status weft_table_set(weft_table *table, uint32_t index, const weft_val *val,
+                                    weft_error *err);
+WEFT_API void weft_table_type(const weft_table *table, weft_valkind *elem, weft_limits *limits);
+
+WEFT_API weft_status weft_global_new(weft_engine *engine, weft_valkind kind, bool mutable_,
+                                     const weft_val *init, weft_global **out, weft_error *err);
+WEFT_API void weft_global_free(weft_global *global);
+WEFT_API void weft_global_get(const weft_global *global, weft_val *out);
+/* Fails on an immutable global or a value of the wrong kind. */
+WEFT_API weft_status weft_global_set(weft_global *global, const weft_val *val, weft_error *err);
+WEFT_API void weft_global_type(const weft_global *global, weft_valkind *kind, bool *mutable_);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEFT_H */

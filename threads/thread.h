@@ -1,0 +1,70 @@
+/*
+ * thread.h -- the per-OS-thread execution context (thr_) and trap delivery
+ * (DESIGN.md invariant 2).
+ *
+ * Every OS thread that runs wasm has one thr_context, made lazily on its first
+ * entry and released when the thread ends (a pthread key destructor): its value
+ * stack, call depth, alternate signal stack and the jump buffer of the
+ * innermost host->wasm entry.  One process-wide SIGSEGV/SIGBUS handler
+ * (SA_SIGINFO|SA_ONSTACK|SA_NODEFER, installed once) claims a fault only when
+ * the faulting thread is inside wasm and the address lies in one of the
+ * reservations its context lists; then it records the trap and siglongjmps to
+ * the entry.  Every other fault goes to the handler installed before weft's
+ * (or the default action).  This is the only longjmp in weft (STYLE.md 8).
+ */
+#ifndef WEFT_THREAD_H
+#define WEFT_THREAD_H
+
+#include <setjmp.h>
+#include <stdatomic.h>
+
+#include "engine/internal.h"
+
+#define THR_MAX_RESERVATIONS 16
+
+typedef struct thr_reservation {
+    uintptr_t start, end;
+} thr_reservation;
+
+typedef struct thr_context {
+    /* Value stack: locals and operands of every wasm frame of this thread. */
+    uint64_t *stack;
+    uint64_t *stack_end;
+    size_t stack_bytes;
+    uint32_t depth;          /* wasm frames now live                        */
+
+    /* Guard-page trap delivery.  `jmp` is the innermost entry's buffer (NULL
+     * outside wasm); entries nest (wasm -> host -> wasm) and restore it. */
+    sigjmp_buf *volatile jmp;
+    volatile sig_atomic_t inside_wasm;
+    volatile sig_atomic_t nreservations;
+    thr_reservation reservations[THR_MAX_RESERVATIONS];
+    volatile uintptr_t fault_addr; /* set by the handler                    */
+
+    /* Group termination (wasi-threads): points at the group's flag, polled at
+     * loop back-edges and calls; NULL when the thread belongs to no group. */
+    _Atomic int *terminate;
+
+    void *altstack;          /* mmap'd alternate signal stack, guard page first */
+    size_t altstack_size;
+} thr_context;
+
+/* This thread's context, made on first use (value stack of at least
+ * `stack_bytes`; an existing smaller one grows when no wasm is running).
+ * NULL if out of memory. */
+WEFT_INTERNAL thr_context *thr_current(size_t stack_bytes);
+
+/* Installs the signal handler once per process (idempotent, thread-safe). */
+WEFT_INTERNAL weft_status thr_install_handler(weft_error *err);
+
+/* Lets the handler claim faults in [start, start + len) on this thread
+ * (idempotent).  Call before running code that may touch a memory. */
+WEFT_INTERNAL void thr_allow_range(thr_context *ctx, const void *start, size_t len);
+
+/* The one host->wasm entry: marks the thread inside wasm, sets the jump buffer,
+ * runs fn(arg), restores the previous state.  A guard-page fault inside fn
+ * comes back as WEFT_TRAP "out of bounds memory access" in err.  Nests. */
+WEFT_INTERNAL weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg,
+                                    weft_error *err);
+
+#endif /* WEFT_THREAD_H */
