@@ -34,7 +34,7 @@ build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	$(BUILD)/weft run examples/hello.wasm
+	$(BUILD)/weft run --invoke count_primes examples/hello.wasm 100000
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(if $(TEST_LABELS),-L '$(TEST_LABELS)')

@@ -20,6 +20,11 @@
 WEFT_INTERNAL weft_status interp_invoke(thr_context *ctx, weft_func *f, uint64_t *slots,
                                         weft_error *err);
 
+/* Call after thr_enter returned a trap: if a guard-page fault longjmp'd out of
+ * interp_invoke, fills err's backtrace (when empty) from the frame records the
+ * interpreter left in ctx, and forgets those frames.  Otherwise does nothing. */
+WEFT_INTERNAL void interp_after_trap(thr_context *ctx, weft_error *err);
+
 /* Number of slots a value type takes (v128: 2). */
 static inline uint32_t interp_slots_of(mod_valtype t) { return t == VT_V128 ? 2 : 1; }
 

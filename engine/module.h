@@ -209,4 +209,12 @@ static inline const mod_functype *mod_func_type(const weft_module *m, uint32_t f
  * is only partly decoded. */
 WEFT_INTERNAL void mod_free(weft_module *m);
 
+/* Reference counting (the `refs` field): instances retain their module;
+ * mod_release frees it when the last reference goes.  Thread-safe. */
+WEFT_INTERNAL void mod_retain(weft_module *m);
+WEFT_INTERNAL void mod_release(weft_module *m);
+
+/* Frees m->names and zeroes it (the decoder drops a malformed name section). */
+WEFT_INTERNAL void mod_free_names(weft_module *m);
+
 #endif /* WEFT_MODULE_H */

@@ -31,8 +31,11 @@ static inline weft_status rd_eof(reader *r)
     return err_set(r->err, r->eof_code, rd_offset(r), NULL);
 }
 
+/* Every reader writes *out even when it fails (0 / NULL), so that callers'
+ * variables are never read uninitialised on any path. */
 static inline weft_status rd_u8(reader *r, uint8_t *out)
 {
+    *out = 0;
     if (WEFT_UNLIKELY(r->p >= r->end))
         return rd_eof(r);
     *out = *r->p++;
@@ -41,6 +44,7 @@ static inline weft_status rd_u8(reader *r, uint8_t *out)
 
 static inline weft_status rd_bytes(reader *r, size_t n, const uint8_t **out)
 {
+    *out = NULL;
     if (WEFT_UNLIKELY(rd_left(r) < n))
         return rd_eof(r);
     *out = r->p;
@@ -51,9 +55,9 @@ static inline weft_status rd_bytes(reader *r, size_t n, const uint8_t **out)
 /* Unsigned LEB128 of at most `bits` bits (1..64). */
 static inline weft_status rd_uleb(reader *r, unsigned bits, uint64_t *out)
 {
+    *out = 0;
     uint64_t result = 0;
     unsigned shift = 0;
-    const uint8_t *start = r->p;
     for (;;) {
         if (WEFT_UNLIKELY(r->p >= r->end))
             return rd_eof(r);
@@ -61,10 +65,13 @@ static inline weft_status rd_uleb(reader *r, unsigned bits, uint64_t *out)
         if (shift + 7 >= bits) {
             /* Last byte allowed: continuation bit or bits beyond `bits` are errors. */
             unsigned used = bits - shift; /* 1..7 value bits left */
-            if (b & 0x80)
-                return err_set(r->err, WEFT_E_INT_TOO_LONG, (uint64_t)(r->p - 1 - r->base), NULL);
-            if (used < 7 && (b >> used) != 0)
+            /* Unused bits are checked before the continuation bit, as the
+             * reference interpreter does: 0xF0 as the 5th byte of a u32 is
+             * "integer too large", 0x80 is "integer representation too long". */
+            if (used < 7 && ((b & 0x7F) >> used) != 0)
                 return err_set(r->err, WEFT_E_INT_TOO_LARGE, (uint64_t)(r->p - 1 - r->base), NULL);
+            if (b & 0x80)
+                return err_set(r->err, WEFT_E_INT_TOO_LONG, (uint64_t)(r->p - r->base), NULL);
             result |= (uint64_t)b << shift;
             break;
         }
@@ -73,7 +80,6 @@ static inline weft_status rd_uleb(reader *r, unsigned bits, uint64_t *out)
         if (!(b & 0x80))
             break;
     }
-    (void)start;
     *out = result;
     return WEFT_OK;
 }
@@ -81,6 +87,7 @@ static inline weft_status rd_uleb(reader *r, unsigned bits, uint64_t *out)
 /* Signed LEB128 of at most `bits` bits (1..64), sign-extended to 64. */
 static inline weft_status rd_sleb(reader *r, unsigned bits, int64_t *out)
 {
+    *out = 0;
     uint64_t result = 0;
     unsigned shift = 0;
     for (;;) {
@@ -89,13 +96,14 @@ static inline weft_status rd_sleb(reader *r, unsigned bits, int64_t *out)
         uint8_t b = *r->p++;
         if (shift + 7 >= bits) {
             unsigned used = bits - shift; /* value bits in this byte, 1..7 */
-            if (b & 0x80)
-                return err_set(r->err, WEFT_E_INT_TOO_LONG, (uint64_t)(r->p - 1 - r->base), NULL);
-            /* Bits [used-1, 6] must all equal the sign bit. */
+            /* Bits [used-1, 6] must all equal the sign bit (checked before
+             * the continuation bit, as in rd_uleb). */
             uint8_t hi = (uint8_t)(b & 0x7F) >> (used - 1);
             uint8_t all = (uint8_t)(0x7F >> (used - 1));
             if (hi != 0 && hi != all)
                 return err_set(r->err, WEFT_E_INT_TOO_LARGE, (uint64_t)(r->p - 1 - r->base), NULL);
+            if (b & 0x80)
+                return err_set(r->err, WEFT_E_INT_TOO_LONG, (uint64_t)(r->p - r->base), NULL);
             result |= (uint64_t)(b & 0x7F) << shift;
             shift += 7;
             break;
@@ -113,7 +121,8 @@ static inline weft_status rd_sleb(reader *r, unsigned bits, int64_t *out)
 
 static inline weft_status rd_u32(reader *r, uint32_t *out)
 {
-    uint64_t v;
+    *out = 0;
+    uint64_t v = 0;
     weft_status st = rd_uleb(r, 32, &v);
     if (st == WEFT_OK)
         *out = (uint32_t)v;
@@ -122,7 +131,8 @@ static inline weft_status rd_u32(reader *r, uint32_t *out)
 
 static inline weft_status rd_s32(reader *r, int32_t *out)
 {
-    int64_t v;
+    *out = 0;
+    int64_t v = 0;
     weft_status st = rd_sleb(r, 32, &v);
     if (st == WEFT_OK)
         *out = (int32_t)v;
@@ -133,7 +143,8 @@ static inline weft_status rd_s64(reader *r, int64_t *out) { return rd_sleb(r, 64
 
 static inline weft_status rd_fixed32(reader *r, uint32_t *out)
 {
-    const uint8_t *b;
+    *out = 0;
+    const uint8_t *b = NULL;
     weft_status st = rd_bytes(r, 4, &b);
     if (st == WEFT_OK)
         memcpy(out, b, 4); /* wasm is little-endian, and so are weft's hosts */
@@ -142,7 +153,8 @@ static inline weft_status rd_fixed32(reader *r, uint32_t *out)
 
 static inline weft_status rd_fixed64(reader *r, uint64_t *out)
 {
-    const uint8_t *b;
+    *out = 0;
+    const uint8_t *b = NULL;
     weft_status st = rd_bytes(r, 8, &b);
     if (st == WEFT_OK)
         memcpy(out, b, 8);

@@ -197,11 +197,22 @@ typedef enum weft_bounds_mode {
     WEFT_BOUNDS_SOFTWARE = 1
 } weft_bounds_mode;
 
+/* Proposals beyond the WebAssembly 2.0 core that an engine accepts.  Turning one
+ * off gives the older binary format and validation rules, e.g. to run a test
+ * suite written before the proposal. */
+typedef enum weft_feature {
+    WEFT_FEATURE_THREADS = 1u << 0,     /* shared memories and 0xFE atomics (default on)       */
+    WEFT_FEATURE_MULTI_TABLE = 1u << 1, /* more than one table, as 2.0 allows (default on)     */
+    WEFT_FEATURE_MEMORY64 = 1u << 2,    /* 64-bit memories: decoded only, not run (default off) */
+} weft_feature;
+#define WEFT_FEATURES_DEFAULT (WEFT_FEATURE_THREADS | WEFT_FEATURE_MULTI_TABLE)
+
 /* Allocator: like realloc(ptr, size) with free when size == 0.  Must be thread-safe. */
 typedef void *(*weft_realloc_fn)(void *user, void *ptr, size_t size);
 
 typedef struct weft_config {
     weft_bounds_mode bounds;
+    uint32_t features;          /* weft_feature bits; WEFT_FEATURES_DEFAULT */
     uint32_t max_call_depth;    /* wasm frames per thread before "call stack exhausted" */
     size_t value_stack_bytes;   /* per thread value stack (locals and operands) */
     weft_realloc_fn realloc_fn; /* NULL: the C library's                       */

@@ -16,6 +16,7 @@
 #define WEFT_THREAD_H
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdatomic.h>
 
 #include "engine/internal.h"
@@ -45,8 +46,16 @@ typedef struct thr_context {
      * loop back-edges and calls; NULL when the thread belongs to no group. */
     _Atomic int *terminate;
 
+    /* The interpreter's frame records (engine/interp.c): the innermost frame
+     * and the innermost entry marker.  Kept here, not in locals, so that a
+     * trap that longjmps out of wasm still leaves a backtrace to read. */
+    void *interp_top;
+    void *interp_entry;
+
     void *altstack;          /* mmap'd alternate signal stack, guard page first */
-    size_t altstack_size;
+    size_t altstack_size;    /* bytes mapped at altstack, guard page included    */
+    stack_t prev_altstack;   /* what the thread had before ours; restored at exit */
+    uint32_t next_slot;      /* reservation slot to reuse once all are taken     */
 } thr_context;
 
 /* This thread's context, made on first use (value stack of at least

@@ -1,0 +1,36 @@
+/*
+ * cli.h -- the weft command's parts (cli_): reading files, parsing and
+ * printing values, and the `run` subcommand.
+ */
+#ifndef WEFT_CLI_H
+#define WEFT_CLI_H
+
+#include <stdio.h>
+
+#include "weft.h"
+
+/* Exit statuses of the weft command (documented in --help). */
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_ERROR = 1, /* missing file, malformed/invalid module, link error, ... */
+    CLI_EXIT_USAGE = 2,
+    CLI_EXIT_TRAP = 134 /* 128 + SIGABRT, as other engines report a trap */
+};
+
+/* Reads a whole file into a malloc'd buffer; prints the cause and returns -1
+ * on failure. */
+int cli_read_file(const char *path, uint8_t **out, size_t *size);
+
+/* Parses `text` as a value of `kind` (integers in decimal or 0x hex, floats in
+ * decimal or hex, nan and inf allowed); false if it does not parse. */
+bool cli_parse_val(const char *text, weft_valkind kind, weft_val *out);
+
+/* Prints "KIND:VALUE" (e.g. "i32:42", "f64:0.5", "funcref:null"). */
+void cli_print_val(FILE *to, const weft_val *v);
+
+const char *cli_kind_name(weft_valkind kind);
+
+/* `weft run [options] FILE.wasm [ARGS...]`; argv starts after "run". */
+int cli_run(int argc, char **argv);
+
+#endif /* WEFT_CLI_H */

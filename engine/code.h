@@ -1,0 +1,182 @@
+/*
+ * code.h -- weft's internal code: what the translator (cmp_, compile.c) makes
+ * of a validated function body and the interpreter (interp_, interp.c) runs.
+ * This file is the contract between the two, as lopcodes.h is in Lua.
+ *
+ * ---- Frames ----------------------------------------------------------------
+ * Every value lives in a 64-bit slot of the function's frame, fp[0 .. frame_size):
+ *
+ *     [ params | declared locals | constants | if-scratch | operand temps ]
+ *       0        nparams           nlocals     ...          temp_base
+ *
+ * The wasm operand stack is resolved at translation time: the value at stack
+ * height h lives in temp slot temp_base + h.  local.get and constants cost no
+ * instruction: they push a reference to the local's or the constant's slot,
+ * and the instruction that consumes the value reads that slot directly.  A
+ * reference is copied into its temp ("materialised") only where it must be:
+ * before a local.set to that local, at block boundaries, as a call argument.
+ * Constants are the function's distinct constant values, copied from
+ * cmp_code.consts into their slots on entry (with the declared locals zeroed).
+ *
+ * A call passes its arguments in consecutive temps; the callee's frame starts
+ * at the first of them (fp' = fp + base) and its results come back in the same
+ * slots, which are the caller's temps for them.  Frame records (return pc,
+ * caller state) live at the other end of the thread's value stack, growing
+ * down (interp.c), so frames themselves carry no header.
+ *
+ * ---- Instructions ----------------------------------------------------------
+ * An instruction is a run of 8-byte cells: a handler cell (the label address
+ * under computed goto, the cmp_op number under the switch), then operand
+ * cells.  Operand cells hold two int32 fields x and y: slot indexes relative
+ * to fp, or branch offsets counted in cells from the cell holding the offset.
+ * Layouts, with pc at the handler cell:
+ *
+ *   unary op            [op][x=dst y=a]
+ *   binary op           [op][x=dst y=a][x=b]
+ *   load                [op][x=dst y=addr][u32 offset in x]
+ *   store               [op][x=addr y=val][u32 offset in x]
+ *   COPY                [op][x=dst y=src]
+ *   BR                  [op][x=off]
+ *   BR_IF, BR_UNLESS    [op][x=cond y=off]
+ *   BR_<cmp> (fused)    [op][x=a y=b][x=off]          taken when a <cmp> b
+ *   BR_TABLE            [op][x=index y=n][x=off_0] .. [x=off_n]   off_n: default
+ *   RETURN              [op]                 results already in fp[0..)
+ *   RETURN1             [op][x=src]          fp[0] = fp[src], then return
+ *   CALL                [op][x=func y=base]  func: index in the module's space
+ *   CALL_LOCAL          [op][x=code y=base]  code: index in module->codes
+ *   CALL_INDIRECT       [op][x=type y=base][x=table y=elem-index slot]
+ *   SELECT              [op][x=dst y=cond][x=a y=b]
+ *   GLOBAL_GET / SET    [op][x=dst|src y=global]
+ *   MEMORY_SIZE         [op][x=dst]
+ *   MEMORY_GROW         [op][x=dst y=delta]
+ *   MEMORY_FILL / COPY  [op][x=d y=v|s][x=n]
+ *   MEMORY_INIT         [op][x=d y=s][x=n y=data]
+ *   DATA_DROP           [op][x=data]
+ *   REF_IS_NULL         [op][x=dst y=a]
+ *   REF_FUNC            [op][x=dst y=func]
+ *   TABLE_GET / SET     [op][x=dst|idx y=idx|val][x=table]
+ *   TABLE_SIZE          [op][x=dst y=table]
+ *   TABLE_GROW          [op][x=dst y=init][x=n y=table]
+ *   TABLE_FILL          [op][x=i y=val][x=n y=table]
+ *   TABLE_COPY / INIT   [op][x=d y=s][x=n][x=dst-table|elem y=src-table|table]
+ *   ELEM_DROP           [op][x=elem]
+ *   UNREACHABLE         [op]
+ *
+ * Every taken branch and every call polls the thread group's terminate flag.
+ * Loads and stores have an _SW twin that checks the access against the
+ * memory's current size; the translator picks it in software-bounds mode, so
+ * guard mode pays nothing.
+ */
+#ifndef WEFT_CODE_H
+#define WEFT_CODE_H
+
+#include "engine/module.h"
+#include "engine/opcodes.h"
+
+/* Only the 1-byte and 0xFC pages run here: SIMD (0xFD) and atomics (0xFE) are
+ * refused by the translator for now. */
+#define CMP_PICK_0x00(X, id) X(id)
+#define CMP_PICK_0xFC(X, id) X(id)
+#define CMP_PICK_0xFD(X, id)
+#define CMP_PICK_0xFE(X, id)
+
+/* Plain loads and stores (IMM MEMARG) get a software-checked twin, ID_SW. */
+#define CMP_SW_NONE(id)
+#define CMP_SW_BLOCK(id)
+#define CMP_SW_LABEL(id)
+#define CMP_SW_BR_TABLE(id)
+#define CMP_SW_FUNC(id)
+#define CMP_SW_CALL_INDIRECT(id)
+#define CMP_SW_LOCAL(id)
+#define CMP_SW_GLOBAL(id)
+#define CMP_SW_TABLE(id)
+#define CMP_SW_MEMARG(id) CMP_XSW(id)
+#define CMP_SW_MEM(id)
+#define CMP_SW_I32(id)
+#define CMP_SW_I64(id)
+#define CMP_SW_F32(id)
+#define CMP_SW_F64(id)
+#define CMP_SW_V128(id)
+#define CMP_SW_LANE(id)
+#define CMP_SW_MEMARG_LANE(id)
+#define CMP_SW_SHUFFLE(id)
+#define CMP_SW_SELECT_T(id)
+#define CMP_SW_REFTYPE(id)
+#define CMP_SW_ELEM_TABLE(id)
+#define CMP_SW_DATA_MEM(id)
+#define CMP_SW_DATA(id)
+#define CMP_SW_ELEM(id)
+#define CMP_SW_TABLE_TABLE(id)
+#define CMP_SW_MEM_MEM(id)
+#define CMP_SW_ZERO(id)
+
+/* Integer compares that fuse with a following br_if / if into BR_<id>. */
+#define CMP_FUSABLE(X)                                                              \
+    X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S) X(I32_GT_U) X(I32_LE_S)  \
+    X(I32_LE_U) X(I32_GE_S) X(I32_GE_U)                                              \
+    X(I64_EQ) X(I64_NE) X(I64_LT_S) X(I64_LT_U) X(I64_GT_S) X(I64_GT_U) X(I64_LE_S)  \
+    X(I64_LE_U) X(I64_GE_S) X(I64_GE_U)
+
+/* Instructions with no wasm opcode of their own. */
+#define CMP_INTERNAL(X)                                                             \
+    X(COPY)      /* fp[x] = fp[y]                                              */   \
+    X(RETURN1)   /* fp[0] = fp[x]; return                                      */   \
+    X(BR_UNLESS) /* branch when the i32 in fp[x] is zero                       */   \
+    X(CALL_LOCAL) /* call of a function this module defines                     */
+
+/* Every instruction the interpreter has: the wasm ones it runs as they are
+ * (their OP_ names), the _SW twins, the fused branches and the internal ones. */
+typedef enum cmp_op {
+#define CMP_X(id) CO_##id,
+#define OP(id, prefix, code, name, imm, align, sig) CMP_PICK_##prefix(CMP_X, id)
+#include "engine/opcodes.def"
+#undef OP
+#define CMP_XSW(id) CO_##id##_SW,
+#define OP(id, prefix, code, name, imm, align, sig) CMP_PICK_##prefix(CMP_SW_##imm, id)
+#include "engine/opcodes.def"
+#undef OP
+#undef CMP_XSW
+#define CMP_XBR(id) CO_BR_##id,
+    CMP_FUSABLE(CMP_XBR)
+#undef CMP_XBR
+    CMP_INTERNAL(CMP_X)
+#undef CMP_X
+    CO_COUNT_
+} cmp_op;
+
+typedef union cmp_cell {
+    const void *h;     /* handler address (computed goto)        */
+    uintptr_t op;      /* cmp_op (switch dispatch)                */
+    struct {
+        int32_t x, y;
+    } s;
+    uint64_t u64;
+} cmp_cell;
+
+typedef struct cmp_code {
+    const weft_module *module;
+    uint32_t func_index;  /* in the module's function space            */
+    uint32_t nparams;     /* parameter slots                           */
+    uint32_t nlocals;     /* parameter + declared local slots          */
+    uint32_t nconsts;     /* constant slots, at fp[nlocals ..)          */
+    uint32_t frame_size;  /* slots the frame needs, temps included     */
+    uint32_t nresults;
+    uint32_t ncells;
+    uint64_t *consts;     /* nconsts values (inside this allocation)   */
+    cmp_cell cells[];     /* the instructions; execution starts at cells[0] */
+} cmp_code;
+
+/* The published code of defined function `func_index` of m, translating it on
+ * first use.  Thread-safe: racing translators publish one result (compare-
+ * exchange; the loser frees its copy).  WEFT_UNSUPPORTED for SIMD/atomics. */
+WEFT_INTERNAL weft_status cmp_get(const weft_module *m, uint32_t func_index, const cmp_code **out,
+                                  weft_error *err);
+
+/* Frees a function's translated code (module teardown). */
+WEFT_INTERNAL void cmp_free(const weft_engine *e, struct cmp_code *code);
+
+/* The interpreter's handler addresses, indexed by cmp_op (computed goto), or
+ * NULL when it dispatches with a switch.  Implemented in interp.c. */
+WEFT_INTERNAL const void *const *interp_handlers(void);
+
+#endif /* WEFT_CODE_H */

@@ -1,0 +1,358 @@
+/*
+ * interp.c -- the interpreter (interp_): interp_invoke, frame records, and the
+ * one dispatch loop over the internal code of engine/code.h.  The op bodies
+ * live in interp_ops.h, included once inside the loop.
+ *
+ * Frames.  A frame's slots are on the thread's value stack (code.h); its
+ * record -- code, instance, fp, return pc -- is at the other end of the same
+ * stack, growing down from stack_end, so a call checks one pointer against
+ * the other for "call stack exhausted", and another for the depth limit.
+ * Each interp_invoke first pushes an entry marker (code == NULL); a return
+ * that reaches a marker leaves the loop.  ctx->interp_top is kept current at
+ * every call and return: after a guard fault longjmps out, the records are
+ * still there to name the frames (interp_after_trap).
+ */
+#include <math.h>
+
+#include "engine/code.h"
+#include "engine/engine.h"
+#include "engine/interp.h"
+#include "engine/numeric.h"
+
+typedef struct interp_frame {
+    const cmp_code *code;   /* NULL: an entry marker                           */
+    weft_instance *inst;
+    uint64_t *fp;
+    union {
+        const cmp_cell *ret_pc;          /* frames: where the caller resumes */
+        struct interp_frame *prev_entry; /* markers: the entry below         */
+    };
+    uint32_t entry_depth;   /* markers: ctx->depth while this entry runs       */
+} interp_frame;
+
+static interp_frame *first_record(const thr_context *ctx)
+{
+    return (interp_frame *)(void *)ctx->stack_end - 1;
+}
+
+/* ---- backtraces ------------------------------------------------------------ */
+
+static void backtrace(const thr_context *ctx, weft_error *err)
+{
+    if (!err || err->nframes)
+        return;
+    interp_frame *end = first_record(ctx);
+    for (interp_frame *r = ctx->interp_top; r && r <= end && err->nframes < WEFT_MAX_FRAMES;
+         r++) {
+        if (!r->code)
+            continue;
+        const weft_module *m = r->code->module;
+        weft_frame *f = &err->frames[err->nframes++];
+        f->func_index = r->code->func_index;
+        f->code_offset = UINT32_MAX;
+        f->name = m->names.funcs ? m->names.funcs[f->func_index].data : NULL;
+    }
+}
+
+/* Entries whose thr_enter has returned (a fault longjmp'd past them: thr_enter
+ * restored ctx->depth below theirs) are dead: forget them. */
+static void drop_stale(thr_context *ctx)
+{
+    interp_frame *e;
+    while ((e = ctx->interp_entry) && e->entry_depth > ctx->depth) {
+        ctx->interp_top = e == first_record(ctx) ? NULL : e + 1;
+        ctx->interp_entry = e->prev_entry;
+    }
+}
+
+void interp_after_trap(thr_context *ctx, weft_error *err)
+{
+    interp_frame *e = ctx->interp_entry;
+    if (e && e->entry_depth > ctx->depth) {
+        backtrace(ctx, err);
+        drop_stale(ctx);
+    }
+}
+
+/* ---- slow paths kept out of the loop ------------------------------------------- */
+
+static inline uint64_t ref_bits(void *p) { return (uint64_t)(uintptr_t)p; }
+static inline void *ref_of(uint64_t v) { return (void *)(uintptr_t)v; }
+
+/* ---- the loop ------------------------------------------------------------------ */
+
+/* Value accessors: i32/f32 in the low half of a slot, written zero-extended. */
+static inline uint32_t g_u32(uint64_t v) { return (uint32_t)v; }
+static inline int32_t g_i32(uint64_t v) { return (int32_t)(uint32_t)v; }
+static inline uint64_t g_u64(uint64_t v) { return v; }
+static inline int64_t g_i64(uint64_t v) { return (int64_t)v; }
+static inline float g_f32(uint64_t v) { return num_f32_of((uint32_t)v); }
+static inline double g_f64(uint64_t v) { return num_f64_of(v); }
+static inline uint64_t p_u32(uint32_t v) { return v; }
+static inline uint64_t p_u64(uint64_t v) { return v; }
+static inline uint64_t p_f32(float v) { return num_f32_bits(v); }
+static inline uint64_t p_f64(double v) { return num_f64_bits(v); }
+
+static const _Atomic int no_terminate = 0;
+
+/* With ctx == NULL, only hands out the handler table (computed goto). */
+static weft_status run(thr_context *ctx, interp_frame *rec, weft_error *err,
+                       const void *const **handlers)
+{
+#if WEFT_COMPUTED_GOTO
+    static const void *const labels[CO_COUNT_] = {
+#define CMP_X(id) [CO_##id] = &&L_##id,
+#define OP(id, prefix, code, name, imm, align, sig) CMP_PICK_##prefix(CMP_X, id)
+#include "engine/opcodes.def"
+#undef OP
+#define CMP_XSW(id) [CO_##id##_SW] = &&L_##id##_SW,
+#define OP(id, prefix, code, name, imm, align, sig) CMP_PICK_##prefix(CMP_SW_##imm, id)
+#include "engine/opcodes.def"
+#undef OP
+#undef CMP_XSW
+#define CMP_XBR(id) [CO_BR_##id] = &&L_BR_##id,
+        CMP_FUSABLE(CMP_XBR)
+#undef CMP_XBR
+        CMP_INTERNAL(CMP_X)
+#undef CMP_X
+    };
+    if (!ctx) {
+        *handlers = labels;
+        return WEFT_OK;
+    }
+#else
+    if (!ctx) {
+        *handlers = NULL;
+        return WEFT_OK;
+    }
+#endif
+    const cmp_cell *pc = rec->code->cells;
+    uint64_t *fp = rec->fp;
+    weft_instance *inst = rec->inst;
+    uint8_t *mem;
+    weft_memory *memory;
+    mod_code *codes;
+    const _Atomic int *term = ctx->terminate ? ctx->terminate : &no_terminate;
+    uintptr_t rec_floor; /* lowest record the depth limit allows */
+    {
+        uint32_t max = eng_config(inst->engine)->max_call_depth;
+        uintptr_t first = (uintptr_t)first_record(ctx);
+        uintptr_t room = (first - (uintptr_t)ctx->stack) / sizeof(interp_frame);
+        rec_floor = max < room ? first - (uintptr_t)max * sizeof(interp_frame) : (uintptr_t)ctx->stack;
+    }
+    /* State of the call being made (set before `goto call_func` / `enter`). */
+    weft_func *f;
+    const cmp_code *callee;
+    weft_instance *callee_inst;
+    uint64_t *callee_fp;
+    uint32_t len;
+    weft_code tcode;
+    weft_status st;
+
+#define LOAD_INST()                    \
+    do {                               \
+        mem = inst->mem0;              \
+        memory = inst->memory0;        \
+        codes = inst->module->codes;   \
+    } while (0)
+    LOAD_INST();
+
+#define X1 (pc[1].s.x)
+#define Y1 (pc[1].s.y)
+#define X2 (pc[2].s.x)
+#define Y2 (pc[2].s.y)
+#define X3 (pc[3].s.x)
+#define Y3 (pc[3].s.y)
+#define TRAP(c)                 \
+    do {                        \
+        tcode = WEFT_E_##c;     \
+        goto trap;              \
+    } while (0)
+#define POLL()                                                                 \
+    do {                                                                       \
+        if (WEFT_UNLIKELY(atomic_load_explicit(term, memory_order_relaxed)))   \
+            goto terminated;                                                   \
+    } while (0)
+#if WEFT_COMPUTED_GOTO
+#define CASE(id) L_##id:
+#define DISPATCH() goto *pc->h
+#else
+#define CASE(id) case CO_##id:
+#define DISPATCH() goto dispatch
+#endif
+#define NEXT(n)         \
+    do {                \
+        pc += (n);      \
+        DISPATCH();     \
+    } while (0)
+
+#if WEFT_COMPUTED_GOTO
+    DISPATCH();
+#else
+dispatch:
+    switch ((cmp_op)pc->op) {
+#endif
+
+#include "engine/interp_ops.h"
+
+#if !WEFT_COMPUTED_GOTO
+    default:
+        goto bad_code;
+    }
+#endif
+
+call_func:
+    if (f->kind == FUNC_HOST) {
+        POLL();
+        st = inst_call_host(f, inst, callee_fp, err);
+        ctx->interp_top = rec; /* a nested entry that faulted may have left it */
+        if (st != WEFT_OK)
+            goto trap_st;
+        NEXT(len);
+    }
+    callee_inst = f->instance;
+    {
+        const weft_module *m = callee_inst->module;
+        callee = atomic_load_explicit(&m->codes[f->index - m->nfunc_imports].code,
+                                      memory_order_acquire);
+        if (WEFT_UNLIKELY(!callee)) {
+            st = cmp_get(m, f->index, &callee, err);
+            if (st != WEFT_OK)
+                goto trap_st;
+        }
+    }
+    /* fall through */
+enter: {
+    POLL();
+    interp_frame *nrec = rec - 1;
+    if (WEFT_UNLIKELY((uintptr_t)nrec < rec_floor ||
+                      (uintptr_t)(callee_fp + callee->frame_size) > (uintptr_t)nrec))
+        TRAP(STACK_EXHAUSTED);
+    nrec->code = callee;
+    nrec->inst = callee_inst;
+    nrec->fp = callee_fp;
+    nrec->ret_pc = pc + len;
+    rec = nrec;
+    ctx->interp_top = rec;
+    /* Short loops, not memset/memcpy calls: frames are small and calls hot. */
+    for (uint32_t i = callee->nparams; i < callee->nlocals; i++)
+        callee_fp[i] = 0;
+    for (uint32_t i = 0; i < callee->nconsts; i++)
+        callee_fp[callee->nlocals + i] = callee->consts[i];
+    fp = callee_fp;
+    pc = callee->cells;
+    if (WEFT_UNLIKELY(callee_inst != inst)) {
+        inst = callee_inst;
+        LOAD_INST();
+        /* Guard faults in this instance's memories are ours to claim too. */
+        inst_allow_memories(ctx, inst);
+    }
+    DISPATCH();
+}
+
+ret: {
+    const cmp_cell *rpc = rec->ret_pc;
+    rec++;
+    ctx->interp_top = rec;
+    if (WEFT_UNLIKELY(!rec->code))
+        return WEFT_OK; /* the entry marker: back to interp_invoke */
+    fp = rec->fp;
+    pc = rpc;
+    if (WEFT_UNLIKELY(rec->inst != inst)) {
+        inst = rec->inst;
+        LOAD_INST();
+    }
+    DISPATCH();
+}
+
+terminated:
+    tcode = WEFT_E_TERMINATED;
+trap:
+    ctx->interp_top = rec;
+    return err_set(err, tcode, WEFT_NO_OFFSET, NULL);
+trap_st:
+    ctx->interp_top = rec;
+    return st;
+bad_code:
+    ctx->interp_top = rec;
+    return err_set(err, WEFT_E_UNSUPPORTED, WEFT_NO_OFFSET, "internal: bad instruction");
+
+#undef LOAD_INST
+#undef X1
+#undef Y1
+#undef X2
+#undef Y2
+#undef X3
+#undef Y3
+#undef TRAP
+#undef POLL
+#undef CASE
+#undef DISPATCH
+#undef NEXT
+}
+
+const void *const *interp_handlers(void)
+{
+    const void *const *h = NULL;
+    run(NULL, NULL, NULL, &h);
+    return h;
+}
+
+/* ---- entry ------------------------------------------------------------------------ */
+
+weft_status interp_invoke(thr_context *ctx, weft_func *f, uint64_t *slots, weft_error *err)
+{
+    weft_status st = WEFT_OK;
+    if (f->kind == FUNC_HOST)
+        return inst_call_host(f, NULL, slots, err);
+    drop_stale(ctx);
+    weft_instance *inst = f->instance;
+    const cmp_code *code;
+    TRY(cmp_get(inst->module, f->index, &code, err));
+
+    interp_frame *top = ctx->interp_top, *prev_entry = ctx->interp_entry;
+    uint64_t *base;
+    interp_frame *marker;
+    if (top) {
+        /* Nested (wasm -> host -> wasm): start above the caller's whole frame. */
+        base = top->code ? top->fp + top->code->frame_size : top->fp;
+        marker = top - 1;
+    } else {
+        base = ctx->stack;
+        marker = first_record(ctx);
+    }
+    interp_frame *frame = marker - 1;
+    if ((uintptr_t)frame < (uintptr_t)ctx->stack ||
+        (uintptr_t)(base + code->frame_size) > (uintptr_t)frame) {
+        st = err_set(err, WEFT_E_STACK_EXHAUSTED, WEFT_NO_OFFSET, NULL);
+        goto fail;
+    }
+    ctx->depth++;
+    marker->code = NULL;
+    marker->inst = NULL;
+    marker->fp = base;
+    marker->prev_entry = prev_entry;
+    marker->entry_depth = ctx->depth;
+    frame->code = code;
+    frame->inst = inst;
+    frame->fp = base;
+    frame->ret_pc = NULL;
+    frame->entry_depth = 0;
+    memcpy(base, slots, (size_t)code->nparams * sizeof(uint64_t));
+    for (uint32_t i = code->nparams; i < code->nlocals; i++)
+        base[i] = 0;
+    memcpy(base + code->nlocals, code->consts, (size_t)code->nconsts * sizeof(uint64_t));
+    ctx->interp_entry = marker;
+    ctx->interp_top = frame;
+
+    st = run(ctx, frame, err, NULL);
+    if (st == WEFT_OK)
+        memcpy(slots, base, (size_t)code->nresults * sizeof(uint64_t));
+    else if (weft_code_status(err ? err->code : WEFT_E_NONE) == WEFT_TRAP)
+        backtrace(ctx, err);
+    ctx->interp_top = top;
+    ctx->interp_entry = prev_entry;
+    ctx->depth--;
+fail:
+    return st;
+}

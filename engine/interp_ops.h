@@ -1,0 +1,560 @@
+/*
+ * interp_ops.h -- the bodies of the interpreter's instructions, included once,
+ * inside the dispatch loop of interp.c (which defines CASE, NEXT, TRAP, the
+ * operand fields X1..Y3 and the loop's registers: pc, fp, inst, mem, memory).
+ * Operand layouts are the ones drawn in code.h.  Every handler reads all its
+ * operands before it writes its result: the result slot may be an operand's.
+ */
+
+/* ---- families ------------------------------------------------------------ */
+
+#define UN(id, T, G, P, expr)      \
+    CASE(id) {                     \
+        T a = G(fp[Y1]);           \
+        fp[X1] = P(expr);          \
+        NEXT(2);                   \
+    }
+#define BIN(id, T, G, P, expr)     \
+    CASE(id) {                     \
+        T a = G(fp[Y1]);           \
+        T b = G(fp[X2]);           \
+        fp[X1] = P(expr);          \
+        NEXT(3);                   \
+    }
+#define I32_BIN(id, expr) BIN(id, uint32_t, g_u32, p_u32, expr)
+#define I32_SBIN(id, expr) BIN(id, int32_t, g_i32, p_u32, expr)
+#define I64_BIN(id, expr) BIN(id, uint64_t, g_u64, p_u64, expr)
+#define I64_SBIN(id, expr) BIN(id, int64_t, g_i64, p_u64, expr)
+#define F32_BIN(id, expr) BIN(id, float, g_f32, p_f32, expr)
+#define F64_BIN(id, expr) BIN(id, double, g_f64, p_f64, expr)
+#define F32_CMP(id, expr) BIN(id, float, g_f32, p_u32, expr)
+#define F64_CMP(id, expr) BIN(id, double, g_f64, p_u32, expr)
+
+/* Fused compare-and-branch: [op][x=a y=b][x=off]. */
+#define BR_CMP(id, T, G, expr)                 \
+    CASE(BR_##id) {                            \
+        T a = G(fp[X1]);                       \
+        T b = G(fp[Y1]);                       \
+        if (expr) {                            \
+            pc += 2 + X2;                      \
+            POLL();                            \
+            DISPATCH();                        \
+        }                                      \
+        NEXT(3);                               \
+    }
+
+/* Loads and stores: [op][x=dst|addr y=addr|val][x=offset].  Guard mode adds
+ * the u32 address and offset to the base unchecked (the reservation covers
+ * every sum); the _SW twin checks against the current size first. */
+#define LOAD(id, T, P)                                                         \
+    CASE(id) {                                                                 \
+        T v;                                                                   \
+        memcpy(&v, mem + (uint64_t)g_u32(fp[Y1]) + (uint32_t)X2, sizeof v);    \
+        fp[X1] = P;                                                            \
+        NEXT(3);                                                               \
+    }                                                                          \
+    CASE(id##_SW) {                                                            \
+        uint64_t ea = (uint64_t)g_u32(fp[Y1]) + (uint32_t)X2;                  \
+        if (WEFT_UNLIKELY(ea + sizeof(T) > mem_size(memory)))                  \
+            TRAP(OOB_MEMORY);                                                  \
+        T v;                                                                   \
+        memcpy(&v, mem + ea, sizeof v);                                        \
+        fp[X1] = P;                                                            \
+        NEXT(3);                                                               \
+    }
+#define STORE(id, T)                                                           \
+    CASE(id) {                                                                 \
+        T v = (T)fp[Y1];                                                       \
+        memcpy(mem + (uint64_t)g_u32(fp[X1]) + (uint32_t)X2, &v, sizeof v);    \
+        NEXT(3);                                                               \
+    }                                                                          \
+    CASE(id##_SW) {                                                            \
+        uint64_t ea = (uint64_t)g_u32(fp[X1]) + (uint32_t)X2;                  \
+        if (WEFT_UNLIKELY(ea + sizeof(T) > mem_size(memory)))                  \
+            TRAP(OOB_MEMORY);                                                  \
+        T v = (T)fp[Y1];                                                       \
+        memcpy(mem + ea, &v, sizeof v);                                        \
+        NEXT(3);                                                               \
+    }
+
+/* Trapping float -> int: NaN is an invalid conversion, the rest overflow. */
+#define TRUNC(id, TIN, GIN, TOUT, P, fn)           \
+    CASE(id) {                                     \
+        TIN a = GIN(fp[Y1]);                       \
+        TOUT r;                                    \
+        if (WEFT_UNLIKELY(!fn((double)a, &r))) {   \
+            if (isnan(a))                          \
+                TRAP(BAD_CONVERSION);              \
+            TRAP(INT_OVERFLOW);                    \
+        }                                          \
+        fp[X1] = P(r);                             \
+        NEXT(2);                                   \
+    }
+
+/* ---- instructions the translator never emits as such --------------------- */
+
+CASE(NOP) CASE(BLOCK) CASE(LOOP) CASE(IF) CASE(ELSE) CASE(END) CASE(DROP) CASE(SELECT_T)
+CASE(LOCAL_GET) CASE(LOCAL_SET) CASE(LOCAL_TEE) CASE(I32_CONST) CASE(I64_CONST)
+CASE(F32_CONST) CASE(F64_CONST) CASE(REF_NULL)
+    goto bad_code;
+
+/* ---- control ------------------------------------------------------------ */
+
+CASE(UNREACHABLE) TRAP(UNREACHABLE);
+
+CASE(COPY) {
+    fp[X1] = fp[Y1];
+    NEXT(2);
+}
+
+CASE(BR) {
+    pc += 1 + X1;
+    POLL();
+    DISPATCH();
+}
+
+CASE(BR_IF) {
+    if (g_u32(fp[X1])) {
+        pc += 1 + Y1;
+        POLL();
+        DISPATCH();
+    }
+    NEXT(2);
+}
+
+CASE(BR_UNLESS) {
+    if (!g_u32(fp[X1])) {
+        pc += 1 + Y1;
+        POLL();
+        DISPATCH();
+    }
+    NEXT(2);
+}
+
+BR_CMP(I32_EQ, uint32_t, g_u32, a == b)
+BR_CMP(I32_NE, uint32_t, g_u32, a != b)
+BR_CMP(I32_LT_S, int32_t, g_i32, a < b)
+BR_CMP(I32_LT_U, uint32_t, g_u32, a < b)
+BR_CMP(I32_GT_S, int32_t, g_i32, a > b)
+BR_CMP(I32_GT_U, uint32_t, g_u32, a > b)
+BR_CMP(I32_LE_S, int32_t, g_i32, a <= b)
+BR_CMP(I32_LE_U, uint32_t, g_u32, a <= b)
+BR_CMP(I32_GE_S, int32_t, g_i32, a >= b)
+BR_CMP(I32_GE_U, uint32_t, g_u32, a >= b)
+BR_CMP(I64_EQ, uint64_t, g_u64, a == b)
+BR_CMP(I64_NE, uint64_t, g_u64, a != b)
+BR_CMP(I64_LT_S, int64_t, g_i64, a < b)
+BR_CMP(I64_LT_U, uint64_t, g_u64, a < b)
+BR_CMP(I64_GT_S, int64_t, g_i64, a > b)
+BR_CMP(I64_GT_U, uint64_t, g_u64, a > b)
+BR_CMP(I64_LE_S, int64_t, g_i64, a <= b)
+BR_CMP(I64_LE_U, uint64_t, g_u64, a <= b)
+BR_CMP(I64_GE_S, int64_t, g_i64, a >= b)
+BR_CMP(I64_GE_U, uint64_t, g_u64, a >= b)
+
+CASE(BR_TABLE) {
+    uint32_t i = g_u32(fp[X1]);
+    uint32_t n = (uint32_t)Y1;
+    pc += 2 + (i < n ? i : n);
+    pc += pc->s.x;
+    POLL();
+    DISPATCH();
+}
+
+CASE(RETURN1) {
+    fp[0] = fp[X1];
+    goto ret;
+}
+CASE(RETURN) goto ret;
+
+CASE(CALL_LOCAL) {
+    callee = atomic_load_explicit(&codes[X1].code, memory_order_acquire);
+    if (WEFT_UNLIKELY(!callee)) {
+        st = cmp_get(inst->module, (uint32_t)X1 + inst->module->nfunc_imports, &callee, err);
+        if (st != WEFT_OK)
+            goto trap_st;
+    }
+    callee_inst = inst;
+    callee_fp = fp + Y1;
+    len = 2;
+    goto enter;
+}
+
+CASE(CALL) {
+    f = inst->funcs[X1];
+    callee_fp = fp + Y1;
+    len = 2;
+    goto call_func;
+}
+
+CASE(CALL_INDIRECT) {
+    weft_table *t = inst->tables[X2];
+    uint32_t i = g_u32(fp[Y2]);
+    if (WEFT_UNLIKELY(i >= t->size)) {
+        st = err_set(err, WEFT_E_UNDEFINED_ELEMENT, WEFT_NO_OFFSET, "%u", i);
+        goto trap_st;
+    }
+    f = t->elems[i];
+    if (WEFT_UNLIKELY(!f)) {
+        st = err_set(err, WEFT_E_UNINITIALIZED_ELEMENT, WEFT_NO_OFFSET, "%u", i);
+        goto trap_st;
+    }
+    if (WEFT_UNLIKELY(f->sig != inst->sigs[X1]))
+        TRAP(INDIRECT_MISMATCH);
+    callee_fp = fp + Y1;
+    len = 3;
+    goto call_func;
+}
+
+CASE(SELECT) {
+    fp[X1] = g_u32(fp[Y1]) ? fp[X2] : fp[Y2];
+    NEXT(3);
+}
+
+/* ---- variables and references -------------------------------------------- */
+
+CASE(GLOBAL_GET) {
+    fp[X1] = inst->globals[Y1]->value.u64[0];
+    NEXT(2);
+}
+CASE(GLOBAL_SET) {
+    inst->globals[Y1]->value.u64[0] = fp[X1];
+    NEXT(2);
+}
+CASE(REF_IS_NULL) {
+    fp[X1] = fp[Y1] == 0;
+    NEXT(2);
+}
+CASE(REF_FUNC) {
+    fp[X1] = ref_bits(inst->funcs[Y1]);
+    NEXT(2);
+}
+
+/* ---- memory ------------------------------------------------------------------ */
+
+LOAD(I32_LOAD, uint32_t, v)
+LOAD(I64_LOAD, uint64_t, v)
+LOAD(F32_LOAD, uint32_t, v)
+LOAD(F64_LOAD, uint64_t, v)
+LOAD(I32_LOAD8_S, int8_t, (uint32_t)(int32_t)v)
+LOAD(I32_LOAD8_U, uint8_t, v)
+LOAD(I32_LOAD16_S, int16_t, (uint32_t)(int32_t)v)
+LOAD(I32_LOAD16_U, uint16_t, v)
+LOAD(I64_LOAD8_S, int8_t, (uint64_t)(int64_t)v)
+LOAD(I64_LOAD8_U, uint8_t, v)
+LOAD(I64_LOAD16_S, int16_t, (uint64_t)(int64_t)v)
+LOAD(I64_LOAD16_U, uint16_t, v)
+LOAD(I64_LOAD32_S, int32_t, (uint64_t)(int64_t)v)
+LOAD(I64_LOAD32_U, uint32_t, v)
+STORE(I32_STORE, uint32_t)
+STORE(I64_STORE, uint64_t)
+STORE(F32_STORE, uint32_t)
+STORE(F64_STORE, uint64_t)
+STORE(I32_STORE8, uint8_t)
+STORE(I32_STORE16, uint16_t)
+STORE(I64_STORE8, uint8_t)
+STORE(I64_STORE16, uint16_t)
+STORE(I64_STORE32, uint32_t)
+
+CASE(MEMORY_SIZE) {
+    fp[X1] = (uint32_t)(mem_size(memory) / WASM_PAGE_SIZE);
+    NEXT(2);
+}
+CASE(MEMORY_GROW) {
+    fp[X1] = (uint32_t)(int32_t)mem_grow(memory, g_u32(fp[Y1]));
+    NEXT(2);
+}
+/* Bulk operations check the whole range before writing anything. */
+CASE(MEMORY_FILL) {
+    uint64_t d = g_u32(fp[X1]), n = g_u32(fp[X2]);
+    if (WEFT_UNLIKELY(!mem_in_bounds(memory, d, n)))
+        TRAP(OOB_MEMORY);
+    memset(mem + d, (int)(uint8_t)fp[Y1], n);
+    NEXT(3);
+}
+CASE(MEMORY_COPY) {
+    uint64_t d = g_u32(fp[X1]), s = g_u32(fp[Y1]), n = g_u32(fp[X2]);
+    if (WEFT_UNLIKELY(!mem_in_bounds(memory, d, n) || !mem_in_bounds(memory, s, n)))
+        TRAP(OOB_MEMORY);
+    memmove(mem + d, mem + s, n);
+    NEXT(3);
+}
+/* The segment and table operations are the instance's own (engine/instance.h),
+ * shared with instantiation. */
+CASE(MEMORY_INIT) {
+    st = inst_memory_init(inst, 0, (uint32_t)Y2, g_u32(fp[X1]), g_u32(fp[Y1]), g_u32(fp[X2]), err);
+    if (WEFT_UNLIKELY(st != WEFT_OK))
+        goto trap_st;
+    NEXT(3);
+}
+CASE(DATA_DROP) {
+    inst_data_drop(inst, (uint32_t)X1);
+    NEXT(2);
+}
+
+/* ---- tables ----------------------------------------------------------------- */
+
+CASE(TABLE_GET) {
+    weft_table *t = inst->tables[X2];
+    uint32_t i = g_u32(fp[Y1]);
+    if (WEFT_UNLIKELY(i >= t->size))
+        TRAP(OOB_TABLE);
+    fp[X1] = ref_bits(t->elems[i]);
+    NEXT(3);
+}
+CASE(TABLE_SET) {
+    weft_table *t = inst->tables[X2];
+    uint32_t i = g_u32(fp[X1]);
+    if (WEFT_UNLIKELY(i >= t->size))
+        TRAP(OOB_TABLE);
+    t->elems[i] = ref_of(fp[Y1]);
+    NEXT(3);
+}
+CASE(TABLE_SIZE) {
+    fp[X1] = inst->tables[Y1]->size;
+    NEXT(2);
+}
+CASE(TABLE_GROW) {
+    fp[X1] = (uint32_t)(int32_t)inst_table_grow(inst->tables[Y2], g_u32(fp[X2]), ref_of(fp[Y1]));
+    NEXT(3);
+}
+CASE(TABLE_FILL) {
+    st = inst_table_fill(inst->tables[Y2], g_u32(fp[X1]), ref_of(fp[Y1]), g_u32(fp[X2]), err);
+    if (WEFT_UNLIKELY(st != WEFT_OK))
+        goto trap_st;
+    NEXT(3);
+}
+CASE(TABLE_COPY) {
+    st = inst_table_copy(inst->tables[X3], inst->tables[Y3], g_u32(fp[X1]), g_u32(fp[Y1]),
+                         g_u32(fp[X2]), err);
+    if (WEFT_UNLIKELY(st != WEFT_OK))
+        goto trap_st;
+    NEXT(4);
+}
+CASE(TABLE_INIT) {
+    st = inst_table_init(inst, (uint32_t)Y3, (uint32_t)X3, g_u32(fp[X1]), g_u32(fp[Y1]),
+                         g_u32(fp[X2]), err);
+    if (WEFT_UNLIKELY(st != WEFT_OK))
+        goto trap_st;
+    NEXT(4);
+}
+CASE(ELEM_DROP) {
+    inst_elem_drop(inst, (uint32_t)X1);
+    NEXT(2);
+}
+
+/* ---- i32 -------------------------------------------------------------------- */
+
+UN(I32_EQZ, uint32_t, g_u32, p_u32, a == 0)
+I32_BIN(I32_EQ, a == b)
+I32_BIN(I32_NE, a != b)
+I32_SBIN(I32_LT_S, a < b)
+I32_BIN(I32_LT_U, a < b)
+I32_SBIN(I32_GT_S, a > b)
+I32_BIN(I32_GT_U, a > b)
+I32_SBIN(I32_LE_S, a <= b)
+I32_BIN(I32_LE_U, a <= b)
+I32_SBIN(I32_GE_S, a >= b)
+I32_BIN(I32_GE_U, a >= b)
+UN(I32_CLZ, uint32_t, g_u32, p_u32, num_clz32(a))
+UN(I32_CTZ, uint32_t, g_u32, p_u32, num_ctz32(a))
+UN(I32_POPCNT, uint32_t, g_u32, p_u32, num_popcnt32(a))
+I32_BIN(I32_ADD, a + b)
+I32_BIN(I32_SUB, a - b)
+I32_BIN(I32_MUL, a * b)
+CASE(I32_DIV_S) {
+    int32_t a = g_i32(fp[Y1]), b = g_i32(fp[X2]);
+    if (WEFT_UNLIKELY(b == 0))
+        TRAP(DIV_BY_ZERO);
+    if (WEFT_UNLIKELY(a == INT32_MIN && b == -1))
+        TRAP(INT_OVERFLOW);
+    fp[X1] = (uint32_t)(a / b);
+    NEXT(3);
+}
+CASE(I32_DIV_U) {
+    uint32_t a = g_u32(fp[Y1]), b = g_u32(fp[X2]);
+    if (WEFT_UNLIKELY(b == 0))
+        TRAP(DIV_BY_ZERO);
+    fp[X1] = a / b;
+    NEXT(3);
+}
+CASE(I32_REM_S) {
+    int32_t a = g_i32(fp[Y1]), b = g_i32(fp[X2]);
+    if (WEFT_UNLIKELY(b == 0))
+        TRAP(DIV_BY_ZERO);
+    fp[X1] = b == -1 ? 0 : (uint32_t)(a % b);
+    NEXT(3);
+}
+CASE(I32_REM_U) {
+    uint32_t a = g_u32(fp[Y1]), b = g_u32(fp[X2]);
+    if (WEFT_UNLIKELY(b == 0))
+        TRAP(DIV_BY_ZERO);
+    fp[X1] = a % b;
+    NEXT(3);
+}
+I32_BIN(I32_AND, a & b)
+I32_BIN(I32_OR, a | b)
+I32_BIN(I32_XOR, a ^ b)
+I32_BIN(I32_SHL, a << (b & 31))
+I32_BIN(I32_SHR_S, (uint32_t)((int32_t)a >> (b & 31)))
+I32_BIN(I32_SHR_U, a >> (b & 31))
+I32_BIN(I32_ROTL, num_rotl32(a, b))
+I32_BIN(I32_ROTR, num_rotr32(a, b))
+
+/* ---- i64 -------------------------------------------------------------------- */
+
+UN(I64_EQZ, uint64_t, g_u64, p_u32, a == 0)
+BIN(I64_EQ, uint64_t, g_u64, p_u32, a == b)
+BIN(I64_NE, uint64_t, g_u64, p_u32, a != b)
+BIN(I64_LT_S, int64_t, g_i64, p_u32, a < b)
+BIN(I64_LT_U, uint64_t, g_u64, p_u32, a < b)
+BIN(I64_GT_S, int64_t, g_i64, p_u32, a > b)
+BIN(I64_GT_U, uint64_t, g_u64, p_u32, a > b)
+BIN(I64_LE_S, int64_t, g_i64, p_u32, a <= b)
+BIN(I64_LE_U, uint64_t, g_u64, p_u32, a <= b)
+BIN(I64_GE_S, int64_t, g_i64, p_u32, a >= b)
+BIN(I64_GE_U, uint64_t, g_u64, p_u32, a >= b)
+UN(I64_CLZ, uint64_t, g_u64, p_u64, num_clz64(a))
+UN(I64_CTZ, uint64_t, g_u64, p_u64, num_ctz64(a))
+UN(I64_POPCNT, uint64_t, g_u64, p_u64, num_popcnt64(a))
+I64_BIN(I64_ADD, a + b)
+I64_BIN(I64_SUB, a - b)
+I64_BIN(I64_MUL, a * b)
+CASE(I64_DIV_S) {
+    int64_t a = g_i64(fp[Y1]), b = g_i64(fp[X2]);
+    if (WEFT_UNLIKELY(b == 0))
+        TRAP(DIV_BY_ZERO);
+    if (WEFT_UNLIKELY(a == INT64_MIN && b == -1))
+        TRAP(INT_OVERFLOW);
+    fp[X1] = (uint64_t)(a / b);
+    NEXT(3);
+}
+CASE(I64_DIV_U) {
+    uint64_t a = fp[Y1], b = fp[X2];
+    if (WEFT_UNLIKELY(b == 0))
+        TRAP(DIV_BY_ZERO);
+    fp[X1] = a / b;
+    NEXT(3);
+}
+CASE(I64_REM_S) {
+    int64_t a = g_i64(fp[Y1]), b = g_i64(fp[X2]);
+    if (WEFT_UNLIKELY(b == 0))
+        TRAP(DIV_BY_ZERO);
+    fp[X1] = b == -1 ? 0 : (uint64_t)(a % b);
+    NEXT(3);
+}
+CASE(I64_REM_U) {
+    uint64_t a = fp[Y1], b = fp[X2];
+    if (WEFT_UNLIKELY(b == 0))
+        TRAP(DIV_BY_ZERO);
+    fp[X1] = a % b;
+    NEXT(3);
+}
+I64_BIN(I64_AND, a & b)
+I64_BIN(I64_OR, a | b)
+I64_BIN(I64_XOR, a ^ b)
+I64_BIN(I64_SHL, a << (b & 63))
+I64_BIN(I64_SHR_S, (uint64_t)((int64_t)a >> (b & 63)))
+I64_BIN(I64_SHR_U, a >> (b & 63))
+I64_BIN(I64_ROTL, num_rotl64(a, b))
+I64_BIN(I64_ROTR, num_rotr64(a, b))
+
+/* ---- floats ----------------------------------------------------------------- */
+
+F32_CMP(F32_EQ, a == b)
+F32_CMP(F32_NE, a != b)
+F32_CMP(F32_LT, a < b)
+F32_CMP(F32_GT, a > b)
+F32_CMP(F32_LE, a <= b)
+F32_CMP(F32_GE, a >= b)
+F64_CMP(F64_EQ, a == b)
+F64_CMP(F64_NE, a != b)
+F64_CMP(F64_LT, a < b)
+F64_CMP(F64_GT, a > b)
+F64_CMP(F64_LE, a <= b)
+F64_CMP(F64_GE, a >= b)
+
+UN(F32_ABS, float, g_f32, p_f32, num_fabs32(a))
+UN(F32_NEG, float, g_f32, p_f32, num_fneg32(a))
+UN(F32_CEIL, float, g_f32, p_f32, num_ceil32(a))
+UN(F32_FLOOR, float, g_f32, p_f32, num_floor32(a))
+UN(F32_TRUNC, float, g_f32, p_f32, num_trunc32(a))
+UN(F32_NEAREST, float, g_f32, p_f32, num_nearest32(a))
+UN(F32_SQRT, float, g_f32, p_f32, sqrtf(a))
+F32_BIN(F32_ADD, a + b)
+F32_BIN(F32_SUB, a - b)
+F32_BIN(F32_MUL, a * b)
+F32_BIN(F32_DIV, a / b)
+F32_BIN(F32_MIN, num_fmin32(a, b))
+F32_BIN(F32_MAX, num_fmax32(a, b))
+F32_BIN(F32_COPYSIGN, num_copysign32(a, b))
+UN(F64_ABS, double, g_f64, p_f64, num_fabs64(a))
+UN(F64_NEG, double, g_f64, p_f64, num_fneg64(a))
+UN(F64_CEIL, double, g_f64, p_f64, num_ceil64(a))
+UN(F64_FLOOR, double, g_f64, p_f64, num_floor64(a))
+UN(F64_TRUNC, double, g_f64, p_f64, num_trunc64(a))
+UN(F64_NEAREST, double, g_f64, p_f64, num_nearest64(a))
+UN(F64_SQRT, double, g_f64, p_f64, sqrt(a))
+F64_BIN(F64_ADD, a + b)
+F64_BIN(F64_SUB, a - b)
+F64_BIN(F64_MUL, a * b)
+F64_BIN(F64_DIV, a / b)
+F64_BIN(F64_MIN, num_fmin64(a, b))
+F64_BIN(F64_MAX, num_fmax64(a, b))
+F64_BIN(F64_COPYSIGN, num_copysign64(a, b))
+
+/* ---- conversions --------------------------------------------------------------- */
+
+UN(I32_WRAP_I64, uint64_t, g_u64, p_u32, (uint32_t)a)
+TRUNC(I32_TRUNC_F32_S, float, g_f32, int32_t, p_u32, num_trunc_i32_s)
+TRUNC(I32_TRUNC_F32_U, float, g_f32, uint32_t, p_u32, num_trunc_i32_u)
+TRUNC(I32_TRUNC_F64_S, double, g_f64, int32_t, p_u32, num_trunc_i32_s)
+TRUNC(I32_TRUNC_F64_U, double, g_f64, uint32_t, p_u32, num_trunc_i32_u)
+UN(I64_EXTEND_I32_S, int32_t, g_i32, p_u64, (uint64_t)(int64_t)a)
+UN(I64_EXTEND_I32_U, uint32_t, g_u32, p_u64, a)
+TRUNC(I64_TRUNC_F32_S, float, g_f32, int64_t, p_u64, num_trunc_i64_s)
+TRUNC(I64_TRUNC_F32_U, float, g_f32, uint64_t, p_u64, num_trunc_i64_u)
+TRUNC(I64_TRUNC_F64_S, double, g_f64, int64_t, p_u64, num_trunc_i64_s)
+TRUNC(I64_TRUNC_F64_U, double, g_f64, uint64_t, p_u64, num_trunc_i64_u)
+UN(F32_CONVERT_I32_S, int32_t, g_i32, p_f32, (float)a)
+UN(F32_CONVERT_I32_U, uint32_t, g_u32, p_f32, (float)a)
+UN(F32_CONVERT_I64_S, int64_t, g_i64, p_f32, num_i64_to_f32(a))
+UN(F32_CONVERT_I64_U, uint64_t, g_u64, p_f32, num_u64_to_f32(a))
+UN(F32_DEMOTE_F64, double, g_f64, p_f32, (float)a)
+UN(F64_CONVERT_I32_S, int32_t, g_i32, p_f64, (double)a)
+UN(F64_CONVERT_I32_U, uint32_t, g_u32, p_f64, (double)a)
+UN(F64_CONVERT_I64_S, int64_t, g_i64, p_f64, (double)a)
+UN(F64_CONVERT_I64_U, uint64_t, g_u64, p_f64, num_u64_to_f64(a))
+UN(F64_PROMOTE_F32, float, g_f32, p_f64, (double)a)
+UN(I32_REINTERPRET_F32, uint32_t, g_u32, p_u32, a)
+UN(I64_REINTERPRET_F64, uint64_t, g_u64, p_u64, a)
+UN(F32_REINTERPRET_I32, uint32_t, g_u32, p_u32, a)
+UN(F64_REINTERPRET_I64, uint64_t, g_u64, p_u64, a)
+UN(I32_EXTEND8_S, uint32_t, g_u32, p_u32, (uint32_t)(int32_t)(int8_t)a)
+UN(I32_EXTEND16_S, uint32_t, g_u32, p_u32, (uint32_t)(int32_t)(int16_t)a)
+UN(I64_EXTEND8_S, uint64_t, g_u64, p_u64, (uint64_t)(int64_t)(int8_t)a)
+UN(I64_EXTEND16_S, uint64_t, g_u64, p_u64, (uint64_t)(int64_t)(int16_t)a)
+UN(I64_EXTEND32_S, uint64_t, g_u64, p_u64, (uint64_t)(int64_t)(int32_t)a)
+UN(I32_TRUNC_SAT_F32_S, float, g_f32, p_u32, (uint32_t)num_sat_i32_s(a))
+UN(I32_TRUNC_SAT_F32_U, float, g_f32, p_u32, num_sat_i32_u(a))
+UN(I32_TRUNC_SAT_F64_S, double, g_f64, p_u32, (uint32_t)num_sat_i32_s(a))
+UN(I32_TRUNC_SAT_F64_U, double, g_f64, p_u32, num_sat_i32_u(a))
+UN(I64_TRUNC_SAT_F32_S, float, g_f32, p_u64, (uint64_t)num_sat_i64_s(a))
+UN(I64_TRUNC_SAT_F32_U, float, g_f32, p_u64, num_sat_i64_u(a))
+UN(I64_TRUNC_SAT_F64_S, double, g_f64, p_u64, (uint64_t)num_sat_i64_s(a))
+UN(I64_TRUNC_SAT_F64_U, double, g_f64, p_u64, num_sat_i64_u(a))
+
+#undef UN
+#undef BIN
+#undef I32_BIN
+#undef I32_SBIN
+#undef I64_BIN
+#undef I64_SBIN
+#undef F32_BIN
+#undef F64_BIN
+#undef F32_CMP
+#undef F64_CMP
+#undef BR_CMP
+#undef LOAD
+#undef STORE
+#undef TRUNC

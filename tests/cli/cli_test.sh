@@ -1,0 +1,97 @@
+#!/bin/sh
+# cli_test.sh WEFT SOURCE_DIR CASE -- one test of the weft command: runs it,
+# checks the exit status, stdout and the start of stderr.  Modules other than
+# examples/hello.wasm are built from WAT with wat2wasm into a temporary folder.
+set -u
+WEFT=$1
+SRC=$2
+CASE=$3
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+
+# expect STATUS STDOUT STDERR_PREFIX -- COMMAND...
+expect() {
+    want_rc=$1 want_out=$2 want_err=$3
+    shift 4
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+    out=$(cat "$TMP/out")
+    err=$(head -n 1 "$TMP/err")
+    if [ "$rc" != "$want_rc" ] || [ "$out" != "$want_out" ]; then
+        echo "FAIL: $*: status $rc (want $want_rc), stdout '$out' (want '$want_out')"
+        cat "$TMP/err"
+        fails=$((fails + 1))
+    fi
+    case "$err" in
+    "$want_err"*) ;;
+    *)
+        echo "FAIL: $*: stderr '$err' does not start with '$want_err'"
+        fails=$((fails + 1))
+        ;;
+    esac
+}
+
+wat() { # NAME TEXT: builds $TMP/NAME.wasm
+    printf '%s\n' "$2" >"$TMP/$1.wat"
+    if ! wat2wasm "$TMP/$1.wat" -o "$TMP/$1.wasm"; then
+        echo "FAIL: wat2wasm $1"
+        exit 1
+    fi
+}
+
+HELLO=$SRC/examples/hello.wasm
+case $CASE in
+hello)
+    expect 0 "i32:9592" "" -- "$WEFT" run --invoke count_primes "$HELLO" 100000
+    expect 0 "i64:2880067194370816120" "" -- "$WEFT" run --invoke fib "$HELLO" 90
+    expect 0 "i32:25" "" -- "$WEFT" run --bounds-checks=software --invoke count_primes "$HELLO" 0x64
+    ;;
+values)
+    wat vals '(module
+      (func (export "id") (param i32 i64 f32 f64) (result i32 i64 f32 f64)
+        (local.get 0) (local.get 1) (local.get 2) (local.get 3)))'
+    expect 0 "i32:-1
+i64:-9223372036854775808
+f32:1.5
+f64:-inf" "" -- "$WEFT" run --invoke id "$TMP/vals.wasm" 0xffffffff -9223372036854775808 1.5 -inf
+    expect 0 "i32:7
+i64:255
+f32:nan:0x400000
+f64:0.10000000000000001" "" -- "$WEFT" run --invoke id "$TMP/vals.wasm" 7 0xff nan 0.1
+    expect 1 "" "weft: argument 1 of id: '4294967296' is not of type i32" -- \
+        "$WEFT" run --invoke id "$TMP/vals.wasm" 4294967296 0 0 0
+    expect 1 "" "weft: id takes 4 arguments, 1 given" -- "$WEFT" run --invoke id "$TMP/vals.wasm" 1
+    ;;
+trap)
+    wat boom '(module
+      (func $inner (unreachable))
+      (func (export "_start") (call $inner)))'
+    expect 134 "" "weft: trap: unreachable" -- "$WEFT" run "$TMP/boom.wasm"
+    expect 134 "" "weft: trap: unreachable" -- "$WEFT" run --bounds-checks=software "$TMP/boom.wasm"
+    wat oob '(module (memory 1) (func (export "f") (result i32) (i32.load (i32.const 65536))))'
+    expect 134 "" "weft: trap: out of bounds memory access" -- "$WEFT" run --invoke f "$TMP/oob.wasm"
+    expect 134 "" "weft: trap: out of bounds memory access" -- \
+        "$WEFT" run --bounds-checks=software --invoke f "$TMP/oob.wasm"
+    ;;
+errors)
+    expect 1 "" "weft: cannot open $TMP/none.wasm" -- "$WEFT" run "$TMP/none.wasm"
+    printf 'garbage' >"$TMP/bad.wasm"
+    expect 1 "" "weft: $TMP/bad.wasm: magic header not detected" -- "$WEFT" run "$TMP/bad.wasm"
+    wat imp '(module (import "env" "f" (func)) (func (export "_start")))'
+    expect 1 "" "weft: unknown import env.f" -- "$WEFT" run "$TMP/imp.wasm"
+    expect 1 "" "weft: $HELLO has no exported function nope" -- "$WEFT" run --invoke nope "$HELLO"
+    expect 2 "" "weft: unknown option --fast" -- "$WEFT" run --fast "$HELLO"
+    expect 2 "" "usage: weft run" -- "$WEFT"
+    if ! "$WEFT" --help | grep -q "134 when the program traps"; then
+        echo "FAIL: weft --help does not document the trap status"
+        fails=$((fails + 1))
+    fi
+    expect 0 "$HELLO: valid" "" -- "$WEFT" validate "$HELLO"
+    ;;
+*)
+    echo "unknown case $CASE"
+    exit 1
+    ;;
+esac
+[ "$fails" = 0 ]

@@ -1,0 +1,49 @@
+/*
+ * values.h -- wast2json's typed values: arguments become weft_val, results
+ * become expectations (exact bits, a NaN class, a null or any reference),
+ * and both can be printed for a failure report.
+ */
+#ifndef SPEC_VALUES_H
+#define SPEC_VALUES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "json.h"
+#include "weft.h"
+
+/* How one scalar or one v128 lane is matched. */
+typedef enum val_match {
+    MATCH_BITS,      /* exactly these bits                 */
+    MATCH_CANON_NAN, /* nan:canonical                      */
+    MATCH_ARITH_NAN, /* nan:arithmetic                     */
+    MATCH_NULL,      /* a null reference                   */
+    MATCH_ANY_REF    /* any non-null reference (ref.func)  */
+} val_match;
+
+typedef struct val_expect {
+    weft_val val;          /* kind, and the bits for MATCH_BITS          */
+    val_match match;       /* scalars and references                     */
+    weft_valkind lane;     /* v128: lane type (WEFT_I32 for i32 lanes ...) */
+    unsigned lane_bytes;   /* v128: 1, 2, 4 or 8                         */
+    val_match lanes[16];   /* v128: per-lane matching                    */
+} val_expect;
+
+/* Parses an argument {"type": ..., "value": ...}.  false with a reason in
+ * why (size whysize) if the JSON is not a value this runner knows. */
+bool val_parse_arg(const json *v, weft_val *out, char *why, size_t whysize);
+bool val_parse_expect(const json *v, val_expect *out, char *why, size_t whysize);
+
+bool val_matches(const val_expect *e, const weft_val *got);
+
+/* "i32:42", "f32:0x7fc00000", "v128:i32x4 0x.. 0x.. ..", "externref:7", ...
+ * lane_bytes picks the shape a v128 is shown in (0: i32x4). */
+void val_format(const weft_val *v, unsigned lane_bytes, char *buf, size_t size);
+void val_format_expect(const val_expect *e, char *buf, size_t size);
+
+const char *val_kind_name(weft_valkind kind);
+
+/* The value an externref argument N stands for: an opaque, non-null pointer. */
+void *val_extern_ref(uint64_t n);
+
+#endif /* SPEC_VALUES_H */

@@ -1,0 +1,322 @@
+/*
+ * thread.c -- the per-OS-thread execution context (thr_) and guard-page trap
+ * delivery (DESIGN.md invariant 2).
+ *
+ * Owns: the lazily made thr_context of each thread (value stack, alternate
+ * signal stack) and its release when the thread ends; the one process-wide
+ * SIGSEGV/SIGBUS handler and the chain to whatever handler came before it;
+ * thr_enter, the only sigsetjmp in weft.
+ *
+ * Process-wide state is limited to what a signal handler needs (STYLE.md 9):
+ * the previous actions, the install-once flags and the pthread key whose
+ * destructor frees a context when its thread exits.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "threads/thread.h"
+
+/* Alternate signal stack: the handler itself needs little, but an unclaimed
+ * fault runs the previous handler on this stack too, and sanitizer or crash
+ * reporters symbolise there. */
+#define THR_ALTSTACK_BYTES ((size_t)128 << 10)
+
+/* The handler finds the context through this, not pthread_getspecific (not
+ * async-signal-safe).  initial-exec: reading it never allocates, also when
+ * weft is a shared library, so it is safe inside the handler. */
+static __thread thr_context *tls_ctx __attribute__((tls_model("initial-exec")));
+
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t ctx_key;
+static int key_error; /* written once under key_once */
+
+static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+static int handler_error; /* written once under handler_once */
+/* Written before our handler can run (under handler_once), read-only after. */
+static struct sigaction prev_segv, prev_bus;
+
+static size_t os_page_size(void)
+{
+    long p = sysconf(_SC_PAGESIZE);
+    return p > 0 ? (size_t)p : 4096;
+}
+
+/* ---- alternate signal stack -------------------------------------------- */
+
+static bool altstack_install(thr_context *ctx)
+{
+    size_t page = os_page_size();
+    size_t usable = THR_ALTSTACK_BYTES;
+#ifdef _SC_SIGSTKSZ
+    long min = sysconf(_SC_SIGSTKSZ);
+    if (min > 0 && (size_t)min * 4 > usable)
+        usable = (size_t)min * 4;
+#endif
+    usable = (usable + page - 1) / page * page;
+    size_t total = usable + page;
+    void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    /* Stacks grow down: a handler that overflows hits this page and dies
+     * visibly instead of writing over whatever is mapped below. */
+    if (mprotect(p, page, PROT_NONE) != 0)
+        goto fail;
+    stack_t ss = { .ss_sp = (char *)p + page, .ss_size = usable, .ss_flags = 0 };
+    if (sigaltstack(&ss, &ctx->prev_altstack) != 0)
+        goto fail;
+    ctx->altstack = p;
+    ctx->altstack_size = total;
+    return true;
+fail:
+    munmap(p, total);
+    return false;
+}
+
+static void altstack_remove(thr_context *ctx)
+{
+    if (!ctx->altstack)
+        return;
+    size_t page = os_page_size();
+    stack_t cur;
+    /* Give the thread back what it had (a sanitizer's stack, say) -- but only
+     * if ours is still the one installed; someone may have replaced it. */
+    if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == (char *)ctx->altstack + page &&
+        !(cur.ss_flags & SS_ONSTACK)) {
+        stack_t prev = ctx->prev_altstack;
+        if (prev.ss_flags & SS_DISABLE) {
+            prev.ss_sp = NULL;
+            prev.ss_size = 0;
+            prev.ss_flags = SS_DISABLE;
+        } else {
+            prev.ss_flags = 0;
+        }
+        if (sigaltstack(&prev, NULL) != 0) {
+            stack_t off = { .ss_sp = NULL, .ss_size = 0, .ss_flags = SS_DISABLE };
+            sigaltstack(&off, NULL);
+        }
+    }
+    munmap(ctx->altstack, ctx->altstack_size);
+    ctx->altstack = NULL;
+}
+
+/* ---- the context ------------------------------------------------------- */
+
+static bool stack_alloc(thr_context *ctx, size_t bytes)
+{
+    size_t slots = (bytes + sizeof(uint64_t) - 1) / sizeof(uint64_t);
+    if (slots == 0)
+        slots = 1;
+    uint64_t *s = malloc(slots * sizeof(uint64_t));
+    if (!s)
+        return false;
+    free(ctx->stack);
+    ctx->stack = s;
+    ctx->stack_end = s + slots;
+    ctx->stack_bytes = slots * sizeof(uint64_t);
+    return true;
+}
+
+static void ctx_destroy(void *p)
+{
+    thr_context *ctx = p;
+    /* First, so that a signal from here on finds no context. */
+    tls_ctx = NULL;
+    altstack_remove(ctx);
+    free(ctx->stack);
+    free(ctx);
+}
+
+static void key_create(void) { key_error = pthread_key_create(&ctx_key, ctx_destroy); }
+
+static thr_context *ctx_new(size_t stack_bytes)
+{
+    if (pthread_once(&key_once, key_create) != 0 || key_error != 0)
+        return NULL;
+    thr_context *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NULL;
+    if (!stack_alloc(ctx, stack_bytes) || !altstack_install(ctx))
+        goto fail;
+    if (pthread_setspecific(ctx_key, ctx) != 0)
+        goto fail;
+    tls_ctx = ctx;
+    return ctx;
+fail:
+    altstack_remove(ctx);
+    free(ctx->stack);
+    free(ctx);
+    return NULL;
+}
+
+thr_context *thr_current(size_t stack_bytes)
+{
+    thr_context *ctx = tls_ctx;
+    if (!ctx)
+        return ctx_new(stack_bytes);
+    /* The value stack holds live frames while wasm runs: only swap it when
+     * none do.  A nested entry keeps the stack it has (see stack_bytes). */
+    if (stack_bytes > ctx->stack_bytes && !ctx->inside_wasm && ctx->depth == 0 &&
+        !stack_alloc(ctx, stack_bytes))
+        return NULL;
+    return ctx;
+}
+
+void thr_allow_range(thr_context *ctx, const void *start, size_t len)
+{
+    uintptr_t s = (uintptr_t)start, e = s + len;
+    sig_atomic_t n = ctx->nreservations;
+    for (sig_atomic_t i = 0; i < n; i++)
+        if (ctx->reservations[i].start == s && ctx->reservations[i].end == e)
+            return;
+    if (n < THR_MAX_RESERVATIONS) {
+        ctx->reservations[n] = (thr_reservation){ s, e };
+        /* The entry is complete before the handler may look at it. */
+        atomic_signal_fence(memory_order_seq_cst);
+        ctx->nreservations = n + 1;
+        return;
+    }
+    /* All slots taken (a thread that ran many memories, most of them freed by
+     * now): reuse the oldest.  Empty the slot first so the handler never sees
+     * a mix of two ranges. */
+    thr_reservation *r = &ctx->reservations[ctx->next_slot++ % THR_MAX_RESERVATIONS];
+    r->end = r->start;
+    atomic_signal_fence(memory_order_seq_cst);
+    r->start = s;
+    atomic_signal_fence(memory_order_seq_cst);
+    r->end = e;
+}
+
+/* ---- the handler --------------------------------------------------------- */
+
+static bool ctx_claims(const thr_context *ctx, uintptr_t addr)
+{
+    sig_atomic_t n = ctx->nreservations;
+    for (sig_atomic_t i = 0; i < n; i++)
+        if (addr >= ctx->reservations[i].start && addr < ctx->reservations[i].end)
+            return true;
+    return false;
+}
+
+/* Hands an unclaimed signal to whoever had it before weft.  Async-signal-safe. */
+static void forward(int sig, siginfo_t *info, void *uctx)
+{
+    const struct sigaction *prev = sig == SIGBUS ? &prev_bus : &prev_segv;
+    if (prev->sa_flags & SA_SIGINFO) {
+        if (prev->sa_sigaction) {
+            prev->sa_sigaction(sig, info, uctx);
+            return;
+        }
+    } else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
+        prev->sa_handler(sig);
+        return;
+    }
+    /* Default (or ignored, which the kernel does not honour for a real fault):
+     * put the default action back and return; the faulting instruction runs
+     * again and the process dies of the signal, as it would without weft.
+     * A signal sent by kill() re-executes nothing, so raise it again. */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    if (info->si_code <= 0)
+        raise(sig);
+}
+
+static void on_fault(int sig, siginfo_t *info, void *uctx)
+{
+    int saved_errno = errno;
+    thr_context *ctx = tls_ctx;
+    /* si_code > 0: the kernel reports a fault (for kill() the address field
+     * holds the sender's pid and uid instead). */
+    if (ctx && ctx->inside_wasm && ctx->jmp && info->si_code > 0 &&
+        ctx_claims(ctx, (uintptr_t)info->si_addr)) {
+        ctx->fault_addr = (uintptr_t)info->si_addr;
+        /* siglongjmp does not restore the mask (sigsetjmp(buf, 0)); put back
+         * the interrupted code's own, which a returning handler would have
+         * restored -- a wrapper's sa_mask (TSan blocks everything) would
+         * otherwise stay in force, and a second fault would kill. */
+        pthread_sigmask(SIG_SETMASK, &((ucontext_t *)uctx)->uc_sigmask, NULL);
+        siglongjmp(*ctx->jmp, 1);
+    }
+    forward(sig, info, uctx);
+    errno = saved_errno;
+}
+
+static bool handler_is_ours(int sig)
+{
+    struct sigaction cur;
+    memset(&cur, 0, sizeof cur);
+    return sigaction(sig, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) &&
+           cur.sa_sigaction == on_fault;
+}
+
+static void handler_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    /* ONSTACK: a fault may come from a thread whose stack is nearly spent.
+     * NODEFER: a fault while forwarding must not find the signal blocked
+     * (a blocked synchronous SIGSEGV kills the process silently).  An empty
+     * mask, since siglongjmp leaves the mask as the handler had it. */
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    /* Read the previous actions first, so that a fault on another thread
+     * between the install and the return of sigaction finds them. */
+    if (sigaction(SIGSEGV, NULL, &prev_segv) != 0 || sigaction(SIGBUS, NULL, &prev_bus) != 0 ||
+        sigaction(SIGSEGV, &sa, &prev_segv) != 0 || sigaction(SIGBUS, &sa, &prev_bus) != 0) {
+        handler_error = errno ? errno : EINVAL;
+        return;
+    }
+    /* A sanitizer that keeps these signals for itself (ASan's handle_segv=2
+     * or allow_user_segv_handler=0) makes sigaction succeed without doing
+     * anything: check that ours is really in place. */
+    if (!handler_is_ours(SIGSEGV) || !handler_is_ours(SIGBUS))
+        handler_error = EPERM;
+}
+
+weft_status thr_install_handler(weft_error *err)
+{
+    int rc = pthread_once(&handler_once, handler_install);
+    if (rc != 0 || handler_error != 0)
+        return err_set(err, WEFT_E_UNSUPPORTED, WEFT_NO_OFFSET,
+                       "cannot install the SIGSEGV/SIGBUS handler (%s); use "
+                       "WEFT_BOUNDS_SOFTWARE", strerror(rc ? rc : handler_error));
+    return WEFT_OK;
+}
+
+/* ---- entry ----------------------------------------------------------------- */
+
+weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg, weft_error *err)
+{
+    sigjmp_buf buf;
+    /* Set before sigsetjmp and never changed after it, so they keep their
+     * values across the siglongjmp without being volatile. */
+    sigjmp_buf *const prev_jmp = ctx->jmp;
+    const sig_atomic_t prev_inside = ctx->inside_wasm;
+    const uint32_t prev_depth = ctx->depth;
+    weft_status st;
+
+    /* 0: no signal mask saved -- entries are frequent; the handler restores
+     * the mask itself on the rare trap. */
+    if (sigsetjmp(buf, 0) == 0) {
+        ctx->jmp = &buf;
+        atomic_signal_fence(memory_order_seq_cst);
+        ctx->inside_wasm = 1;
+        st = fn(arg);
+    } else {
+        st = err_set(err, WEFT_E_OOB_MEMORY, WEFT_NO_OFFSET, NULL);
+    }
+    /* The frames a trap skipped are gone: their depth goes with them. */
+    ctx->inside_wasm = prev_inside;
+    atomic_signal_fence(memory_order_seq_cst);
+    ctx->jmp = prev_jmp;
+    ctx->depth = prev_depth;
+    return st;
+}
