@@ -162,6 +162,13 @@ def machine_lines(settings):
             return "n/a"
 
     commit = version(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
+    try:
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=30).stdout.strip()
+        if dirty:
+            commit += " with uncommitted changes"
+    except (OSError, subprocess.SubprocessError):
+        pass
     return [
         f"- machine: {cpu}, {os.cpu_count()} CPUs (nproc), {platform.system()} {platform.release()}",
         f"- compiler: {version([settings['cc'], '--version'])}",

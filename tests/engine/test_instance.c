@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "support/signals.h"
+
 #include "threads/thread.h"
 #include "weft.h"
 
@@ -250,23 +252,6 @@ static weft_global *global_of(weft_engine *e, weft_valkind kind, bool mut, int64
     weft_global *g = NULL;
     assert_int_equal(weft_global_new(e, kind, mut, &init, &g, NULL), WEFT_OK);
     return g;
-}
-
-/* cmocka puts its own SIGSEGV/SIGBUS handlers around every test, displacing
- * weft's (installed once per process): a test that expects guard-page traps
- * puts weft's back for its duration.  main() captures weft's action. */
-static struct sigaction weft_act[2], cmocka_act[2];
-
-static void traps_on(void)
-{
-    assert_int_equal(sigaction(SIGSEGV, &weft_act[0], &cmocka_act[0]), 0);
-    assert_int_equal(sigaction(SIGBUS, &weft_act[1], &cmocka_act[1]), 0);
-}
-
-static void traps_off(void)
-{
-    sigaction(SIGSEGV, &cmocka_act[0], NULL);
-    sigaction(SIGBUS, &cmocka_act[1], NULL);
 }
 
 /* ---- host functions ------------------------------------------------------------ */
@@ -764,7 +749,7 @@ static void test_wasm_calls(void **state)
     weft_bounds_mode bounds = *(weft_bounds_mode *)*state;
     weft_engine *e = engine_of(bounds);
     weft_module *m = LOAD(e, calls);
-    traps_on();
+    test_traps_on();
     int adds = 0;
     weft_func *add = host_of(e, k_i32, 2, k_i32, 1, host_add, &adds);
     weft_extern ext[1] = {ext_func(add)};
@@ -821,7 +806,7 @@ static void test_wasm_calls(void **state)
     weft_func_free(add);
     weft_module_free(m);
     weft_engine_free(e);
-    traps_off();
+    test_traps_off();
 }
 
 static void test_wasm_start_trap(void **state)
@@ -982,10 +967,8 @@ int main(void)
         cmocka_unit_test(test_import_call),
         cmocka_unit_test(test_concurrent_instances),
     };
-    weft_error err;
-    if (thr_install_handler(&err) != WEFT_OK || sigaction(SIGSEGV, NULL, &weft_act[0]) != 0 ||
-        sigaction(SIGBUS, NULL, &weft_act[1]) != 0) {
-        fprintf(stderr, "cannot install weft's signal handler: %s\n", err.message);
+    if (!test_signals_save()) {
+        fprintf(stderr, "cannot install weft's signal handler\n");
         return 1;
     }
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,7 @@
 #include "engine/instance.h"
 #include "engine/interp.h"
 #include "engine/numeric.h"
+#include "support/signals.h"
 #include "threads/thread.h"
 
 /*
@@ -325,17 +326,11 @@ static weft_status invoke_fn(void *p)
     return interp_invoke(a->ctx, a->f, a->slots, a->err);
 }
 
-/* cmocka puts its own SIGSEGV handler around every test (and restores with
- * signal(), dropping SA_SIGINFO): the test puts weft's, saved in main(), back
- * for its duration. */
-static struct sigaction weft_segv, weft_bus;
 
 static void test_oob_guard_fault(void **state)
 {
     (void)state;
-    struct sigaction cm_segv, cm_bus;
-    assert_int_equal(sigaction(SIGSEGV, &weft_segv, &cm_segv), 0);
-    assert_int_equal(sigaction(SIGBUS, &weft_bus, &cm_bus), 0);
+    test_traps_on();
     fixture fx;
     open_fixture(&fx, WEFT_BOUNDS_GUARD, 0);
     weft_error err;
@@ -361,8 +356,7 @@ static void test_oob_guard_fault(void **state)
     assert_int_equal(thr_enter(ctx, invoke_fn, &a, &err), WEFT_OK);
     assert_int_equal((uint32_t)slots[0], 144);
     close_fixture(&fx);
-    sigaction(SIGSEGV, &cm_segv, NULL);
-    sigaction(SIGBUS, &cm_bus, NULL);
+    test_traps_off();
 }
 
 /* A set terminate flag stops a running loop at its back-edge (and a call). */
@@ -438,9 +432,7 @@ static void test_translation_race(void **state)
 
 int main(void)
 {
-    weft_error err;
-    if (thr_install_handler(&err) != WEFT_OK || sigaction(SIGSEGV, NULL, &weft_segv) != 0 ||
-        sigaction(SIGBUS, NULL, &weft_bus) != 0)
+    if (!test_signals_save())
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_min_max),
