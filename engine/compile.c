@@ -15,41 +15,24 @@
 
 #include "engine/code.h"
 #include "engine/engine.h"
+#include "engine/immediates.h"
 #include "engine/reader.h"
 
 /* ---- instruction reading ------------------------------------------------- */
 
-typedef struct cmp_imm {
-    uint32_t a, b;       /* first and second u32 immediates             */
-    uint64_t v;          /* constant bits                                */
-    uint32_t np, nr;     /* block type: parameter and result counts     */
-    const uint8_t *list; /* br_table: the label vector                  */
-} cmp_imm;
-
-static weft_status read_blocktype(const weft_module *m, reader *r, cmp_imm *im)
+/* A block type's parameter and result counts. */
+static void block_arity(const weft_module *m, const imm_values *im, uint32_t *np, uint32_t *nr)
 {
-    weft_status st = WEFT_OK;
-    uint8_t b = *r->p;
-    if (b == 0x40) {
-        r->p++;
-        im->np = im->nr = 0;
-    } else if (b == VT_I32 || b == VT_I64 || b == VT_F32 || b == VT_F64 || b == VT_V128 ||
-               b == VT_FUNCREF || b == VT_EXTERNREF) {
-        r->p++;
-        im->np = 0;
-        im->nr = 1;
-    } else {
-        int64_t idx = 0;
-        TRY(rd_sleb(r, 33, &idx));
-        im->np = m->types[idx].nparams;
-        im->nr = m->types[idx].nresults;
+    *np = 0;
+    *nr = im->block == IMM_BT_VALUE;
+    if (im->block == IMM_BT_INDEX) {
+        *np = m->types[im->type_index].nparams;
+        *nr = m->types[im->type_index].nresults;
     }
-fail:
-    return st;
 }
 
 /* Reads one instruction's opcode and immediates. */
-static weft_status read_instr(const weft_module *m, reader *r, op_id *op, cmp_imm *im)
+static weft_status read_instr(reader *r, op_id *op, imm_values *im)
 {
     weft_status st = WEFT_OK;
     uint8_t b = 0;
@@ -63,82 +46,7 @@ static weft_status read_instr(const weft_module *m, reader *r, op_id *op, cmp_im
     }
     if (!op_lookup(prefix, code, op))
         return err_set(r->err, WEFT_E_ILLEGAL_OPCODE, rd_offset(r), NULL);
-    uint64_t u = 0;
-    int64_t s = 0;
-    const uint8_t *bytes;
-    switch (op_table[*op].imm) {
-    case IMM_NONE:
-        break;
-    case IMM_BLOCK:
-        TRY(read_blocktype(m, r, im));
-        break;
-    case IMM_LABEL: case IMM_FUNC: case IMM_LOCAL: case IMM_GLOBAL: case IMM_TABLE:
-    case IMM_DATA: case IMM_ELEM: case IMM_REFTYPE:
-        if (op_table[*op].imm == IMM_REFTYPE) {
-            TRY(rd_u8(r, &b));
-            im->a = b;
-        } else {
-            TRY(rd_u32(r, &im->a));
-        }
-        break;
-    case IMM_BR_TABLE:
-        TRY(rd_u32(r, &im->a)); /* count; the labels follow */
-        im->list = r->p;
-        for (uint32_t i = 0; i <= im->a; i++)
-            TRY(rd_uleb(r, 32, &u));
-        break;
-    case IMM_CALL_INDIRECT: case IMM_ELEM_TABLE: case IMM_TABLE_TABLE:
-        TRY(rd_u32(r, &im->a));
-        TRY(rd_u32(r, &im->b));
-        break;
-    case IMM_MEMARG:
-        TRY(rd_u32(r, &im->a)); /* align (bit 6: memory index follows, multi-memory) */
-        if (im->a & 0x40)
-            TRY(rd_u32(r, &im->b));
-        TRY(rd_uleb(r, 64, &u));
-        im->b = (uint32_t)u;
-        break;
-    case IMM_MEMARG_LANE:
-        TRY(rd_u32(r, &im->a));
-        TRY(rd_uleb(r, 64, &u));
-        TRY(rd_u8(r, &b));
-        break;
-    case IMM_MEM: case IMM_ZERO: case IMM_LANE:
-        TRY(rd_u8(r, &b));
-        break;
-    case IMM_MEM_MEM:
-        TRY(rd_bytes(r, 2, &bytes));
-        break;
-    case IMM_DATA_MEM:
-        TRY(rd_u32(r, &im->a));
-        TRY(rd_u8(r, &b));
-        break;
-    case IMM_I32:
-        TRY(rd_sleb(r, 32, &s));
-        im->v = (uint32_t)s;
-        break;
-    case IMM_I64:
-        TRY(rd_sleb(r, 64, &s));
-        im->v = (uint64_t)s;
-        break;
-    case IMM_F32: {
-        uint32_t f;
-        TRY(rd_fixed32(r, &f));
-        im->v = f;
-        break;
-    }
-    case IMM_F64:
-        TRY(rd_fixed64(r, &im->v));
-        break;
-    case IMM_V128: case IMM_SHUFFLE:
-        TRY(rd_bytes(r, 16, &bytes));
-        break;
-    case IMM_SELECT_T:
-        TRY(rd_u32(r, &im->a));
-        for (uint32_t i = 0; i < im->a; i++)
-            TRY(rd_u8(r, &b));
-        break;
-    }
+    TRY(imm_read(r, op_table[*op].imm, im));
 fail:
     return st;
 }
@@ -544,9 +452,8 @@ static weft_status prescan(cmp_state *t, reader r)
     uint32_t n = 0, cap = 0;
     while (!rd_done(&r)) {
         op_id op;
-        cmp_imm im;
-        memset(&im, 0, sizeof im);
-        TRY(read_instr(t->m, &r, &op, &im));
+        imm_values im;
+        TRY(read_instr(&r, &op, &im));
         uint8_t prefix = op_table[op].prefix;
         if (prefix == 0xFD || prefix == 0xFE)
             return err_set(t->err, WEFT_E_UNSUPPORTED, rd_offset(&r),
@@ -556,10 +463,13 @@ static weft_status prescan(cmp_state *t, reader r)
                         op == OP_F64_CONST || op == OP_REF_NULL;
         if (is_const) {
             TRY(grow(t, (void **)&vals, &cap, n + 1, sizeof(uint64_t)));
-            vals[n++] = op == OP_REF_NULL ? 0 : im.v;
+            vals[n++] = op == OP_REF_NULL ? 0 : im.bits;
         }
-        if (op == OP_IF)
-            t->nscratch += im.np;
+        if (op == OP_IF) {
+            uint32_t np, nr;
+            block_arity(t->m, &im, &np, &nr);
+            t->nscratch += np;
+        }
     }
     if (n) {
         qsort(vals, n, sizeof *vals, cmp_u64);
@@ -579,19 +489,19 @@ fail:
 
 /* ---- the main pass --------------------------------------------------------------- */
 
-static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, const cmp_imm *im);
+static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, const imm_values *im);
 
 /* Skips dead code up to the else/end that closes the current block; leaves the
  * reader before that instruction. */
-static weft_status skip_dead(cmp_state *t, reader *r)
+static weft_status skip_dead(reader *r)
 {
     weft_status st = WEFT_OK;
     uint32_t depth = 0;
     for (;;) {
         const uint8_t *at = r->p;
         op_id op;
-        cmp_imm im;
-        TRY(read_instr(t->m, r, &op, &im));
+        imm_values im;
+        TRY(read_instr(r, &op, &im));
         if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
             depth++;
         } else if (op == OP_END || op == OP_ELSE) {
@@ -678,18 +588,18 @@ fail:
     return st;
 }
 
-static weft_status do_br_table(cmp_state *t, reader *r, const cmp_imm *im)
+static weft_status do_br_table(cmp_state *t, reader *r, const imm_values *im)
 {
     weft_status st = WEFT_OK;
     uint32_t *stubs = NULL; /* (cell, depth) pairs needing moves */
     uint32_t nstubs = 0;
     int32_t idx = pop(t);
-    uint32_t n = im->a;
+    uint32_t n = im->count;
     TRY(emit_op(t, CO_BR_TABLE));
     TRY(emit_xy(t, idx, (int32_t)n));
     uint32_t first = t->ncells;
     reader lr = *r;
-    lr.p = im->list;
+    lr.p = im->targets;
     stubs = eng_calloc(t->e, (size_t)n + 1, 2 * sizeof(uint32_t));
     if (!stubs)
         return err_set(t->err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);
@@ -769,12 +679,13 @@ static weft_status translate_body(cmp_state *t, reader *r)
     while (!done) {
         cmp_ctrl *c = &t->ctrls[t->nctrls - 1];
         if (c->unreachable)
-            TRY(skip_dead(t, r));
+            TRY(skip_dead(r));
         op_id op;
-        cmp_imm im;
-        memset(&im, 0, sizeof im);
-        TRY(read_instr(t->m, r, &op, &im));
+        imm_values im;
+        TRY(read_instr(r, &op, &im));
         const op_info *info = &op_table[op];
+        uint32_t block_np, block_nr; /* block, loop, if */
+        block_arity(t->m, &im, &block_np, &block_nr);
         switch (op) {
         case OP_NOP:
             break;
@@ -785,7 +696,7 @@ static weft_status translate_body(cmp_state *t, reader *r)
         case OP_BLOCK:
         case OP_LOOP:
             TRY(materialize_from(t, 0));
-            TRY(push_ctrl(t, op == OP_BLOCK ? CTRL_BLOCK : CTRL_LOOP, im.np, im.nr));
+            TRY(push_ctrl(t, op == OP_BLOCK ? CTRL_BLOCK : CTRL_LOOP, block_np, block_nr));
             t->last_valid = false; /* a loop label is bound here */
             break;
         case OP_IF: {
@@ -813,13 +724,13 @@ static weft_status translate_body(cmp_state *t, reader *r)
                 t->last_start = t->ncells - nsaved;
                 result_emitted(t, w, cond);
             }
-            TRY(push_ctrl(t, CTRL_IF, im.np, im.nr));
+            TRY(push_ctrl(t, CTRL_IF, block_np, block_nr));
             c = &t->ctrls[t->nctrls - 1];
             c->scratch = t->temp_base - t->nscratch + t->next_scratch;
-            t->next_scratch += im.np;
-            for (uint32_t i = 0; i < im.np; i++)
+            t->next_scratch += block_np;
+            for (uint32_t i = 0; i < block_np; i++)
                 TRY(copy(t, (int32_t)(c->scratch + i), t->stack[c->base + i]));
-            if (im.np)
+            if (block_np)
                 t->last_valid = false;
             int32_t fid;
             TRY(emit_cond_br(t, cond, false, &fid));
@@ -834,11 +745,11 @@ static weft_status translate_body(cmp_state *t, reader *r)
             TRY(do_end(t, &done));
             break;
         case OP_BR:
-            TRY(emit_br(t, im.a));
+            TRY(emit_br(t, im.x));
             c->unreachable = true;
             break;
         case OP_BR_IF:
-            TRY(do_br_if(t, im.a));
+            TRY(do_br_if(t, im.x));
             break;
         case OP_BR_TABLE:
             TRY(do_br_table(t, r, &im));
@@ -849,14 +760,14 @@ static weft_status translate_body(cmp_state *t, reader *r)
             c->unreachable = true;
             break;
         case OP_CALL:
-            if (im.a >= t->m->nfunc_imports) /* CALL_LOCAL names the code entry */
-                TRY(do_call(t, mod_func_type(t->m, im.a), CO_CALL_LOCAL,
-                            (int32_t)(im.a - t->m->nfunc_imports), 0, false));
+            if (im.x >= t->m->nfunc_imports) /* CALL_LOCAL names the code entry */
+                TRY(do_call(t, mod_func_type(t->m, im.x), CO_CALL_LOCAL,
+                            (int32_t)(im.x - t->m->nfunc_imports), 0, false));
             else
-                TRY(do_call(t, mod_func_type(t->m, im.a), CO_CALL, (int32_t)im.a, 0, false));
+                TRY(do_call(t, mod_func_type(t->m, im.x), CO_CALL, (int32_t)im.x, 0, false));
             break;
         case OP_CALL_INDIRECT:
-            TRY(do_call(t, &t->m->types[im.a], CO_CALL_INDIRECT, (int32_t)im.a, (int32_t)im.b,
+            TRY(do_call(t, &t->m->types[im.x], CO_CALL_INDIRECT, (int32_t)im.x, (int32_t)im.y,
                         true));
             break;
         case OP_DROP:
@@ -873,24 +784,24 @@ static weft_status translate_body(cmp_state *t, reader *r)
             break;
         }
         case OP_LOCAL_GET:
-            TRY(push(t, (int32_t)im.a));
+            TRY(push(t, (int32_t)im.x));
             break;
         case OP_LOCAL_SET:
         case OP_LOCAL_TEE:
-            TRY(do_local_set(t, (int32_t)im.a, op == OP_LOCAL_TEE));
+            TRY(do_local_set(t, (int32_t)im.x, op == OP_LOCAL_TEE));
             break;
         case OP_GLOBAL_GET:
             TRY(push_temp(t, &d));
             TRY(emit_op(t, CO_GLOBAL_GET));
-            TRY(emit_xy(t, d, (int32_t)im.a));
+            TRY(emit_xy(t, d, (int32_t)im.x));
             result_emitted(t, op, d);
             break;
         case OP_GLOBAL_SET:
             TRY(emit_op(t, CO_GLOBAL_SET));
-            TRY(emit_xy(t, pop(t), (int32_t)im.a));
+            TRY(emit_xy(t, pop(t), (int32_t)im.x));
             break;
         case OP_I32_CONST: case OP_I64_CONST: case OP_F32_CONST: case OP_F64_CONST:
-            TRY(push(t, const_slot(t, im.v)));
+            TRY(push(t, const_slot(t, im.bits)));
             break;
         case OP_REF_NULL:
             TRY(push(t, const_slot(t, 0)));
@@ -898,7 +809,7 @@ static weft_status translate_body(cmp_state *t, reader *r)
         case OP_REF_FUNC:
             TRY(push_temp(t, &d));
             TRY(emit_op(t, CO_REF_FUNC));
-            TRY(emit_xy(t, d, (int32_t)im.a));
+            TRY(emit_xy(t, d, (int32_t)im.x));
             result_emitted(t, op, d);
             break;
         case OP_MEMORY_SIZE:
@@ -912,19 +823,19 @@ static weft_status translate_body(cmp_state *t, reader *r)
             TRY(emit_op(t, op == OP_MEMORY_FILL ? CO_MEMORY_FILL
                            : op == OP_MEMORY_COPY ? CO_MEMORY_COPY : CO_MEMORY_INIT));
             TRY(emit_xy(t, dd, s));
-            TRY(emit_xy(t, n, (int32_t)im.a));
+            TRY(emit_xy(t, n, (int32_t)im.x));
             break;
         }
         case OP_DATA_DROP: case OP_ELEM_DROP:
             TRY(emit_op(t, op == OP_DATA_DROP ? CO_DATA_DROP : CO_ELEM_DROP));
-            TRY(emit_xy(t, (int32_t)im.a, 0));
+            TRY(emit_xy(t, (int32_t)im.x, 0));
             break;
         case OP_TABLE_GET: {
             int32_t i = pop(t);
             TRY(push_temp(t, &d));
             TRY(emit_op(t, CO_TABLE_GET));
             TRY(emit_xy(t, d, i));
-            TRY(emit_xy(t, (int32_t)im.a, 0));
+            TRY(emit_xy(t, (int32_t)im.x, 0));
             result_emitted(t, op, d);
             break;
         }
@@ -932,13 +843,13 @@ static weft_status translate_body(cmp_state *t, reader *r)
             int32_t v = pop(t), i = pop(t);
             TRY(emit_op(t, CO_TABLE_SET));
             TRY(emit_xy(t, i, v));
-            TRY(emit_xy(t, (int32_t)im.a, 0));
+            TRY(emit_xy(t, (int32_t)im.x, 0));
             break;
         }
         case OP_TABLE_SIZE:
             TRY(push_temp(t, &d));
             TRY(emit_op(t, CO_TABLE_SIZE));
-            TRY(emit_xy(t, d, (int32_t)im.a));
+            TRY(emit_xy(t, d, (int32_t)im.x));
             result_emitted(t, op, d);
             break;
         case OP_TABLE_GROW: case OP_TABLE_FILL: {
@@ -950,7 +861,7 @@ static weft_status translate_body(cmp_state *t, reader *r)
             }
             TRY(emit_op(t, op == OP_TABLE_GROW ? CO_TABLE_GROW : CO_TABLE_FILL));
             TRY(emit_xy(t, d, v));
-            TRY(emit_xy(t, n, (int32_t)im.a));
+            TRY(emit_xy(t, n, (int32_t)im.x));
             break;
         }
         case OP_TABLE_COPY: case OP_TABLE_INIT: {
@@ -958,7 +869,7 @@ static weft_status translate_body(cmp_state *t, reader *r)
             TRY(emit_op(t, op == OP_TABLE_COPY ? CO_TABLE_COPY : CO_TABLE_INIT));
             TRY(emit_xy(t, dd, s));
             TRY(emit_xy(t, n, 0));
-            TRY(emit_xy(t, (int32_t)im.a, (int32_t)im.b));
+            TRY(emit_xy(t, (int32_t)im.x, (int32_t)im.y));
             break;
         }
         default:
@@ -996,7 +907,7 @@ static void sig_counts(const char *sig, uint32_t *np, uint32_t *nr)
     *nr = (uint32_t)strlen(colon + 1);
 }
 
-static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, const cmp_imm *im)
+static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, const imm_values *im)
 {
     weft_status st = WEFT_OK;
     uint32_t np = 1, nr = 1;
@@ -1010,13 +921,13 @@ static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, 
             TRY(push_temp(t, &d));
             TRY(emit_op(t, co));
             TRY(emit_xy(t, d, a));
-            TRY(emit_xy(t, (int32_t)im->b, 0));
+            TRY(emit_xy(t, (int32_t)im->offset, 0));
             result_emitted(t, op, d);
         } else {
             int32_t v = pop(t), a = pop(t);
             TRY(emit_op(t, co));
             TRY(emit_xy(t, a, v));
-            TRY(emit_xy(t, (int32_t)im->b, 0));
+            TRY(emit_xy(t, (int32_t)im->offset, 0));
         }
         goto fail;
     }

@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 
 #include "engine/decode.h"
+#include "engine/immediates.h"
 #include "engine/opcodes.h"
 #include "engine/reader.h"
 
@@ -215,16 +216,6 @@ static weft_status dec_valtype(reader *r, mod_valtype *out)
     return WEFT_OK;
 }
 
-static weft_status dec_zero_byte(reader *r)
-{
-    uint64_t at = rd_offset(r);
-    uint8_t b;
-    weft_status st = rd_u8(r, &b);
-    if (st == WEFT_OK && b != 0)
-        return err_set(r->err, WEFT_E_ZERO_BYTE, at, NULL);
-    return st;
-}
-
 /* Limits.  Flags: bit 0 has a maximum, bit 1 shared (threads proposal; a
  * shared memory without a maximum decodes, the validator rejects it), bit 2
  * memory64; which of them a memory may use depends on the engine's features
@@ -284,102 +275,6 @@ fail:
 
 /* ---- constant expressions ---------------------------------------------- */
 
-static weft_status dec_skip_u32s(reader *r, unsigned n)
-{
-    uint32_t v;
-    for (unsigned i = 0; i < n; i++) {
-        weft_status st = rd_u32(r, &v);
-        if (st != WEFT_OK)
-            return st;
-    }
-    return WEFT_OK;
-}
-
-/* Skips an instruction's immediates (the IMM column of opcodes.def). */
-static weft_status dec_skip_imm(reader *r, op_imm imm)
-{
-    weft_status st = WEFT_OK;
-    const uint8_t *bytes;
-    uint32_t n;
-    int64_t s;
-    mod_valtype t;
-    switch (imm) {
-    case IMM_NONE:
-        break;
-    case IMM_BLOCK:
-        if (!rd_done(r) && *r->p == 0x40)
-            r->p++;
-        else
-            TRY(rd_sleb(r, 33, &s));
-        break;
-    case IMM_LABEL:
-    case IMM_FUNC:
-    case IMM_LOCAL:
-    case IMM_GLOBAL:
-    case IMM_TABLE:
-    case IMM_DATA:
-    case IMM_ELEM:
-        TRY(dec_skip_u32s(r, 1));
-        break;
-    case IMM_CALL_INDIRECT:
-    case IMM_ELEM_TABLE:
-    case IMM_TABLE_TABLE:
-    case IMM_MEMARG:
-        TRY(dec_skip_u32s(r, 2));
-        break;
-    case IMM_BR_TABLE:
-        TRY(dec_len(r, &n));
-        TRY(dec_skip_u32s(r, n));
-        TRY(dec_skip_u32s(r, 1));
-        break;
-    case IMM_MEM:
-    case IMM_ZERO:
-        TRY(dec_zero_byte(r));
-        break;
-    case IMM_MEM_MEM:
-        TRY(dec_zero_byte(r));
-        TRY(dec_zero_byte(r));
-        break;
-    case IMM_DATA_MEM:
-        TRY(dec_skip_u32s(r, 1));
-        TRY(dec_zero_byte(r));
-        break;
-    case IMM_I32:
-        TRY(rd_sleb(r, 32, &s));
-        break;
-    case IMM_I64:
-        TRY(rd_sleb(r, 64, &s));
-        break;
-    case IMM_F32:
-        TRY(rd_bytes(r, 4, &bytes));
-        break;
-    case IMM_F64:
-        TRY(rd_bytes(r, 8, &bytes));
-        break;
-    case IMM_V128:
-    case IMM_SHUFFLE:
-        TRY(rd_bytes(r, 16, &bytes));
-        break;
-    case IMM_LANE:
-        TRY(rd_bytes(r, 1, &bytes));
-        break;
-    case IMM_MEMARG_LANE:
-        TRY(dec_skip_u32s(r, 2));
-        TRY(rd_bytes(r, 1, &bytes));
-        break;
-    case IMM_SELECT_T:
-        TRY(dec_len(r, &n));
-        for (uint32_t i = 0; i < n; i++)
-            TRY(dec_valtype(r, &t));
-        break;
-    case IMM_REFTYPE:
-        TRY(dec_reftype(r, &t));
-        break;
-    }
-fail:
-    return st;
-}
-
 /* Finds the end of a constant expression: instructions up to the `end` that
  * closes it, that `end` included.  Whether the instructions are constant is
  * the validator's business; here only malformed ones fail. */
@@ -413,7 +308,8 @@ static weft_status dec_constexpr(reader *r, mod_constexpr *out)
         } else if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
             depth++;
         }
-        TRY(dec_skip_imm(r, op_table[op].imm));
+        imm_values skipped;
+        TRY(imm_read(r, op_table[op].imm, &skipped));
     }
     out->end = (uint32_t)rd_offset(r);
 fail:

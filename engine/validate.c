@@ -127,7 +127,7 @@ static weft_status check_const(val_mod *v, mod_constexpr e, mod_valtype want, ui
             top = VT_V128;
             break;
         case OP_REF_NULL:
-            TRY(val_read_reftype(&r, &top));
+            TRY(imm_read_reftype(&r, &top));
             break;
         case OP_REF_FUNC:
             TRY(rd_u32(&r, &idx));

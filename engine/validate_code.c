@@ -35,37 +35,6 @@ const char *val_type_name(mod_valtype t)
     }
 }
 
-static inline bool is_valtype(uint8_t b)
-{
-    return (b >= VT_V128 && b <= VT_I32) || b == VT_FUNCREF || b == VT_EXTERNREF;
-}
-
-weft_status val_read_valtype(reader *r, mod_valtype *out)
-{
-    uint64_t at = rd_offset(r);
-    uint8_t b;
-    weft_status st = rd_u8(r, &b);
-    if (st != WEFT_OK)
-        return st;
-    if (!is_valtype(b))
-        return err_set(r->err, WEFT_E_BAD_VALTYPE, at, "0x%02x", b);
-    *out = b;
-    return WEFT_OK;
-}
-
-weft_status val_read_reftype(reader *r, mod_valtype *out)
-{
-    uint64_t at = rd_offset(r);
-    uint8_t b;
-    weft_status st = rd_u8(r, &b);
-    if (st != WEFT_OK)
-        return st;
-    if (!mod_is_reftype(b))
-        return err_set(r->err, WEFT_E_BAD_REFTYPE, at, "0x%02x", b);
-    *out = b;
-    return WEFT_OK;
-}
-
 weft_status val_read_opcode(reader *r, op_id *out)
 {
     uint64_t at = rd_offset(r);
@@ -267,48 +236,9 @@ static weft_status get_label(val_body *b, uint32_t depth, val_frame **out)
  * Bodies are read twice: once to decode them (every malformed error in the code
  * comes before any invalid one, as in the reference interpreter, which decodes
  * the whole module before validating it), then to type them.  read_imm is the
- * one decoder of immediates both passes use; it checks only the binary format. */
-
-enum { BT_EMPTY, BT_VALUE, BT_INDEX };
-
-typedef struct val_imm {
-    uint32_t x, y;        /* indices, label depth, memarg alignment / call_indirect table */
-    uint32_t offset;      /* memarg offset                                   */
-    uint32_t n;           /* br_table targets, select's type count           */
-    const uint8_t *p;     /* br_table's first target, the shuffle's lanes    */
-    uint8_t lane;
-    uint8_t bt;           /* BT_*                                            */
-    mod_valtype type;     /* block's result, ref.null's type, select's type  */
-    int64_t bt_index;     /* BT_INDEX                                        */
-} val_imm;
-
-static weft_status read_zero(reader *r)
-{
-    uint64_t at = rd_offset(r);
-    uint8_t z;
-    weft_status st = rd_u8(r, &z);
-    if (st != WEFT_OK)
-        return st;
-    if (z != 0)
-        return err_set(r->err, WEFT_E_ZERO_BYTE, at, NULL);
-    return WEFT_OK;
-}
-
-/* blocktype: 0x40, a value type, or an s33 type index. */
-static weft_status read_blocktype(reader *r, val_imm *im)
-{
-    if (rd_done(r))
-        return rd_eof(r);
-    uint8_t first = *r->p;
-    if (first == 0x40 || is_valtype(first)) {
-        r->p++;
-        im->bt = first == 0x40 ? BT_EMPTY : BT_VALUE;
-        im->type = first;
-        return WEFT_OK;
-    }
-    im->bt = BT_INDEX;
-    return rd_sleb(r, 33, &im->bt_index);
-}
+ * one decoder of immediates both passes use: the binary format is imm_read's
+ * (engine/immediates.h); only the data count rule, which needs the module, is
+ * checked here. */
 
 /* memory.init and data.drop name data segments, which come after the code: the
  * data count section announces them.  (Without a data section either, the index
@@ -320,100 +250,11 @@ static weft_status need_data_count(const weft_module *m, weft_error *err, uint64
     return WEFT_OK;
 }
 
-static weft_status read_imm(reader *r, const weft_module *m, const op_info *info, uint64_t at, val_imm *im)
+static weft_status read_imm(reader *r, const weft_module *m, const op_info *info, uint64_t at, imm_values *im)
 {
-    weft_status st = WEFT_OK;
-    const uint8_t *bytes;
-    switch (info->imm) {
-    case IMM_NONE:
-        break;
-    case IMM_BLOCK:
-        TRY(read_blocktype(r, im));
-        break;
-    case IMM_BR_TABLE:
-        TRY(rd_u32(r, &im->n));
-        im->p = r->p;
-        for (uint32_t i = 0; i < im->n; i++)
-            TRY(rd_u32(r, &im->x));
-        TRY(rd_u32(r, &im->x)); /* the default */
-        break;
-    case IMM_LABEL:
-    case IMM_FUNC:
-    case IMM_LOCAL:
-    case IMM_GLOBAL:
-    case IMM_TABLE:
-    case IMM_ELEM:
-        TRY(rd_u32(r, &im->x));
-        break;
-    case IMM_CALL_INDIRECT:
-    case IMM_ELEM_TABLE:
-    case IMM_TABLE_TABLE:
-        TRY(rd_u32(r, &im->x));
-        TRY(rd_u32(r, &im->y));
-        break;
-    case IMM_MEMARG:
-    case IMM_MEMARG_LANE:
-        TRY(rd_u32(r, &im->x));
-        TRY(rd_u32(r, &im->offset));
-        if (info->imm == IMM_MEMARG_LANE)
-            TRY(rd_u8(r, &im->lane));
-        break;
-    case IMM_LANE:
-        TRY(rd_u8(r, &im->lane));
-        break;
-    case IMM_MEM:
-    case IMM_ZERO:
-        TRY(read_zero(r));
-        break;
-    case IMM_MEM_MEM:
-        TRY(read_zero(r));
-        TRY(read_zero(r));
-        break;
-    case IMM_I32: {
-        int32_t v;
-        TRY(rd_s32(r, &v));
-        break;
-    }
-    case IMM_I64: {
-        int64_t v;
-        TRY(rd_s64(r, &v));
-        break;
-    }
-    case IMM_F32:
-        TRY(rd_bytes(r, 4, &bytes));
-        break;
-    case IMM_F64:
-        TRY(rd_bytes(r, 8, &bytes));
-        break;
-    case IMM_V128:
-        TRY(rd_bytes(r, 16, &bytes));
-        break;
-    case IMM_SHUFFLE:
-        TRY(rd_bytes(r, 16, &im->p));
-        break;
-    case IMM_SELECT_T:
-        TRY(rd_u32(r, &im->n));
-        for (uint32_t i = 0; i < im->n; i++) {
-            mod_valtype t;
-            TRY(val_read_valtype(r, &t));
-            if (i == 0)
-                im->type = t;
-        }
-        break;
-    case IMM_REFTYPE:
-        TRY(val_read_reftype(r, &im->type));
-        break;
-    case IMM_DATA_MEM:
-        TRY(rd_u32(r, &im->x));
-        TRY(read_zero(r));
-        TRY(need_data_count(m, r->err, at));
-        break;
-    case IMM_DATA:
-        TRY(rd_u32(r, &im->x));
-        TRY(need_data_count(m, r->err, at));
-        break;
-    }
-fail:
+    weft_status st = imm_read(r, info->imm, im);
+    if (st == WEFT_OK && (info->imm == IMM_DATA_MEM || info->imm == IMM_DATA))
+        st = need_data_count(m, r->err, at);
     return st;
 }
 
@@ -441,7 +282,7 @@ static weft_status decode_body(val_body *b)
     b->vals[depth++] = VAL_FUNC;
     while (depth > 0) {
         op_id op;
-        val_imm im;
+        imm_values im;
         if (rd_done(&b->r))
             return missing_end(b, depth);
         uint64_t at = rd_offset(&b->r);
@@ -474,16 +315,16 @@ fail:
 
 /* ---- checking immediates ---------------------------------------------------------- */
 
-static weft_status check_memarg(val_body *b, const op_info *info, const val_imm *im)
+static weft_status check_memarg(val_body *b, const op_info *info, const imm_values *im)
 {
     if (b->m->nmemories == 0)
         return fail_code(b, WEFT_E_UNKNOWN_MEMORY, "0");
     if (info->prefix == 0xFE) {
         /* Atomics: exactly the natural alignment (threads proposal). */
-        if (im->x != info->align)
-            return fail_code(b, WEFT_E_BAD_ATOMIC_ALIGNMENT, "(%u, natural %u)", im->x, info->align);
-    } else if (im->x > info->align) {
-        return fail_code(b, WEFT_E_BAD_ALIGNMENT, "(%u, natural %u)", im->x, info->align);
+        if (im->align != info->align)
+            return fail_code(b, WEFT_E_BAD_ATOMIC_ALIGNMENT, "(%u, natural %u)", im->align, info->align);
+    } else if (im->align > info->align) {
+        return fail_code(b, WEFT_E_BAD_ALIGNMENT, "(%u, natural %u)", im->align, info->align);
     }
     return WEFT_OK;
 }
@@ -576,7 +417,7 @@ static weft_status apply_sig(val_body *b, const char *sig)
 
 /* The checks on immediates of a signature-typed instruction (the reference
  * interpreter's order: memory or table before segment). */
-static weft_status check_plain_imm(val_body *b, const op_info *info, const val_imm *im)
+static weft_status check_plain_imm(val_body *b, const op_info *info, const imm_values *im)
 {
     weft_status st = WEFT_OK;
     const weft_module *m = b->m;
@@ -593,7 +434,7 @@ static weft_status check_plain_imm(val_body *b, const op_info *info, const val_i
         break;
     case IMM_SHUFFLE:
         for (int i = 0; i < 16; i++)
-            TRY(check_lane(b, im->p[i], 32));
+            TRY(check_lane(b, im->bytes[i], 32));
         break;
     case IMM_MEM:
     case IMM_MEM_MEM:
@@ -635,14 +476,14 @@ fail:
 
 /* ---- instructions typed here ("*") ------------------------------------------------ */
 
-static weft_status check_br_table(val_body *b, const val_imm *im)
+static weft_status check_br_table(val_body *b, const imm_values *im)
 {
     weft_status st = WEFT_OK;
     uint32_t depth;
     val_frame *f = NULL, *deff = NULL;
     reader targets = b->r;
-    targets.p = im->p;
-    for (uint32_t i = 0; i < im->n; i++) {
+    targets.p = im->targets;
+    for (uint32_t i = 0; i < im->count; i++) {
         TRY(rd_u32(&targets, &depth));
         TRY(get_label(b, depth, &f));
     }
@@ -654,8 +495,8 @@ static weft_status check_br_table(val_body *b, const val_imm *im)
     label_types(deff, &dts, &dn);
     uint32_t stamp = ++b->stamp;
     deff->stamp = stamp;
-    targets.p = im->p;
-    for (uint32_t i = 0; i < im->n; i++) {
+    targets.p = im->targets;
+    for (uint32_t i = 0; i < im->count; i++) {
         TRY(rd_u32(&targets, &depth));
         f = &b->frames[b->nframes - 1 - depth];
         if (f->stamp == stamp)
@@ -674,13 +515,13 @@ fail:
     return st;
 }
 
-static weft_status check_select(val_body *b, bool typed, const val_imm *im)
+static weft_status check_select(val_body *b, bool typed, const imm_values *im)
 {
     weft_status st = WEFT_OK;
     mod_valtype t1 = VT_UNKNOWN, t2 = VT_UNKNOWN;
     if (typed) {
-        if (im->n != 1)
-            return fail_code(b, WEFT_E_BAD_RESULT_ARITY, "(select with %u types)", im->n);
+        if (im->count != 1)
+            return fail_code(b, WEFT_E_BAD_RESULT_ARITY, "(select with %u types)", im->count);
         TRY(pop(b, VT_I32));
         TRY(pop(b, im->type));
         TRY(pop(b, im->type));
@@ -709,18 +550,18 @@ static weft_status check_call(val_body *b, const mod_functype *t)
     return push_n(b, mod_results(t), t->nresults);
 }
 
-static weft_status check_block(val_body *b, op_id op, const val_imm *im)
+static weft_status check_block(val_body *b, op_id op, const imm_values *im)
 {
     weft_status st = WEFT_OK;
     const mod_valtype *ps = NULL, *rs = NULL;
     uint32_t np = 0, nr = 0;
-    if (im->bt == BT_VALUE) {
+    if (im->block == IMM_BT_VALUE) {
         rs = &val_single[im->type];
         nr = 1;
-    } else if (im->bt == BT_INDEX) {
-        if (im->bt_index < 0 || (uint64_t)im->bt_index >= b->m->ntypes)
-            return fail_code(b, WEFT_E_UNKNOWN_TYPE, "%lld", (long long)im->bt_index);
-        const mod_functype *t = &b->m->types[im->bt_index];
+    } else if (im->block == IMM_BT_INDEX) {
+        if (im->type_index < 0 || (uint64_t)im->type_index >= b->m->ntypes)
+            return fail_code(b, WEFT_E_UNKNOWN_TYPE, "%lld", (long long)im->type_index);
+        const mod_functype *t = &b->m->types[im->type_index];
         ps = mod_params(t);
         np = t->nparams;
         rs = mod_results(t);
@@ -764,7 +605,7 @@ fail:
 }
 
 /* Types the "*" instructions; *done is set by the function's final `end`. */
-static weft_status check_special(val_body *b, op_id op, const val_imm *im, bool *done)
+static weft_status check_special(val_body *b, op_id op, const imm_values *im, bool *done)
 {
     weft_status st = WEFT_OK;
     const weft_module *m = b->m;
@@ -963,7 +804,7 @@ weft_status val_body_check(val_body *b, uint32_t func)
 
     for (bool done = false; !done;) {
         op_id op;
-        val_imm im;
+        imm_values im;
         b->op_offset = rd_offset(&b->r);
         /* val_body_decode has seen these bytes: reading cannot fail now. */
         TRY(val_read_opcode(&b->r, &op));

@@ -6,6 +6,7 @@
 #ifndef WEFT_VALIDATE_IMPL_H
 #define WEFT_VALIDATE_IMPL_H
 
+#include "engine/immediates.h"
 #include "engine/module.h"
 #include "engine/opcodes.h"
 #include "engine/reader.h"
@@ -53,10 +54,6 @@ WEFT_INTERNAL weft_status val_body_check(val_body *b, uint32_t func);
 
 /* Reads one opcode (prefix and LEB128 code) at r; "illegal opcode" if unknown. */
 WEFT_INTERNAL weft_status val_read_opcode(reader *r, op_id *out);
-/* Reads a value type byte; "malformed value type" if it is not one. */
-WEFT_INTERNAL weft_status val_read_valtype(reader *r, mod_valtype *out);
-/* Reads a reference type byte; "malformed reference type" if it is not one. */
-WEFT_INTERNAL weft_status val_read_reftype(reader *r, mod_valtype *out);
 /* The text-format name of a value type ("i32"; "unknown" for the bottom type). */
 WEFT_INTERNAL const char *val_type_name(mod_valtype t);
 

@@ -29,6 +29,7 @@ typedef struct fixture {
 
 static uint8_t *read_all(const char *path, size_t *size)
 {
+    *size = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
@@ -52,7 +53,7 @@ static void open_fixture(fixture *fx, weft_bounds_mode bounds)
     c.bounds = bounds;
     weft_error err;
     assert_int_equal(weft_engine_new(&c, &fx->engine, &err), WEFT_OK);
-    size_t size;
+    size_t size = 0;
     uint8_t *bytes = read_all(WEFT_TEST_WAT_DIR "/trap_isolation.wasm", &size);
     assert_non_null(bytes);
     assert_int_equal(weft_module_new(fx->engine, bytes, size, &fx->module, &err), WEFT_OK);
