@@ -10,20 +10,6 @@
 
 #include "cli.h"
 
-const char *cli_kind_name(weft_valkind kind)
-{
-    switch (kind) {
-    case WEFT_I32: return "i32";
-    case WEFT_I64: return "i64";
-    case WEFT_F32: return "f32";
-    case WEFT_F64: return "f64";
-    case WEFT_V128: return "v128";
-    case WEFT_FUNCREF: return "funcref";
-    case WEFT_EXTERNREF: return "externref";
-    }
-    return "?";
-}
-
 /* An integer of `bits` bits: signed decimal, or unsigned decimal/hex that fits
  * the unsigned range (so 0xFFFFFFFF and 4294967295 are both -1 as an i32). */
 static bool parse_int(const char *text, unsigned bits, uint64_t *out)
@@ -84,7 +70,7 @@ bool cli_parse_val(const char *text, weft_valkind kind, weft_val *out)
 
 void cli_print_val(FILE *to, const weft_val *v)
 {
-    fprintf(to, "%s:", cli_kind_name(v->kind));
+    fprintf(to, "%s:", weft_valkind_name(v->kind));
     switch (v->kind) {
     case WEFT_I32: fprintf(to, "%" PRId32 "\n", v->of.i32); break;
     case WEFT_I64: fprintf(to, "%" PRId64 "\n", v->of.i64); break;

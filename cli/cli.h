@@ -28,8 +28,6 @@ bool cli_parse_val(const char *text, weft_valkind kind, weft_val *out);
 /* Prints "KIND:VALUE" (e.g. "i32:42", "f64:0.5", "funcref:null"). */
 void cli_print_val(FILE *to, const weft_val *v);
 
-const char *cli_kind_name(weft_valkind kind);
-
 /* `weft run [options] FILE.wasm [ARGS...]`; argv starts after "run". */
 int cli_run(int argc, char **argv);
 

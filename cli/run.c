@@ -85,7 +85,7 @@ static int call(weft_func *func, const run_opts *o, bool program_args)
     for (uint32_t i = 0; i < type.nparams; i++) {
         if (!cli_parse_val(o->args[i], type.params[i], &vals[i])) {
             fprintf(stderr, "weft: argument %u of %s: '%s' is not of type %s\n", i + 1, name,
-                    o->args[i], cli_kind_name(type.params[i]));
+                    o->args[i], weft_valkind_name(type.params[i]));
             rc = CLI_EXIT_ERROR;
             goto done;
         }

@@ -20,6 +20,20 @@ weft_valkind inst_kind_of(mod_valtype t)
     }
 }
 
+WEFT_API const char *weft_valkind_name(weft_valkind kind)
+{
+    switch (kind) {
+    case WEFT_I32: return "i32";
+    case WEFT_I64: return "i64";
+    case WEFT_F32: return "f32";
+    case WEFT_F64: return "f64";
+    case WEFT_V128: return "v128";
+    case WEFT_FUNCREF: return "funcref";
+    case WEFT_EXTERNREF: return "externref";
+    }
+    return "?";
+}
+
 mod_valtype inst_valtype_of(weft_valkind k)
 {
     switch (k) {

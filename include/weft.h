@@ -258,6 +258,9 @@ typedef struct weft_val {
     } of;
 } weft_val;
 
+/* The text-format name of a kind: "i32", "funcref", ...; "?" for no kind. */
+WEFT_API const char *weft_valkind_name(weft_valkind kind);
+
 typedef struct weft_functype {
     const weft_valkind *params;
     uint32_t nparams;

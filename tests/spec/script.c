@@ -524,7 +524,7 @@ static step sc_invoke(script *S, weft_instance *inst, const json *a, const json 
             weft_valkind given = vals[k].kind;
             free(vals);
             return sc_why(S, STEP_FAIL, SKIP_COUNT, "argument %zu is %s, \"%s\" takes %s", k,
-                          val_kind_name(given), field->str, val_kind_name(type.params[k]));
+                          weft_valkind_name(given), field->str, weft_valkind_name(type.params[k]));
         }
     }
     r->results = calloc(type.nresults + 1, sizeof *r->results);

@@ -24,20 +24,6 @@ static bool val_why(char *why, size_t whysize, const char *fmt, ...)
     return false;
 }
 
-const char *val_kind_name(weft_valkind kind)
-{
-    switch (kind) {
-    case WEFT_I32: return "i32";
-    case WEFT_I64: return "i64";
-    case WEFT_F32: return "f32";
-    case WEFT_F64: return "f64";
-    case WEFT_V128: return "v128";
-    case WEFT_FUNCREF: return "funcref";
-    case WEFT_EXTERNREF: return "externref";
-    }
-    return "?";
-}
-
 static bool val_kind_parse(const char *s, weft_valkind *out)
 {
     static const struct {
@@ -357,9 +343,9 @@ void val_format_expect(const val_expect *e, char *buf, size_t size)
         return;
     }
     switch (e->match) {
-    case MATCH_CANON_NAN: snprintf(buf, size, "%s:nan:canonical", val_kind_name(v->kind)); return;
-    case MATCH_ARITH_NAN: snprintf(buf, size, "%s:nan:arithmetic", val_kind_name(v->kind)); return;
-    case MATCH_ANY_REF: snprintf(buf, size, "%s:(any non-null)", val_kind_name(v->kind)); return;
+    case MATCH_CANON_NAN: snprintf(buf, size, "%s:nan:canonical", weft_valkind_name(v->kind)); return;
+    case MATCH_ARITH_NAN: snprintf(buf, size, "%s:nan:arithmetic", weft_valkind_name(v->kind)); return;
+    case MATCH_ANY_REF: snprintf(buf, size, "%s:(any non-null)", weft_valkind_name(v->kind)); return;
     default: break;
     }
     if (v->kind == WEFT_EXTERNREF && v->of.externref) {

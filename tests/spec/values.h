@@ -41,8 +41,6 @@ bool val_matches(const val_expect *e, const weft_val *got);
 void val_format(const weft_val *v, unsigned lane_bytes, char *buf, size_t size);
 void val_format_expect(const val_expect *e, char *buf, size_t size);
 
-const char *val_kind_name(weft_valkind kind);
-
 /* The value an externref argument N stands for: an opaque, non-null pointer. */
 void *val_extern_ref(uint64_t n);
 
