@@ -408,6 +408,26 @@ WEFT_API void weft_memory_limits(const weft_memory *memory, weft_limits *out);
 WEFT_API weft_status weft_memory_grow(weft_memory *memory, uint64_t delta, uint64_t *old_pages,
                                       weft_error *err);
 
+/* Atomic wait and notify on a shared memory from the host, with the semantics
+ * of memory.atomic.wait32/64 and memory.atomic.notify: `addr` is a byte
+ * address, naturally aligned, inside the current size (else WEFT_TRAP with
+ * "unaligned atomic" or "out of bounds memory access"; waiting on a memory
+ * that is not shared traps with "expected shared memory").  *result of a wait:
+ * 0 woken by a notify, 1 the value was not `expected`, 2 timed out.  Timeouts
+ * are nanoseconds (negative: forever).  Waiters wake in FIFO order and never
+ * spuriously.  Thread-safe. */
+WEFT_API weft_status weft_memory_wait32(weft_memory *memory, uint64_t addr, uint32_t expected,
+                                        int64_t timeout_ns, uint32_t *result, weft_error *err);
+WEFT_API weft_status weft_memory_wait64(weft_memory *memory, uint64_t addr, uint64_t expected,
+                                        int64_t timeout_ns, uint32_t *result, weft_error *err);
+/* Wakes up to `count` waiters on `addr`; *woken gets how many. */
+WEFT_API weft_status weft_memory_notify(weft_memory *memory, uint64_t addr, uint32_t count,
+                                        uint32_t *woken, weft_error *err);
+/* Wakes every waiter of the memory, whatever its address (each one's wait
+ * returns 0): group termination uses it before ending the threads.  Returns
+ * how many were woken. */
+WEFT_API uint32_t weft_memory_wake_all(weft_memory *memory);
+
 /* ------------------------------------------------------------------------ */
 /* Tables and globals                                                       */
 /* ------------------------------------------------------------------------ */
@@ -431,6 +451,79 @@ WEFT_API void weft_global_get(const weft_global *global, weft_val *out);
 /* Fails on an immutable global or a value of the wrong kind. */
 WEFT_API weft_status weft_global_set(weft_global *global, const weft_val *val, weft_error *err);
 WEFT_API void weft_global_type(const weft_global *global, weft_valkind *kind, bool *mutable_);
+
+/* ------------------------------------------------------------------------ */
+/* Programs: WASI preview 1 and wasi-threads                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A program is a module run the way `weft run` runs it: its imports come from
+ * WASI preview 1 (`wasi_snapshot_preview1`), from wasi-threads (`wasi`
+ * `thread-spawn`), and an imported memory -- under any module and field
+ * name -- is created as the import's type asks.  Every thread it spawns is a
+ * new instance of the module on a new OS thread, sharing its memory and its
+ * WASI state (fd table, preopens, args, environment).  The threads form one
+ * group: a trap or proc_exit in any of them, or the end of the entry
+ * function, ends them all, and the group's status is the program's.
+ */
+typedef struct weft_program weft_program;
+
+/* A host directory the guest may reach, seen by the guest as `guest_path`. */
+typedef struct weft_preopen {
+    const char *host_path;
+    const char *guest_path;
+} weft_preopen;
+
+typedef struct weft_program_config {
+    const char *const *argv;      /* argv[0] is the program name            */
+    size_t argc;
+    const char *const *envp;      /* "NAME=VALUE" strings                   */
+    size_t envc;
+    const weft_preopen *preopens;
+    size_t npreopens;
+    int stdin_fd, stdout_fd, stderr_fd; /* host fds for guest fds 0, 1, 2 (default 0, 1, 2) */
+    uint32_t max_threads;         /* spawned threads alive at once; 0: default */
+    size_t thread_stack_bytes;    /* native stack of each spawned thread; 0: default */
+} weft_program_config;
+
+/* Fills *config with the defaults (no args, env or preopens; stdio 0, 1, 2). */
+WEFT_API void weft_program_config_init(weft_program_config *config);
+
+/* Links `module` against WASI and wasi-threads and instantiates it (data and
+ * element segments; not yet the start function).  The strings of `config` are
+ * copied.  A missing import fails with WEFT_UNLINKABLE naming it. */
+WEFT_API weft_status weft_program_new(weft_module *module, const weft_program_config *config,
+                                      weft_program **out, weft_error *err);
+
+/* Starts the program on a new host thread: the start function if any, then
+ * the export `entry` (NULL: "_start") with `args`.  Returns at once. */
+WEFT_API weft_status weft_program_start(weft_program *program, const char *entry,
+                                        const weft_val *args, size_t nargs, weft_error *err);
+
+/* Waits until the whole group has ended and returns its status: WEFT_OK when
+ * `entry` returned (its results in `results`), WEFT_EXIT with exit_code after
+ * proc_exit, WEFT_TRAP with the thread id and backtrace of the first trap.
+ * Thread-safe; every caller gets the same status. */
+WEFT_API weft_status weft_program_wait(weft_program *program, weft_val *results, size_t nresults,
+                                       weft_error *status);
+
+/* weft_program_start and weft_program_wait, with the entry running on the
+ * calling thread. */
+WEFT_API weft_status weft_program_run(weft_program *program, const char *entry,
+                                      const weft_val *args, size_t nargs, weft_val *results,
+                                      size_t nresults, weft_error *status);
+
+/* Ends the group from any host thread: every thread traps with "terminated"
+ * at its next loop back-edge, call, wait or blocking WASI call.  Returns at
+ * once; weft_program_wait gives the status. */
+WEFT_API void weft_program_terminate(weft_program *program);
+
+/* The program's first instance (its exports) and its memory (NULL if none). */
+WEFT_API weft_instance *weft_program_instance(weft_program *program);
+WEFT_API weft_memory *weft_program_memory(weft_program *program);
+
+/* Terminates the program if it still runs, waits for it and frees it. */
+WEFT_API void weft_program_free(weft_program *program);
 
 #ifdef __cplusplus
 }
