@@ -33,8 +33,10 @@ configure: deps $(BUILD)/build.ninja
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
+# A threaded C program (examples/primes_threads.c, built for wasm32-wasip1-threads):
+# counts primes with 1 thread, then with one thread per core, and prints both times.
 run: build
-	$(BUILD)/weft run --invoke count_primes examples/hello.wasm 100000
+	$(BUILD)/weft run $(BUILD)/examples/primes_threads.wasm 5000000 $(JOBS)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(if $(TEST_LABELS),-L '$(TEST_LABELS)')

@@ -49,6 +49,10 @@ WEFT_INTERNAL weft_status atom_notify(weft_memory *m, uint64_t addr, uint32_t co
 /* Wakes every waiter of `m` (each wait returns 0); returns how many. */
 WEFT_INTERNAL uint32_t atom_wake_all(weft_memory *m);
 
+/* How many threads are parked on `addr` right now (for tests and diagnostics:
+ * by the time it returns the number may have changed). */
+WEFT_INTERNAL uint32_t atom_waiter_count(weft_memory *m, uint64_t addr);
+
 /* Frees a memory's lot (no waiter may remain).  Called by mem_release. */
 WEFT_INTERNAL void atom_lot_free(weft_engine *e, struct atom_lot *lot);
 

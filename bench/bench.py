@@ -324,6 +324,19 @@ def main():
     if failures:
         md.append("")
         md += ["- FAILED " + f for f in failures]
+    # The threaded kernels (bench/threaded/) print and append their own table.
+    if os.environ.get("BENCH_THREADED", "1") != "0":
+        sys.path.insert(0, os.path.join(HERE, "threaded"))
+        import threaded
+        t_md, t_failures = threaded.run(build, dict(
+            settings, weft_missing=None if "weft" in engines else "not selected (BENCH_ENGINES)"))
+        md += t_md
+        failures += t_failures
+    # The startup benchmark (bench/startup/run.sh, run before this script).
+    startup_md = os.path.join(out, "startup", "results.md")
+    if os.path.exists(startup_md):
+        with open(startup_md) as f:
+            md += [""] + f.read().rstrip("\n").split("\n")
     with open(results_path, "w") as f:
         f.write("\n".join(md) + "\n")
     print(f"bench: wrote {results_path}", file=sys.stderr)

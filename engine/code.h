@@ -15,8 +15,10 @@
  * and the instruction that consumes the value reads that slot directly.  A
  * reference is copied into its temp ("materialised") only where it must be:
  * before a local.set to that local, at block boundaries, as a call argument.
- * Constants are the function's distinct constant values, copied from
- * cmp_code.consts into their slots on entry (with the declared locals zeroed).
+ * Constants are the function's distinct constant values.  On entry one copy
+ * of cmp_code.init sets fp[nparams ..): the declared locals' zeros, then the
+ * constants, then one padding zero when that makes the count odd (the copy
+ * moves 16 bytes at a time; frame_size leaves room for the pad).
  *
  * A call passes its arguments in consecutive temps; the callee's frame starts
  * at the first of them (fp' = fp + base) and its results come back in the same
@@ -35,10 +37,14 @@
  *   binary op           [op][x=dst y=a][x=b]
  *   load                [op][x=dst y=addr][u32 offset in x]
  *   store               [op][x=addr y=val][u32 offset in x]
+ *   load  _A (fused)    [op][x=dst y=a][u32 offset in x, y=b]   addr = a + b (i32)
+ *   store _A (fused)    [op][x=a y=val][u32 offset in x, y=b]   addr = a + b (i32)
  *   COPY                [op][x=dst y=src]
  *   BR                  [op][x=off]
  *   BR_IF, BR_UNLESS    [op][x=cond y=off]
  *   BR_<cmp> (fused)    [op][x=a y=b][x=off]          taken when a <cmp> b
+ *   ADD_BR_<cmp>        [op][x=dst y=a][x=b y=c][x=off]   dst = a + b (i32), then
+ *                                                    taken when dst <cmp> c
  *   BR_TABLE            [op][x=index y=n][x=off_0] .. [x=off_n]   off_n: default
  *   RETURN              [op]                 results already in fp[0..)
  *   RETURN1             [op][x=src]          fp[0] = fp[src], then return
@@ -62,6 +68,18 @@
  *   ELEM_DROP           [op][x=elem]
  *   UNREACHABLE         [op]
  *
+ *   ---- atomics (0xFE page; atomics/atomic_ops.h) ----
+ *   atomic load         [op][x=dst y=addr][u32 offset in x]
+ *   atomic store        [op][x=addr y=val][u32 offset in x]
+ *   atomic rmw          [op][x=dst y=addr][x=offset y=val]
+ *   atomic cmpxchg      [op][x=dst y=addr][x=offset y=expected][x=replacement]
+ *   MEMORY_ATOMIC_NOTIFY  [op][x=dst y=addr][x=offset y=count]
+ *   MEMORY_ATOMIC_WAIT32/64  [op][x=dst y=addr][x=offset y=expected][x=timeout]
+ *   ATOMIC_FENCE        [op]
+ *   Their _SW twins run the same bodies: atomics always check alignment and
+ *   then bounds explicitly, so that none can fault half-done.
+ *   ---- end atomics ----
+ *
  * Every taken branch and every call polls the thread group's terminate flag.
  * Loads and stores have an _SW twin that checks the access against the
  * memory's current size; the translator picks it in software-bounds mode, so
@@ -73,12 +91,18 @@
 #include "engine/module.h"
 #include "engine/opcodes.h"
 
-/* Only the 1-byte and 0xFC pages run here: SIMD (0xFD) and atomics (0xFE) are
- * refused by the translator for now. */
+/* The 1-byte, 0xFC and 0xFE (atomics) pages run here: SIMD (0xFD) is refused
+ * by the translator for now. */
 #define CMP_PICK_0x00(X, id) X(id)
 #define CMP_PICK_0xFC(X, id) X(id)
 #define CMP_PICK_0xFD(X, id)
-#define CMP_PICK_0xFE(X, id)
+/* ---- atomics (0xFE page) ---- */
+#define CMP_PICK_0xFE(X, id) X(id)
+/* The handlers run inside interp.c's loop, which sees these through here:
+ * the parking lot (wait/notify) and the TSan-aware guest accessors. */
+#include "atomics/parking_lot.h"
+#include "engine/guest_access.h"
+/* ---- end atomics ---- */
 
 /* Plain loads and stores (IMM MEMARG) get a software-checked twin, ID_SW. */
 #define CMP_SW_NONE(id)
@@ -110,12 +134,25 @@
 #define CMP_SW_MEM_MEM(id)
 #define CMP_SW_ZERO(id)
 
-/* Integer compares that fuse with a following br_if / if into BR_<id>. */
-#define CMP_FUSABLE(X)                                                              \
+/* Integer compares that fuse with a following br_if / if into BR_<id>.  The
+ * i32 ones also take back an i32.add just before them whose result is their
+ * first operand (a loop's `i += step; if (i < n) continue`): ADD_BR_<id>. */
+#define CMP_FUSABLE_I32(X)                                                          \
     X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S) X(I32_GT_U) X(I32_LE_S)  \
-    X(I32_LE_U) X(I32_GE_S) X(I32_GE_U)                                              \
+    X(I32_LE_U) X(I32_GE_S) X(I32_GE_U)
+#define CMP_FUSABLE(X)                                                              \
+    CMP_FUSABLE_I32(X)                                                              \
     X(I64_EQ) X(I64_NE) X(I64_LT_S) X(I64_LT_U) X(I64_GT_S) X(I64_GT_U) X(I64_LE_S)  \
     X(I64_LE_U) X(I64_GE_S) X(I64_GE_U)
+
+/* Plain loads and stores that take back an i32.add computing their address
+ * (ID_A, and its software-checked twin ID_A_SW): one dispatch instead of two. */
+#define CMP_ADDR_FUSABLE(X)                                                         \
+    X(I32_LOAD) X(I64_LOAD) X(F32_LOAD) X(F64_LOAD) X(I32_LOAD8_S) X(I32_LOAD8_U)     \
+    X(I32_LOAD16_S) X(I32_LOAD16_U) X(I64_LOAD8_S) X(I64_LOAD8_U) X(I64_LOAD16_S)     \
+    X(I64_LOAD16_U) X(I64_LOAD32_S) X(I64_LOAD32_U) X(I32_STORE) X(I64_STORE)         \
+    X(F32_STORE) X(F64_STORE) X(I32_STORE8) X(I32_STORE16) X(I64_STORE8)              \
+    X(I64_STORE16) X(I64_STORE32)
 
 /* Instructions with no wasm opcode of their own. */
 #define CMP_INTERNAL(X)                                                             \
@@ -125,7 +162,8 @@
     X(CALL_LOCAL) /* call of a function this module defines                     */
 
 /* Every instruction the interpreter has: the wasm ones it runs as they are
- * (their OP_ names), the _SW twins, the fused branches and the internal ones. */
+ * (their OP_ names), the _SW twins, the fused branches and address loads and
+ * stores, and the internal ones. */
 typedef enum cmp_op {
 #define CMP_X(id) CO_##id,
 #define OP(id, prefix, code, name, imm, align, sig) CMP_PICK_##prefix(CMP_X, id)
@@ -139,6 +177,12 @@ typedef enum cmp_op {
 #define CMP_XBR(id) CO_BR_##id,
     CMP_FUSABLE(CMP_XBR)
 #undef CMP_XBR
+#define CMP_XA(id) CO_##id##_A, CO_##id##_A_SW,
+    CMP_ADDR_FUSABLE(CMP_XA)
+#undef CMP_XA
+#define CMP_XAB(id) CO_ADD_BR_##id,
+    CMP_FUSABLE_I32(CMP_XAB)
+#undef CMP_XAB
     CMP_INTERNAL(CMP_X)
 #undef CMP_X
     CO_COUNT_
@@ -162,13 +206,14 @@ typedef struct cmp_code {
     uint32_t frame_size;  /* slots the frame needs, temps included     */
     uint32_t nresults;
     uint32_t ncells;
-    uint64_t *consts;     /* nconsts values (inside this allocation)   */
+    uint32_t ninit;       /* even: nlocals - nparams + nconsts, padded  */
+    uint64_t *init;       /* ninit values for fp[nparams ..) (inside this allocation) */
     cmp_cell cells[];     /* the instructions; execution starts at cells[0] */
 } cmp_code;
 
 /* The published code of defined function `func_index` of m, translating it on
  * first use.  Thread-safe: racing translators publish one result (compare-
- * exchange; the loser frees its copy).  WEFT_UNSUPPORTED for SIMD/atomics. */
+ * exchange; the loser frees its copy).  WEFT_UNSUPPORTED for SIMD. */
 WEFT_INTERNAL weft_status cmp_get(const weft_module *m, uint32_t func_index, const cmp_code **out,
                                   weft_error *err);
 

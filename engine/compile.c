@@ -92,6 +92,9 @@ typedef struct cmp_state {
     op_id last_wasm;     /* the wasm op it came from                        */
     uint32_t last_start; /* its handler cell                                */
     int32_t last_dst;    /* the temp it wrote, or -1                        */
+    /* The last i32.add emitted, if no label came after it (ADD_BR_<cmp>). */
+    bool add_valid;
+    uint32_t add_start;  /* its handler cell                                */
 } cmp_state;
 
 static weft_status grow(cmp_state *t, void **p, uint32_t *cap, uint32_t need, size_t size)
@@ -174,6 +177,7 @@ static void chain_bind(cmp_state *t, int32_t chain, uint32_t target)
         chain = next;
     }
     t->last_valid = false; /* a label: another path may arrive here */
+    t->add_valid = false;
 }
 
 /* ---- the operand stack ------------------------------------------------------- */
@@ -361,11 +365,36 @@ static const struct { op_id op; cmp_op br; } fusable[] = {
 #undef CMP_XF
 };
 
+static const struct { op_id op; cmp_op br; } add_fusable[] = {
+#define CMP_XF(id) {OP_##id, CO_ADD_BR_##id},
+    CMP_FUSABLE_I32(CMP_XF)
+#undef CMP_XF
+};
+
 static bool fused_of(op_id op, cmp_op *out)
 {
     for (size_t i = 0; i < WEFT_ARRAY_LEN(fusable); i++)
         if (fusable[i].op == op) {
             *out = fusable[i].br;
+            return true;
+        }
+    return false;
+}
+
+/* The ADD_BR_<cmp> that can replace the compare-and-branch `op` together with
+ * the i32.add just before it, when that add computed the compare's first
+ * operand `a`. */
+static bool add_fused_of(cmp_state *t, op_id op, int32_t a, cmp_op *out)
+{
+    if (!t->add_valid || t->add_start + 3 != t->last_start)
+        return false;
+    cmp_cell h = t->code[t->add_start];
+    bool is_add = t->handlers ? h.h == t->handlers[CO_I32_ADD] : h.op == CO_I32_ADD;
+    if (!is_add || t->code[t->add_start + 1].s.x != a) /* taken back since? */
+        return false;
+    for (size_t i = 0; i < WEFT_ARRAY_LEN(add_fusable); i++)
+        if (add_fusable[i].op == op) {
+            *out = add_fusable[i].br;
             return true;
         }
     return false;
@@ -418,7 +447,20 @@ static weft_status emit_cond_br(cmp_state *t, int32_t cond, bool when, int32_t *
             *fid = field_id(t->ncells - 1, 1);
             goto fail;
         }
-        if (fused_of(when ? op : negate(op), &br)) {
+        op_id cmp = when ? op : negate(op);
+        if (add_fused_of(t, cmp, operands.s.y, &br)) {
+            cmp_cell add = t->code[t->add_start + 1];
+            int32_t b = t->code[t->add_start + 2].s.x, c = t->code[t->last_start + 2].s.x;
+            t->ncells = t->add_start;
+            t->add_valid = false;
+            TRY(emit_op(t, br));
+            TRY(emit_xy(t, add.s.x, add.s.y));
+            TRY(emit_xy(t, b, c));
+            TRY(emit_xy(t, 0, 0));
+            *fid = field_id(t->ncells - 1, 0);
+            goto fail;
+        }
+        if (fused_of(cmp, &br)) {
             int32_t b = t->code[t->last_start + 2].s.x;
             t->ncells = t->last_start;
             TRY(emit_op(t, br));
@@ -455,10 +497,9 @@ static weft_status prescan(cmp_state *t, reader r)
         imm_values im;
         TRY(read_instr(&r, &op, &im));
         uint8_t prefix = op_table[op].prefix;
-        if (prefix == 0xFD || prefix == 0xFE)
+        if (prefix == 0xFD)
             return err_set(t->err, WEFT_E_UNSUPPORTED, rd_offset(&r),
-                           "%s: SIMD and atomic instructions do not run yet",
-                           op_table[op].name);
+                           "%s: SIMD instructions do not run yet", op_table[op].name);
         bool is_const = op == OP_I32_CONST || op == OP_I64_CONST || op == OP_F32_CONST ||
                         op == OP_F64_CONST || op == OP_REF_NULL;
         if (is_const) {
@@ -490,6 +531,8 @@ fail:
 /* ---- the main pass --------------------------------------------------------------- */
 
 static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, const imm_values *im);
+static weft_status translate_atomic(cmp_state *t, op_id op, const op_info *info,
+                                    const imm_values *im); /* atomics block, below */
 
 /* Skips dead code up to the else/end that closes the current block; leaves the
  * reader before that instruction. */
@@ -698,6 +741,7 @@ static weft_status translate_body(cmp_state *t, reader *r)
             TRY(materialize_from(t, 0));
             TRY(push_ctrl(t, op == OP_BLOCK ? CTRL_BLOCK : CTRL_LOOP, block_np, block_nr));
             t->last_valid = false; /* a loop label is bound here */
+            t->add_valid = false;
             break;
         case OP_IF: {
             int32_t cond = pop(t);
@@ -873,7 +917,10 @@ static weft_status translate_body(cmp_state *t, reader *r)
             break;
         }
         default:
-            TRY(translate_plain(t, op, info, &im));
+            if (info->prefix == 0xFE)
+                TRY(translate_atomic(t, op, info, &im));
+            else
+                TRY(translate_plain(t, op, info, &im));
             break;
         }
     }
@@ -899,6 +946,13 @@ static const uint16_t co_sw_of[OP_COUNT_] = {
 #undef CMP_XSW
 };
 
+/* The fused-address variants (code.h), plain and software-checked; 0: none. */
+static const uint16_t co_addr_of[OP_COUNT_][2] = {
+#define CMP_XA(id) [OP_##id] = {CO_##id##_A, CO_##id##_A_SW},
+    CMP_ADDR_FUSABLE(CMP_XA)
+#undef CMP_XA
+};
+
 /* Operand and result counts from the SIG column ("ii:i"). */
 static void sig_counts(const char *sig, uint32_t *np, uint32_t *nr)
 {
@@ -906,6 +960,44 @@ static void sig_counts(const char *sig, uint32_t *np, uint32_t *nr)
     *np = (uint32_t)(colon - sig);
     *nr = (uint32_t)strlen(colon + 1);
 }
+
+/* ---- atomics (0xFE page): layouts in code.h -------------------------------- */
+
+/* Operands in cells by position: [x=dst y=op0][x=offset y=op1][x=op2]; stores,
+ * which have no result, keep the plain store's layout [x=addr y=val][x=offset]. */
+static weft_status translate_atomic(cmp_state *t, op_id op, const op_info *info,
+                                    const imm_values *im)
+{
+    weft_status st = WEFT_OK;
+    cmp_op co = t->software ? co_sw_of[op] : co_of[op];
+    uint32_t np, nr;
+    int32_t d, in[3] = {0, 0, 0};
+    if (op == OP_ATOMIC_FENCE) {
+        TRY(emit_op(t, co_of[op]));
+        goto fail;
+    }
+    sig_counts(info->sig, &np, &nr);
+    weft_assert(np >= 1 && np <= 3 && nr <= 1);
+    for (uint32_t i = np; i > 0; i--)
+        in[i - 1] = pop(t);
+    if (nr == 0) {
+        TRY(emit_op(t, co));
+        TRY(emit_xy(t, in[0], in[1]));
+        TRY(emit_xy(t, (int32_t)im->offset, 0));
+        goto fail;
+    }
+    TRY(push_temp(t, &d));
+    TRY(emit_op(t, co));
+    TRY(emit_xy(t, d, in[0]));
+    TRY(emit_xy(t, (int32_t)im->offset, in[1]));
+    if (np == 3)
+        TRY(emit_xy(t, in[2], 0));
+    result_emitted(t, op, d);
+fail:
+    return st;
+}
+
+/* ---- end atomics -------------------------------------------------------------- */
 
 static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, const imm_values *im)
 {
@@ -916,18 +1008,26 @@ static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, 
         sig_counts(info->sig, &np, &nr);
     if (info->imm == IMM_MEMARG) {
         cmp_op co = t->software ? co_sw_of[op] : co_of[op];
+        int32_t v = nr == 1 ? 0 : pop(t), a = pop(t), b = 0;
+        /* The address came from the i32.add just before: take it back and let
+         * the load or store add its operands (the _A variants). */
+        if (t->last_valid && t->last_dst == a && t->last_wasm == OP_I32_ADD &&
+            co_addr_of[op][0]) {
+            b = t->code[t->last_start + 2].s.x;
+            a = t->code[t->last_start + 1].s.y;
+            t->ncells = t->last_start;
+            co = co_addr_of[op][t->software];
+        }
         if (nr == 1) {
-            int32_t a = pop(t);
             TRY(push_temp(t, &d));
             TRY(emit_op(t, co));
             TRY(emit_xy(t, d, a));
-            TRY(emit_xy(t, (int32_t)im->offset, 0));
+            TRY(emit_xy(t, (int32_t)im->offset, b));
             result_emitted(t, op, d);
         } else {
-            int32_t v = pop(t), a = pop(t);
             TRY(emit_op(t, co));
             TRY(emit_xy(t, a, v));
-            TRY(emit_xy(t, (int32_t)im->offset, 0));
+            TRY(emit_xy(t, (int32_t)im->offset, b));
         }
         goto fail;
     }
@@ -943,6 +1043,10 @@ static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, 
         TRY(emit_op(t, co_of[op]));
         TRY(emit_xy(t, d, a));
         TRY(emit_xy(t, b, 0));
+        if (op == OP_I32_ADD) {
+            t->add_valid = true;
+            t->add_start = t->last_start;
+        }
     }
     result_emitted(t, op, d);
 fail:
@@ -989,8 +1093,11 @@ static weft_status translate(const weft_module *m, uint32_t func_index, cmp_code
     TRY(push_ctrl(&t, CTRL_FUNC, 0, ft->nresults));
     TRY(translate_body(&t, &r));
 
+    uint32_t nzero = t.nlocals - t.nparams;
+    uint32_t ninit = nzero + t.nconsts;
+    ninit += ninit & 1;
     size_t bytes = sizeof(cmp_code) + (size_t)t.ncells * sizeof(cmp_cell) +
-                   (size_t)t.nconsts * sizeof(uint64_t);
+                   (size_t)ninit * sizeof(uint64_t);
     cmp_code *c = eng_alloc(t.e, bytes);
     if (!c) {
         st = err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);
@@ -1005,12 +1112,16 @@ static weft_status translate(const weft_module *m, uint32_t func_index, cmp_code
     uint32_t size = t.temp_base + t.max_height;
     if (size < ft->nresults)
         size = ft->nresults;
+    if (size < t.nparams + ninit)
+        size = t.nparams + ninit; /* the padding slot */
     c->frame_size = size;
     c->ncells = t.ncells;
     memcpy(c->cells, t.code, (size_t)t.ncells * sizeof(cmp_cell));
-    c->consts = (uint64_t *)(c->cells + t.ncells);
+    c->ninit = ninit;
+    c->init = (uint64_t *)(c->cells + t.ncells);
+    memset(c->init, 0, (size_t)ninit * sizeof(uint64_t));
     if (t.nconsts)
-        memcpy(c->consts, t.consts, (size_t)t.nconsts * sizeof(uint64_t));
+        memcpy(c->init + nzero, t.consts, (size_t)t.nconsts * sizeof(uint64_t));
     *out = c;
 fail:
     eng_free(t.e, t.consts);

@@ -128,7 +128,7 @@ static weft_status alloc_arrays(weft_instance *inst, weft_error *err)
 }
 
 /* Functions, tables, memories and globals the module defines. */
-static weft_status define_own(weft_instance *inst, weft_error *err)
+static weft_status define_own(weft_instance *inst, weft_memory *const *defined, weft_error *err)
 {
     weft_status st = WEFT_OK;
     const weft_module *m = inst->module;
@@ -145,8 +145,15 @@ static weft_status define_own(weft_instance *inst, weft_error *err)
     for (uint32_t i = m->ntable_imports; i < m->ntables; i++)
         TRY(inst_table_new(e, m->tables[i].elem, &m->tables[i].limits, NULL, &inst->tables[i],
                            err));
-    for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++)
+    for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++) {
+        weft_memory *given = defined ? defined[i - m->nmemory_imports] : NULL;
+        if (given) {
+            mem_retain(given);
+            inst->memories[i] = given;
+            continue;
+        }
         TRY(mem_new(e, &m->memories[i], &inst->memories[i], err));
+    }
     if (m->nmemories) {
         inst->memory0 = inst->memories[0];
         inst->mem0 = inst->memory0->base;
@@ -290,6 +297,13 @@ static bool may_have_escaped(const weft_instance *inst)
 weft_status inst_instantiate(weft_module *m, const weft_extern *imports, size_t nimports,
                              bool run_start, weft_instance **out, weft_error *err)
 {
+    return inst_instantiate_with(m, imports, nimports, run_start, NULL, out, err);
+}
+
+weft_status inst_instantiate_with(weft_module *m, const weft_extern *imports, size_t nimports,
+                                  bool run_start, weft_memory *const *defined,
+                                  weft_instance **out, weft_error *err)
+{
     weft_status st = WEFT_OK;
     weft_instance *inst = NULL;
     bool started = false; /* segments or start may have run */
@@ -309,7 +323,7 @@ weft_status inst_instantiate(weft_module *m, const weft_extern *imports, size_t 
     TRY(alloc_arrays(inst, err));
     for (uint32_t i = 0; i < m->nimports; i++)
         TRY(link_import(inst, i, &imports[i], err));
-    TRY(define_own(inst, err));
+    TRY(define_own(inst, defined, err));
     TRY(eval_elems(inst, err));
     started = true;
     TRY(run_segments(inst, err));

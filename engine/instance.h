@@ -131,6 +131,14 @@ WEFT_INTERNAL void inst_func_release(weft_func *f);
 WEFT_INTERNAL weft_status inst_instantiate(weft_module *m, const weft_extern *imports,
                                            size_t nimports, bool run_start, weft_instance **out,
                                            weft_error *err);
+/* inst_instantiate, with the memories the module defines taken from
+ * `defined` (module->nmemories - nmemory_imports entries; NULL entries are
+ * made as usual) instead of made anew: wasi-threads gives every thread's
+ * instance the memory the first instance defined. */
+WEFT_INTERNAL weft_status inst_instantiate_with(weft_module *m, const weft_extern *imports,
+                                                size_t nimports, bool run_start,
+                                                weft_memory *const *defined,
+                                                weft_instance **out, weft_error *err);
 
 /* Runs wasm function `f` with the slots of interp.h on this thread: gets the
  * thread context, installs the signal handler (guard mode), lets the handler

@@ -81,6 +81,19 @@ static inline void *ref_of(uint64_t v) { return (void *)(uintptr_t)v; }
 
 /* ---- the loop ------------------------------------------------------------------ */
 
+/* A frame's declared locals and constants (cmp_code.init; n is even).  A short
+ * loop of 16-byte moves, not a memcpy call: frames are small and calls hot.
+ * The empty asm keeps the compiler from turning the loop back into a call. */
+static inline void interp_init_frame(uint64_t *dst, const uint64_t *src, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i += 2) {
+        uint64_t a = src[i], b = src[i + 1];
+        __asm__("" : "+r"(a), "+r"(b));
+        dst[i] = a;
+        dst[i + 1] = b;
+    }
+}
+
 /* Value accessors: i32/f32 in the low half of a slot, written zero-extended. */
 static inline uint32_t g_u32(uint64_t v) { return (uint32_t)v; }
 static inline int32_t g_i32(uint64_t v) { return (int32_t)(uint32_t)v; }
@@ -113,6 +126,12 @@ static weft_status run(thr_context *ctx, interp_frame *rec, weft_error *err,
 #define CMP_XBR(id) [CO_BR_##id] = &&L_BR_##id,
         CMP_FUSABLE(CMP_XBR)
 #undef CMP_XBR
+#define CMP_XA(id) [CO_##id##_A] = &&L_##id##_A, [CO_##id##_A_SW] = &&L_##id##_A_SW,
+        CMP_ADDR_FUSABLE(CMP_XA)
+#undef CMP_XA
+#define CMP_XAB(id) [CO_ADD_BR_##id] = &&L_ADD_BR_##id,
+        CMP_FUSABLE_I32(CMP_XAB)
+#undef CMP_XAB
         CMP_INTERNAL(CMP_X)
 #undef CMP_X
     };
@@ -234,11 +253,7 @@ enter: {
     nrec->ret_pc = pc + len;
     rec = nrec;
     ctx->interp_top = rec;
-    /* Short loops, not memset/memcpy calls: frames are small and calls hot. */
-    for (uint32_t i = callee->nparams; i < callee->nlocals; i++)
-        callee_fp[i] = 0;
-    for (uint32_t i = 0; i < callee->nconsts; i++)
-        callee_fp[callee->nlocals + i] = callee->consts[i];
+    interp_init_frame(callee_fp + callee->nparams, callee->init, callee->ninit);
     fp = callee_fp;
     pc = callee->cells;
     if (WEFT_UNLIKELY(callee_inst != inst)) {
@@ -339,9 +354,7 @@ weft_status interp_invoke(thr_context *ctx, weft_func *f, uint64_t *slots, weft_
     frame->ret_pc = NULL;
     frame->entry_depth = 0;
     memcpy(base, slots, (size_t)code->nparams * sizeof(uint64_t));
-    for (uint32_t i = code->nparams; i < code->nlocals; i++)
-        base[i] = 0;
-    memcpy(base + code->nlocals, code->consts, (size_t)code->nconsts * sizeof(uint64_t));
+    interp_init_frame(base + code->nparams, code->init, code->ninit);
     ctx->interp_entry = marker;
     ctx->interp_top = frame;
 

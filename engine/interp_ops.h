@@ -43,39 +43,69 @@
         NEXT(3);                               \
     }
 
+/* i32.add, then a fused compare-and-branch on its result:
+ * [op][x=dst y=a][x=b y=c][x=off]. */
+#define ADD_BR_CMP(id, T, G, expr)             \
+    CASE(ADD_BR_##id) {                        \
+        uint32_t s = g_u32(fp[Y1]) + g_u32(fp[X2]); \
+        fp[X1] = p_u32(s);                     \
+        T a = G(s);                            \
+        T b = G(fp[Y2]);                       \
+        if (expr) {                            \
+            pc += 3 + X3;                      \
+            POLL();                            \
+            DISPATCH();                        \
+        }                                      \
+        NEXT(4);                               \
+    }
+
 /* Loads and stores: [op][x=dst|addr y=addr|val][x=offset].  Guard mode adds
  * the u32 address and offset to the base unchecked (the reservation covers
- * every sum); the _SW twin checks against the current size first. */
-#define LOAD(id, T, P)                                                         \
-    CASE(id) {                                                                 \
+ * every sum); the _SW twin checks against the current size first.  The bytes
+ * move through engine/guest_access.h, which TSan builds exempt from checking.
+ * The _A variants add a second i32 operand (Y2) to the address first. */
+#define LOAD_AT(T, P, addr)                                                    \
+    {                                                                          \
         T v;                                                                   \
-        memcpy(&v, mem + (uint64_t)g_u32(fp[Y1]) + (uint32_t)X2, sizeof v);    \
+        guest_read(&v, mem + (uint64_t)(addr) + (uint32_t)X2, sizeof v);      \
         fp[X1] = P;                                                            \
         NEXT(3);                                                               \
-    }                                                                          \
-    CASE(id##_SW) {                                                            \
-        uint64_t ea = (uint64_t)g_u32(fp[Y1]) + (uint32_t)X2;                  \
+    }
+#define LOAD_AT_SW(T, P, addr)                                                 \
+    {                                                                          \
+        uint64_t ea = (uint64_t)(addr) + (uint32_t)X2;                         \
         if (WEFT_UNLIKELY(ea + sizeof(T) > mem_size(memory)))                  \
             TRAP(OOB_MEMORY);                                                  \
         T v;                                                                   \
-        memcpy(&v, mem + ea, sizeof v);                                        \
+        guest_read(&v, mem + ea, sizeof v);                                    \
         fp[X1] = P;                                                            \
+        NEXT(3);                                                               \
+    }
+#define LOAD(id, T, P)                                                         \
+    CASE(id) LOAD_AT(T, P, g_u32(fp[Y1]))                                      \
+    CASE(id##_SW) LOAD_AT_SW(T, P, g_u32(fp[Y1]))                              \
+    CASE(id##_A) LOAD_AT(T, P, g_u32(fp[Y1]) + g_u32(fp[Y2]))                 \
+    CASE(id##_A_SW) LOAD_AT_SW(T, P, g_u32(fp[Y1]) + g_u32(fp[Y2]))
+#define STORE_AT(T, addr)                                                      \
+    {                                                                          \
+        T v = (T)fp[Y1];                                                       \
+        guest_write(mem + (uint64_t)(addr) + (uint32_t)X2, &v, sizeof v);     \
+        NEXT(3);                                                               \
+    }
+#define STORE_AT_SW(T, addr)                                                   \
+    {                                                                          \
+        uint64_t ea = (uint64_t)(addr) + (uint32_t)X2;                         \
+        if (WEFT_UNLIKELY(ea + sizeof(T) > mem_size(memory)))                  \
+            TRAP(OOB_MEMORY);                                                  \
+        T v = (T)fp[Y1];                                                       \
+        guest_write(mem + ea, &v, sizeof v);                                   \
         NEXT(3);                                                               \
     }
 #define STORE(id, T)                                                           \
-    CASE(id) {                                                                 \
-        T v = (T)fp[Y1];                                                       \
-        memcpy(mem + (uint64_t)g_u32(fp[X1]) + (uint32_t)X2, &v, sizeof v);    \
-        NEXT(3);                                                               \
-    }                                                                          \
-    CASE(id##_SW) {                                                            \
-        uint64_t ea = (uint64_t)g_u32(fp[X1]) + (uint32_t)X2;                  \
-        if (WEFT_UNLIKELY(ea + sizeof(T) > mem_size(memory)))                  \
-            TRAP(OOB_MEMORY);                                                  \
-        T v = (T)fp[Y1];                                                       \
-        memcpy(mem + ea, &v, sizeof v);                                        \
-        NEXT(3);                                                               \
-    }
+    CASE(id) STORE_AT(T, g_u32(fp[X1]))                                        \
+    CASE(id##_SW) STORE_AT_SW(T, g_u32(fp[X1]))                                \
+    CASE(id##_A) STORE_AT(T, g_u32(fp[X1]) + g_u32(fp[Y2]))                   \
+    CASE(id##_A_SW) STORE_AT_SW(T, g_u32(fp[X1]) + g_u32(fp[Y2]))
 
 /* Trapping float -> int: NaN is an invalid conversion, the rest overflow. */
 #define TRUNC(id, TIN, GIN, TOUT, P, fn)           \
@@ -151,6 +181,16 @@ BR_CMP(I64_LE_S, int64_t, g_i64, a <= b)
 BR_CMP(I64_LE_U, uint64_t, g_u64, a <= b)
 BR_CMP(I64_GE_S, int64_t, g_i64, a >= b)
 BR_CMP(I64_GE_U, uint64_t, g_u64, a >= b)
+ADD_BR_CMP(I32_EQ, uint32_t, g_u32, a == b)
+ADD_BR_CMP(I32_NE, uint32_t, g_u32, a != b)
+ADD_BR_CMP(I32_LT_S, int32_t, g_i32, a < b)
+ADD_BR_CMP(I32_LT_U, uint32_t, g_u32, a < b)
+ADD_BR_CMP(I32_GT_S, int32_t, g_i32, a > b)
+ADD_BR_CMP(I32_GT_U, uint32_t, g_u32, a > b)
+ADD_BR_CMP(I32_LE_S, int32_t, g_i32, a <= b)
+ADD_BR_CMP(I32_LE_U, uint32_t, g_u32, a <= b)
+ADD_BR_CMP(I32_GE_S, int32_t, g_i32, a >= b)
+ADD_BR_CMP(I32_GE_U, uint32_t, g_u32, a >= b)
 
 CASE(BR_TABLE) {
     uint32_t i = g_u32(fp[X1]);
@@ -269,14 +309,14 @@ CASE(MEMORY_FILL) {
     uint64_t d = g_u32(fp[X1]), n = g_u32(fp[X2]);
     if (WEFT_UNLIKELY(!mem_in_bounds(memory, d, n)))
         TRAP(OOB_MEMORY);
-    memset(mem + d, (int)(uint8_t)fp[Y1], n);
+    guest_fill(mem + d, (uint8_t)fp[Y1], n);
     NEXT(3);
 }
 CASE(MEMORY_COPY) {
     uint64_t d = g_u32(fp[X1]), s = g_u32(fp[Y1]), n = g_u32(fp[X2]);
     if (WEFT_UNLIKELY(!mem_in_bounds(memory, d, n) || !mem_in_bounds(memory, s, n)))
         TRAP(OOB_MEMORY);
-    memmove(mem + d, mem + s, n);
+    guest_move(mem + d, mem + s, n);
     NEXT(3);
 }
 /* The segment and table operations are the instance's own (engine/instance.h),
@@ -544,6 +584,12 @@ UN(I64_TRUNC_SAT_F32_U, float, g_f32, p_u64, num_sat_i64_u(a))
 UN(I64_TRUNC_SAT_F64_S, double, g_f64, p_u64, (uint64_t)num_sat_i64_s(a))
 UN(I64_TRUNC_SAT_F64_U, double, g_f64, p_u64, num_sat_i64_u(a))
 
+/* ---- atomics (0xFE page): atomics/atomic_ops.h ---------------------------- */
+
+#include "atomics/atomic_ops.h"
+
+/* ---- end atomics ------------------------------------------------------------ */
+
 #undef UN
 #undef BIN
 #undef I32_BIN
@@ -555,6 +601,11 @@ UN(I64_TRUNC_SAT_F64_U, double, g_f64, p_u64, num_sat_i64_u(a))
 #undef F32_CMP
 #undef F64_CMP
 #undef BR_CMP
+#undef ADD_BR_CMP
+#undef LOAD_AT
+#undef LOAD_AT_SW
 #undef LOAD
+#undef STORE_AT
+#undef STORE_AT_SW
 #undef STORE
 #undef TRUNC

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "atomics/parking_lot.h"
 #include "engine/engine.h"
 #include "engine/memory.h"
 
@@ -128,6 +129,7 @@ void mem_release(weft_memory *m)
     /* acq_rel: every thread's last use happens before the unmap. */
     if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
         return;
+    atom_lot_free(m->engine, m->lot);
     munmap(m->base, m->reserved);
     pthread_mutex_destroy(&m->grow_lock);
     eng_free(m->engine, m);

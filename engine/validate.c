@@ -3,8 +3,11 @@
  * threads proposal's shared memories (limits, function types, constant
  * expressions in globals and segments, exports, start), the set of functions
  * that ref.func may name, and the driver that checks every function body
- * (engine/validate_code.c).
+ * (engine/validate_code.c), on two threads for large modules.
  */
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "engine/validate.h"
 #include "engine/validate_impl.h"
 
@@ -58,6 +61,9 @@ static weft_status check_tables_memories(val_mod *v)
     }
     if (m->nmemories > 1)
         return err_set(v->err, WEFT_E_MULTIPLE_MEMORIES, WEFT_NO_OFFSET, "(%u)", m->nmemories);
+    /* Files written before 2.0 (the threads proposal's) expect one table at most. */
+    if (m->ntables > 1 && !(eng_config(m->engine)->features & WEFT_FEATURE_MULTI_TABLE))
+        return err_set(v->err, WEFT_E_MULTIPLE_TABLES, WEFT_NO_OFFSET, "(%u)", m->ntables);
     return WEFT_OK;
 }
 
@@ -300,18 +306,113 @@ static weft_status check_start(val_mod *v)
 
 /* ---- the driver ------------------------------------------------------------------------- */
 
-static weft_status check_bodies(val_mod *v)
+/* Below this much code, bodies are checked on the calling thread only: a
+ * thread costs more than it saves on small modules, and the spec suite makes
+ * thousands of them. */
+#define VAL_PARALLEL_MIN_BYTES (1u << 20)
+
+/* A run of bodies checked in order by one thread, up to its first failure. */
+typedef struct val_range {
+    const weft_module *m;
+    const val_tables *tab;
+    uint32_t first, end;  /* functions [first, end) of the function space          */
+    uint32_t failed;      /* the function whose check failed, or `end`             */
+    weft_status st;
+    weft_error *err;      /* this range's own error                                */
+    atomic_bool *stop;    /* set when a range of lower functions failed: whatever
+                             this one finds cannot be the first error any more     */
+} val_range;
+
+static void *check_range(void *arg)
+{
+    val_range *rg = arg;
+    val_body b;
+    val_body_init(&b, rg->m, rg->tab, rg->err);
+    rg->failed = rg->end;
+    rg->st = WEFT_OK;
+    for (uint32_t f = rg->first; f < rg->end; f++) {
+        if (rg->stop && atomic_load_explicit(rg->stop, memory_order_relaxed))
+            break;
+        weft_status st = val_body_check(&b, f);
+        if (st != WEFT_OK) {
+            rg->failed = f;
+            rg->st = st;
+            break;
+        }
+    }
+    val_body_free(&b);
+    return NULL;
+}
+
+/* The error the reference interpreter reports when the check of body `from`
+ * failed and every body before it is valid: the first malformed body from
+ * `from` on (it decodes all of them before it types any), else the check's
+ * error, which *err holds. */
+static weft_status first_error(const weft_module *m, const val_tables *tab, uint32_t from,
+                               weft_status checked, weft_error *err)
 {
     weft_status st = WEFT_OK;
     val_body b;
-    val_body_init(&b, v->m, v->err);
-    for (uint32_t f = v->m->nfunc_imports; f < v->m->nfuncs; f++)
-        TRY(val_body_decode(&b, f));
-    for (uint32_t f = v->m->nfunc_imports; f < v->m->nfuncs; f++)
-        TRY(val_body_check(&b, f));
-fail:
+    val_body_init(&b, m, tab, err);
+    for (uint32_t f = from; f < m->nfuncs && st == WEFT_OK; f++)
+        st = val_body_decode(&b, f);
     val_body_free(&b);
-    return st;
+    return st != WEFT_OK ? st : checked;
+}
+
+/* The first defined function such that the bodies before it hold about half
+ * of the code. */
+static uint32_t middle_func(const weft_module *m, uint64_t code_bytes)
+{
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < m->ncodes; i++) {
+        sum += m->codes[i].body.end - m->codes[i].body.start;
+        if (2 * sum >= code_bytes)
+            return m->nfunc_imports + i + 1;
+    }
+    return m->nfuncs;
+}
+
+/* Checks every body; on a large module, the second half on a second thread.
+ * The result is the serial one whatever the timing: the lower half's first
+ * failure wins, and only then the upper half's. */
+static weft_status check_bodies(val_mod *v)
+{
+    const weft_module *m = v->m;
+    val_tables tab;
+    val_tables_init(&tab);
+    uint64_t code_bytes = 0;
+    for (uint32_t i = 0; i < m->ncodes; i++)
+        code_bytes += m->codes[i].body.end - m->codes[i].body.start;
+
+    weft_error upper_err;
+    atomic_bool stop;
+    atomic_init(&stop, false);
+    val_range lo = { .m = m, .tab = &tab, .first = m->nfunc_imports, .end = m->nfuncs, .err = v->err };
+    val_range hi = { .m = m, .tab = &tab, .first = m->nfuncs, .end = m->nfuncs, .err = &upper_err,
+                     .stop = &stop };
+    pthread_t thread;
+    bool threaded = false;
+    if (code_bytes >= VAL_PARALLEL_MIN_BYTES) {
+        lo.end = hi.first = middle_func(m, code_bytes);
+        threaded = pthread_create(&thread, NULL, check_range, &hi) == 0;
+    }
+    check_range(&lo);
+    if (lo.st != WEFT_OK)
+        atomic_store_explicit(&stop, true, memory_order_relaxed);
+    if (threaded)
+        pthread_join(thread, NULL);
+    else if (lo.st == WEFT_OK)
+        check_range(&hi);
+
+    if (lo.st != WEFT_OK)
+        return first_error(m, &tab, lo.failed, lo.st, v->err);
+    if (hi.st != WEFT_OK) {
+        if (v->err)
+            *v->err = upper_err;
+        return first_error(m, &tab, hi.failed, hi.st, v->err);
+    }
+    return WEFT_OK;
 }
 
 weft_status val_module(weft_module *m, weft_error *err)

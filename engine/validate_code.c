@@ -5,11 +5,14 @@
  * value in unreachable code, and a stack of control frames.  Instructions with
  * a signature in engine/opcodes.def are typed from it; the "*" ones here.
  *
- * Each body is read twice: decode_body checks the binary format of every body
- * first (malformed beats invalid, as in the reference interpreter), then
- * val_body_check types it.  Costs: linear in the code size, no allocation per
- * instruction (the stacks grow geometrically and live across bodies), and
- * br_table checks each distinct label once.
+ * val_body_check decodes and types a body in one pass.  The reference
+ * interpreter decodes every body before it types any (malformed beats
+ * invalid), so when a check fails, validate.c looks for a malformed body from
+ * there on with decode_body (val_body_decode), which reads the binary format
+ * only.  Costs: linear in the code size, no allocation per instruction (the
+ * stacks grow geometrically and live across bodies), no parsing of opcode
+ * signatures per instruction (val_tables), and br_table checks each distinct
+ * label once.
  */
 #include "engine/validate_impl.h"
 
@@ -233,12 +236,12 @@ static weft_status get_label(val_body *b, uint32_t depth, val_frame **out)
 
 /* ---- decoding immediates ----------------------------------------------------------
  *
- * Bodies are read twice: once to decode them (every malformed error in the code
- * comes before any invalid one, as in the reference interpreter, which decodes
- * the whole module before validating it), then to type them.  read_imm is the
- * one decoder of immediates both passes use: the binary format is imm_read's
- * (engine/immediates.h); only the data count rule, which needs the module, is
- * checked here. */
+ * A body may be read twice: to decode and type it (val_body_check), and to
+ * decode it only (decode_body), when the reference interpreter would report a
+ * malformed body before an invalid one.  read_imm is the one decoder of
+ * immediates both use: the binary format is imm_read's (engine/immediates.h);
+ * only the data count rule, which needs the module, is checked here.
+ * imm_fast is its shortcut for the commonest case. */
 
 /* memory.init and data.drop name data segments, which come after the code: the
  * data count section announces them.  (Without a data section either, the index
@@ -256,6 +259,87 @@ static weft_status read_imm(reader *r, const weft_module *m, const op_info *info
     if (st == WEFT_OK && (info->imm == IMM_DATA_MEM || info->imm == IMM_DATA))
         st = need_data_count(m, r->err, at);
     return st;
+}
+
+/* A LEB128 of one to four bytes at p (which has 8 readable bytes): 28 value
+ * bits at most, so never too long or too large for a 32- or 64-bit one.
+ * Returns its length, 0 if it is longer. */
+static inline unsigned leb_short(const uint8_t *p, uint32_t *v)
+{
+    uint32_t x = 0;
+    for (unsigned i = 0; i < 4; i++) {
+        x |= (uint32_t)(p[i] & 0x7F) << (7 * i);
+        if (p[i] < 0x80) {
+            *v = x;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* The immediates of the commonest instructions (an index, a constant, a
+ * memarg, call_indirect's pair, a block type) when each of their LEB128s is
+ * at most four bytes: the fields imm_read would fill that the checker reads,
+ * without its general path.  False: use read_imm. */
+static inline bool imm_fast(reader *r, op_imm kind, imm_values *im)
+{
+    const uint8_t *p = r->p;
+    uint32_t v, w;
+    unsigned n, k;
+    if (WEFT_UNLIKELY(r->end - p < 8))
+        return false; /* the general path knows how to run out */
+    switch (kind) {
+    case IMM_LOCAL:
+    case IMM_GLOBAL:
+    case IMM_FUNC:
+    case IMM_LABEL:
+        if ((n = leb_short(p, &v)) == 0)
+            return false;
+        im->x = v;
+        r->p = p + n;
+        return true;
+    case IMM_I32:
+    case IMM_I64:
+        if ((n = leb_short(p, &v)) == 0)
+            return false;
+        /* Sign-extend from the last value bit, bit 7n-1. */
+        im->bits = (uint64_t)((int64_t)((uint64_t)v << (64 - 7 * n)) >> (64 - 7 * n));
+        if (kind == IMM_I32)
+            im->bits = (uint32_t)im->bits;
+        r->p = p + n;
+        return true;
+    case IMM_MEMARG:
+        if ((n = leb_short(p, &v)) == 0 || (k = leb_short(p + n, &w)) == 0)
+            return false;
+        im->align = v;
+        im->offset = w;
+        r->p = p + n + k;
+        return true;
+    case IMM_CALL_INDIRECT:
+        if ((n = leb_short(p, &v)) == 0 || (k = leb_short(p + n, &w)) == 0)
+            return false;
+        im->x = v;
+        im->y = w;
+        r->p = p + n + k;
+        return true;
+    case IMM_F32:
+    case IMM_F64:
+        n = kind == IMM_F32 ? 4 : 8;
+        im->bits = 0;
+        memcpy(&im->bits, p, n); /* little-endian, as in imm_read */
+        r->p = p + n;
+        return true;
+    case IMM_BLOCK:
+        if (p[0] != 0x40 && !imm_is_valtype(p[0]))
+            return false;
+        im->block = p[0] == 0x40 ? IMM_BT_EMPTY : IMM_BT_VALUE;
+        im->type = p[0];
+        im->type_index = 0;
+        r->p = p + 1;
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* The body ran out before its final `end`.  The reference interpreter reads on
@@ -367,6 +451,10 @@ static weft_status local_type(val_body *b, uint32_t idx, mod_valtype *out)
 {
     if (idx >= b->nlocals)
         return fail_code(b, WEFT_E_UNKNOWN_LOCAL, "%u", idx);
+    if (WEFT_LIKELY(b->local_types != NULL)) {
+        *out = b->local_types[idx];
+        return WEFT_OK;
+    }
     if (idx < b->ft->nparams) {
         *out = mod_params(b->ft)[idx];
         return WEFT_OK;
@@ -398,21 +486,42 @@ static inline mod_valtype sig_type(char c)
     }
 }
 
-static weft_status apply_sig(val_body *b, const char *sig)
+void val_tables_init(val_tables *t)
 {
-    const char *colon = strchr(sig, ':');
-    weft_assert(colon != NULL);
-    for (const char *p = colon; p-- > sig;) {
-        weft_status st = pop(b, sig_type(*p));
-        if (st != WEFT_OK)
+    memset(t, 0, sizeof *t);
+    for (unsigned op = 0; op < OP_COUNT_; op++) {
+        const char *sig = op_table[op].sig;
+        val_effect *e = &t->effect[op];
+        e->imm = (uint8_t)op_table[op].imm;
+        if (sig[0] == '*') {
+            e->special = true;
+            continue;
+        }
+        const char *colon = strchr(sig, ':');
+        weft_assert(colon != NULL && colon - sig <= 3 && strlen(colon + 1) <= 1);
+        for (const char *p = sig; p < colon; p++)
+            e->pop[e->npop++] = sig_type(*p);
+        if (colon[1]) {
+            e->push = sig_type(colon[1]);
+            e->npush = 1;
+        }
+    }
+    for (unsigned c = 0; c < 256; c++) {
+        op_id op;
+        if (!op_is_prefix((uint8_t)c) && op_lookup(0, c, &op))
+            t->one_byte[c] = (uint16_t)(op + 1);
+    }
+}
+
+/* Pops the params (top first, as the spec's algorithm does), pushes the result. */
+static inline weft_status apply_effect(val_body *b, const val_effect *e)
+{
+    for (unsigned i = e->npop; i-- > 0;) {
+        weft_status st = pop(b, e->pop[i]);
+        if (WEFT_UNLIKELY(st != WEFT_OK))
             return st;
     }
-    for (const char *p = colon + 1; *p; p++) {
-        weft_status st = push(b, sig_type(*p));
-        if (st != WEFT_OK)
-            return st;
-    }
-    return WEFT_OK;
+    return e->npush ? push(b, e->push) : WEFT_OK;
 }
 
 /* The checks on immediates of a signature-typed instruction (the reference
@@ -622,7 +731,8 @@ static weft_status check_special(val_body *b, op_id op, const imm_values *im, bo
         break;
     case OP_ELSE:
         f = top_frame(b);
-        weft_assert(f->kind == VAL_IF); /* decode_body checked it */
+        if (f->kind != VAL_IF) /* as decode_body says it */
+            return err_set(b->err, WEFT_E_END_EXPECTED, b->op_offset, "(else without if)");
         TRY(close_frame(b));
         f->kind = VAL_ELSE;
         f->unreachable = false;
@@ -739,10 +849,11 @@ fail:
 
 /* ---- bodies ------------------------------------------------------------------------ */
 
-void val_body_init(val_body *b, const weft_module *m, weft_error *err)
+void val_body_init(val_body *b, const weft_module *m, const val_tables *tab, weft_error *err)
 {
     memset(b, 0, sizeof *b);
     b->m = m;
+    b->tab = tab;
     b->err = err;
 }
 
@@ -752,6 +863,8 @@ void val_body_free(val_body *b)
     eng_free(e, b->vals);
     eng_free(e, b->frames);
     eng_free(e, b->local_ends);
+    eng_free(e, b->local_types_buf);
+    b->local_types_buf = NULL;
     b->vals = NULL;
     b->frames = NULL;
     b->local_ends = NULL;
@@ -785,8 +898,37 @@ static weft_status setup_locals(val_body *b)
         b->local_ends[i] = total;
     }
     b->nlocals = b->ft->nparams + total;
+    /* A table of every local's type when that costs no more than the body's
+     * own size would (locals are cheap to declare: a few bytes can declare
+     * billions); else local_type searches the groups. */
+    b->local_types = NULL;
+    if (b->nlocals > 0 && b->nlocals <= 1024 + 16 * (uint64_t)(code->body.end - code->body.start)) {
+        TRY(grow(b, (void **)&b->local_types_buf, &b->cap_local_types, (uint32_t)b->nlocals, 1));
+        memcpy(b->local_types_buf, mod_params(b->ft), b->ft->nparams);
+        mod_valtype *t = b->local_types_buf + b->ft->nparams;
+        for (uint32_t i = 0; i < code->ngroups; i++) {
+            memset(t, code->groups[i].type, code->groups[i].count);
+            t += code->groups[i].count;
+        }
+        b->local_types = b->local_types_buf;
+    }
 fail:
     return st;
+}
+
+/* An opcode: one-byte ones from the table, the rest through val_read_opcode. */
+static inline weft_status read_op(val_body *b, op_id *op)
+{
+    reader *r = &b->r;
+    if (WEFT_LIKELY(r->p < r->end)) {
+        uint16_t v = b->tab->one_byte[*r->p];
+        if (WEFT_LIKELY(v != 0)) {
+            r->p++;
+            *op = (op_id)(v - 1);
+            return WEFT_OK;
+        }
+    }
+    return val_read_opcode(r, op);
 }
 
 weft_status val_body_check(val_body *b, uint32_t func)
@@ -806,17 +948,23 @@ weft_status val_body_check(val_body *b, uint32_t func)
         op_id op;
         imm_values im;
         b->op_offset = rd_offset(&b->r);
-        /* val_body_decode has seen these bytes: reading cannot fail now. */
-        TRY(val_read_opcode(&b->r, &op));
+        TRY(read_op(b, &op));
         const op_info *info = &op_table[op];
-        TRY(read_imm(&b->r, m, info, b->op_offset, &im));
-        if (info->sig[0] == '*') {
+        const val_effect *e = &b->tab->effect[op];
+        /* Nothing reads `im` of an instruction without immediates. */
+        if (e->imm != IMM_NONE && !imm_fast(&b->r, (op_imm)e->imm, &im))
+            TRY(read_imm(&b->r, m, info, b->op_offset, &im));
+        if (e->special) {
             TRY(check_special(b, op, &im, &done));
         } else {
-            TRY(check_plain_imm(b, info, &im));
-            TRY(apply_sig(b, info->sig));
+            if (e->imm != IMM_NONE)
+                TRY(check_plain_imm(b, info, &im));
+            TRY(apply_effect(b, e));
         }
     }
+    /* decode_body's last rule, so that a body checked here also decodes. */
+    if (!rd_done(&b->r))
+        return err_set(b->err, WEFT_E_SECTION_SIZE, rd_offset(&b->r), "(bytes after the function's end)");
 fail:
     return st;
 }

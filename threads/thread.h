@@ -45,6 +45,11 @@ typedef struct thr_context {
     /* Group termination (wasi-threads): points at the group's flag, polled at
      * loop back-edges and calls; NULL when the thread belongs to no group. */
     _Atomic int *terminate;
+    /* The thread group (threads/group.h) this thread runs for, or NULL, and
+     * its wasi-threads id there (0: the entry thread).  Set together with
+     * `terminate` by the group, read by this thread only. */
+    struct thr_group *group;
+    uint32_t tid;
 
     /* The interpreter's frame records (engine/interp.c): the innermost frame
      * and the innermost entry marker.  Kept here, not in locals, so that a

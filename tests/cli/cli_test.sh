@@ -79,7 +79,7 @@ errors)
     printf 'garbage' >"$TMP/bad.wasm"
     expect 1 "" "weft: $TMP/bad.wasm: magic header not detected" -- "$WEFT" run "$TMP/bad.wasm"
     wat imp '(module (import "env" "f" (func)) (func (export "_start")))'
-    expect 1 "" "weft: unknown import env.f" -- "$WEFT" run "$TMP/imp.wasm"
+    expect 1 "" "weft: $TMP/imp.wasm: unknown import env.f" -- "$WEFT" run "$TMP/imp.wasm"
     expect 1 "" "weft: $HELLO has no exported function nope" -- "$WEFT" run --invoke nope "$HELLO"
     expect 2 "" "weft: unknown option --fast" -- "$WEFT" run --fast "$HELLO"
     expect 2 "" "usage: weft run" -- "$WEFT"
@@ -88,6 +88,58 @@ errors)
         fails=$((fails + 1))
     fi
     expect 0 "$HELLO: valid" "" -- "$WEFT" validate "$HELLO"
+    ;;
+wasi)
+    # CALL(A, B), then exits with the i32 at AT (or 100 + its errno)
+    wasi_exit() { # NAME CALL A B AT
+        wat "$1" "(module
+          (import \"wasi_snapshot_preview1\" \"$2\" (func \$c (param i32 i32) (result i32)))
+          (import \"wasi_snapshot_preview1\" \"proc_exit\" (func \$exit (param i32)))
+          (memory (export \"memory\") 1)
+          (func (export \"_start\") (local i32)
+            (local.set 0 (call \$c (i32.const $3) (i32.const $4)))
+            (if (local.get 0) (then (call \$exit (i32.add (i32.const 100) (local.get 0)))))
+            (call \$exit (i32.load (i32.const $5)))))"
+    }
+    wasi_exit argc args_sizes_get 0 4 0
+    expect 1 "" "" -- "$WEFT" run "$TMP/argc.wasm"
+    expect 3 "" "" -- "$WEFT" run -- "$TMP/argc.wasm" a --b
+    wasi_exit envc environ_sizes_get 0 4 0
+    expect 0 "" "" -- env -i FOO=1 "$WEFT" run "$TMP/envc.wasm"
+    expect 2 "" "" -- "$WEFT" run --env A=1 --env=B=2 "$TMP/envc.wasm"
+    expect 1 "" "" -- "$WEFT" run --env A=1 --env A=2 "$TMP/envc.wasm"
+    expect 2 "" "" -- env -i FOO=1 BAR=2 "$WEFT" run --env-inherit "$TMP/envc.wasm"
+    expect 3 "" "" -- env -i FOO=1 BAR=2 "$WEFT" run --env-inherit --env BAZ=3 "$TMP/envc.wasm"
+    expect 2 "" "weft: --env A: expected NAME=VALUE" -- "$WEFT" run --env A "$TMP/envc.wasm"
+    # fd_prestat_get(3): errno 8 (EBADF, exit 108) without a preopen; else the name length
+    wasi_exit pre fd_prestat_get 3 0 4
+    expect 108 "" "" -- "$WEFT" run "$TMP/pre.wasm"
+    expect 5 "" "" -- "$WEFT" run --dir "$TMP::/data" "$TMP/pre.wasm"
+    expect ${#TMP} "" "" -- "$WEFT" run --dir="$TMP" "$TMP/pre.wasm"
+    expect 1 "" "weft: $TMP/pre.wasm: i/o error cannot open directory $TMP/nodir" -- \
+        "$WEFT" run --dir "$TMP/nodir" "$TMP/pre.wasm"
+    expect 2 "" "weft: --max-threads x: expected a number" -- "$WEFT" run --max-threads x "$TMP/pre.wasm"
+    expect 108 "" "" -- "$WEFT" run --max-threads 4 "$TMP/pre.wasm"
+    # stdout passes through; proc_exit's status is weft's
+    wat hi '(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 16) "hi")
+      (func (export "_start")
+        (i32.store (i32.const 0) (i32.const 16))
+        (i32.store (i32.const 4) (i32.const 2))
+        (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (call $exit (i32.const 42))))'
+    expect 42 "hi" "" -- "$WEFT" run "$TMP/hi.wasm"
+    wat raise '(module
+      (import "wasi_snapshot_preview1" "proc_raise" (func $r (param i32) (result i32)))
+      (func (export "_start") (drop (call $r (i32.const 6)))))'
+    expect 134 "" "weft: trap: host function trapped proc_raise(6) unsupported" -- \
+        "$WEFT" run "$TMP/raise.wasm"
+    wat nowasi '(module (import "wasi_snapshot_preview1" "no_such_call" (func)))'
+    expect 1 "" "weft: $TMP/nowasi.wasm: unknown import wasi_snapshot_preview1.no_such_call" -- \
+        "$WEFT" run "$TMP/nowasi.wasm"
     ;;
 *)
     echo "unknown case $CASE"

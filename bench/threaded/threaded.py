@@ -1,0 +1,201 @@
+"""threaded.py -- the threaded part of `make bench` (bench/threaded/README.md).
+
+Runs BUILD/bench/threaded/native_threaded and weft_threaded (built by
+build.sh), checks that weft's checksums equal native's, and makes the table:
+contended i32.atomic.rmw.add throughput, wait/notify ping-pong round trip,
+and the speedup of a prime count from 1 to 2 threads.  bench.py calls run()
+and appends the result to its output and to results.md; run directly
+(`python3 bench/threaded/threaded.py BUILD`) it prints the table alone.
+
+Each driver process runs every measurement BENCH_REPEAT times, interleaved;
+the minimum time of each is used (BENCH_STAT=median for the median).
+"""
+import os
+import re
+import subprocess
+import sys
+
+# (kernel, threads) pairs every driver prints, in the order of the table.
+MEASUREMENTS = [("contend", 2), ("pingpong", 2), ("primes", 1), ("primes", 2)]
+
+
+class Driver:
+    """What one driver process produced: parse()'s dictionary."""
+
+    def __init__(self, results=None, error=None, fatal=False):
+        self.results = results or {}
+        self.error = error
+        self.fatal = fatal
+
+
+def parse(text, stat):
+    """{(kernel, threads): (checksum, ms, ops, cpus)} from a driver's output,
+    taking the run of minimum (or median) time; cpus = its CPU time / wall time."""
+    runs, checksums, counts, errors = {}, {}, {}, []
+    for line in text.splitlines():
+        m = re.match(r"^(\w+) (\d+) checksum (\d+) ops (\d+) ms ([\d.]+) cpu ([\d.]+)$",
+                     line.strip())
+        if not m:
+            continue
+        key = (m.group(1), int(m.group(2)))
+        checksum, ops = int(m.group(3)), int(m.group(4))
+        ms, cpu = float(m.group(5)), float(m.group(6))
+        if key in checksums and checksums[key] != checksum:
+            errors.append(f"{key[0]} on {key[1]} threads returned {checksums[key]} then {checksum}")
+        checksums.setdefault(key, checksum)
+        counts[key] = ops
+        runs.setdefault(key, []).append((ms, cpu))
+    results = {}
+    for k, v in runs.items():
+        v.sort()
+        ms, cpu = v[0] if stat == "min" else v[(len(v) - 1) // 2]
+        results[k] = (checksums[k], ms, counts[k], cpu / ms if ms > 0 else None)
+    return results, errors
+
+
+def run_driver(argv, settings, unavailable=lambda msg: False):
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=settings["timeout"])
+    except subprocess.TimeoutExpired:
+        return Driver(error=f"timed out after {settings['timeout']} s", fatal=True)
+    except OSError as e:
+        return Driver(error=f"cannot run {argv[0]}: {e}", fatal=True)
+    results, errors = parse(p.stdout, settings["stat"])
+    missing = [k for k in MEASUREMENTS if k not in results]
+    if p.returncode != 0 or missing or errors:
+        if p.returncode < 0:
+            msg = f"killed by signal {-p.returncode}"
+        elif errors:
+            msg = errors[0]
+        else:
+            msg = next((l.strip() for l in (p.stderr + p.stdout).splitlines() if l.strip()),
+                       f"exit status {p.returncode}")
+            msg = re.sub(r"^(weft|native): ", "", msg)
+        return Driver(error=msg[:160], fatal=not unavailable(msg))
+    return Driver(results=results)
+
+
+def fmt(v, digits=1, suffix=""):
+    return "n/a" if v is None else f"{v:.{digits}f}{suffix}"
+
+
+def table(native, weft, nproc):
+    """Rows: label, native, weft, weft vs native, issue target."""
+    def ms(d, k):
+        return d.results[k][1] if k in d.results else None
+
+    def cpus(d, k):
+        return d.results[k][3] if k in d.results else None
+
+    def cpu_ms(d, k):
+        return d.results[k][1] * d.results[k][3] if k in d.results and d.results[k][3] else None
+
+    def div(a, b):
+        return a / b if a is not None and b else None
+
+    def per_op(d, k, scale):  # ms per op * scale, or ops per ms / scale
+        return d.results[k][1] * scale / d.results[k][2] if k in d.results else None
+
+    mops_n = div(1e-3, per_op(native, ("contend", 2), 1))  # adds per us = Mops/s
+    mops_w = div(1e-3, per_op(weft, ("contend", 2), 1))
+    rt_n = per_op(native, ("pingpong", 2), 1e3)  # us per round trip
+    rt_w = per_op(weft, ("pingpong", 2), 1e3)
+    s1_n, s2_n = ms(native, ("primes", 1)), ms(native, ("primes", 2))
+    s1_w, s2_w = ms(weft, ("primes", 1)), ms(weft, ("primes", 2))
+    sp_n, sp_w = div(s1_n, s2_n), div(s1_w, s2_w)
+    return [
+        ["contended i32.atomic.rmw.add, 2 threads (Mops/s)", fmt(mops_n), fmt(mops_w),
+         fmt(div(mops_w, mops_n), 2, " of native"), ">= 0.8 of native"],
+        ["wait/notify ping-pong round trip (us)", fmt(rt_n, 2), fmt(rt_w, 2),
+         fmt(div(rt_w, rt_n), 2, "x native time"), "<= 2x native"],
+        ["prime count, 1 thread (ms)", fmt(s1_n), fmt(s1_w), fmt(div(s1_w, s1_n), 2, "x native time"), ""],
+        ["prime count, 2 threads (ms)", fmt(s2_n), fmt(s2_w), fmt(div(s2_w, s2_n), 2, "x native time"), ""],
+        [f"prime count speedup, 1 -> 2 threads ({nproc} CPUs)", fmt(sp_n, 2), fmt(sp_w, 2), "",
+         ">= 1.8 (weft)"],
+        ["CPUs the 2-thread prime count got (CPU time / wall time)",
+         fmt(cpus(native, ("primes", 2)), 2), fmt(cpus(weft, ("primes", 2)), 2), "", ""],
+        ["prime count CPU time, 2 threads / 1 thread (1.00: no parallel overhead)",
+         fmt(div(cpu_ms(native, ("primes", 2)), cpu_ms(native, ("primes", 1))), 2),
+         fmt(div(cpu_ms(weft, ("primes", 2)), cpu_ms(weft, ("primes", 1))), 2), "", ""],
+    ]
+
+
+def run(build, settings):
+    """Runs both drivers; prints the table; returns (markdown lines, failures)."""
+    out = os.path.join(build, "bench", "threaded")
+    reps = [str(settings["repeat"])]
+    print("bench: threaded kernels ...", file=sys.stderr, flush=True)
+    native = run_driver([os.path.join(out, "native_threaded")] + reps, settings)
+    weft_bin = os.path.join(out, "weft_threaded")
+    if settings.get("weft_missing"):
+        weft = Driver(error=settings["weft_missing"])
+    elif not os.path.exists(weft_bin):
+        try:
+            with open(os.path.join(out, "weft_threaded.log")) as f:
+                why = next((l.strip() for l in f if l.strip()), "")
+        except OSError:
+            why = ""
+        weft = Driver(error="weft_threaded not built" + (": " + why if why else ""))
+    else:
+        weft = run_driver([weft_bin, os.path.join(out, "kernels.wasm")] + reps, settings,
+                          lambda msg: "unsupported" in msg.lower())
+
+    failures, notes = [], []
+    if native.error:
+        failures.append(f"threaded: native: {native.error}")
+    if weft.error:
+        (failures if weft.fatal else notes).append(f"threaded: weft: {weft.error}")
+    for key in MEASUREMENTS:
+        if key in native.results and key in weft.results:
+            n, w = native.results[key][0], weft.results[key][0]
+            if n != w:
+                failures.append(f"threaded: {key[0]} on {key[1]} threads: weft returned "
+                                f"checksum {w}, native {n}")
+                del weft.results[key]
+    rows = table(native, weft, os.cpu_count())
+
+    header = ["threaded kernel", "native", "weft", "weft vs native", "target (issue)"]
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+
+    def line(cells):
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths)))
+    print()
+    print(line(header))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print(line(r))
+    for n in notes:
+        print("note: " + n)
+
+    md = ["", "## Threaded kernels", "",
+          "bench/threaded/: host threads, each with its own weft instance of one module "
+          "importing one shared memory, against the same C natively (C11 atomics, futex "
+          "waits); see bench/threaded/README.md. The 2-thread figures need 2 idle CPUs: "
+          "other load on the machine shows up directly in them.", ""]
+    md.append("| " + " | ".join(header) + " |")
+    md.append("|---|" + "|".join(["---:"] * (len(header) - 1)) + "|")
+    for r in rows:
+        md.append("| " + " | ".join(r) + " |")
+    if notes or failures:
+        md.append("")
+        md += ["- " + n for n in notes] + ["- FAILED " + f for f in failures]
+    return md, failures
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: threaded.py BUILD")
+    settings = {
+        "repeat": int(os.environ.get("BENCH_REPEAT", "3") or 3),
+        "timeout": int(os.environ.get("BENCH_TIMEOUT", "1800") or 1800),
+        "stat": os.environ.get("BENCH_STAT", "min"),
+    }
+    md, failures = run(os.path.abspath(sys.argv[1]), settings)
+    for f in failures:
+        print("bench: FAILED " + f, file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

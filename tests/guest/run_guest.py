@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""run_guest.py -- runs the threaded guest programs (tests/guest/*.c, built
+by tests/guest/CMakeLists.txt in two memory shapes) with `weft run` and
+checks each one's exit status, stdout, stderr and running time.
+
+    run_guest.py --weft build/weft --wasm-dir build/tests/guest \
+                 --examples-dir build/examples [PROGRAM...]
+
+Without PROGRAM it runs every case.  It prints one line per run: the
+command, the status, the time.  Exit status 0 when every run passed.
+"""
+import argparse
+import os
+import re
+import subprocess
+import shutil
+import sys
+import tempfile
+import time
+
+TRAP = 134  # weft's exit status for a trap (cli/cli.h CLI_EXIT_TRAP)
+EXIT_CODE = 7  # what term.c passes to proc_exit
+
+
+class Case:
+    def __init__(self, program, args=(), status=0, stdout=None, stderr=None, limit=None,
+                 options=(), examples=False, tmpdir=False):
+        self.program = program      # NAME of NAME.{imported,defined}.wasm
+        self.args = list(args)      # the program's arguments
+        self.status = status        # expected exit status
+        self.stdout = stdout        # regex that must match the whole stdout
+        self.stderr = stderr        # regex searched in stderr
+        self.limit = limit          # seconds the whole run may take
+        self.options = list(options)  # weft run options
+        self.examples = examples    # the wasm lives in --examples-dir
+        self.tmpdir = tmpdir        # preopen a fresh host folder as /data
+
+
+def cases():
+    out = []
+    # The termination matrix: {main, thread} x {exit, trap} x {busy, wait, poll}.
+    for who in ("main", "thread"):
+        for how in ("exit", "trap"):
+            for others in ("busy", "wait", "poll"):
+                out.append(Case(
+                    "term", (who, how, others),
+                    status=EXIT_CODE if how == "exit" else TRAP,
+                    stdout=re.escape(f"term {who} {how} {others}: ending\n"),
+                    stderr=r"weft: trap: unreachable" if how == "trap" else None,
+                    limit=1.0))
+    out += [
+        Case("parallel_sum", ("4",), stdout=r"sum of \d+ elements over 4 threads: ok\n"),
+        Case("parallel_sum", ("1",), stdout=r"sum of \d+ elements over 1 threads: ok\n"),
+        Case("mutex_counter", stdout=r"counter 100000 \(expected 100000, per-thread sum 100000\)\n"),
+        Case("prodcons", stdout=r"consumed 60000 items: ok\n"),
+        Case("barrier", stdout=r"200 phases, 5 threads: ok\n"),
+        Case("tls", stdout=r"thread-local storage in 6 threads: ok\n"),
+        Case("many_threads", stdout=r"1000 threads in batches of 25: ok\n"),
+        Case("grow", stdout=r"96 concurrent grows: ok\n"),
+        Case("thread_fault", ("oob",), status=TRAP, stdout=r"thread_fault oob\n",
+             stderr=r"weft: trap: out of bounds memory access"),
+        Case("thread_fault", ("oob",), status=TRAP, stdout=r"thread_fault oob\n",
+             stderr=r"weft: trap: out of bounds memory access",
+             options=("--bounds-checks=software",)),
+        Case("grow", stdout=r"96 concurrent grows: ok\n", options=("--bounds-checks=software",)),
+        Case("thread_fault", ("unreachable",), status=TRAP, stdout=r"thread_fault unreachable\n",
+             stderr=r"weft: trap: unreachable"),
+        Case("thread_fault", ("stack",), status=TRAP, stdout=r"thread_fault stack\n",
+             stderr=r"weft: trap: call stack exhausted"),
+        Case("files", ("/data",), tmpdir=True, options=("--env", "WEFT_GUEST=threads"),
+             stdout=r"4 threads wrote 200 records each: ok; WEFT_GUEST=threads\n"),
+        Case("spawn_limit", ("3",), options=("--max-threads", "3"),
+             stdout=r"limit 3: extra spawn refused \(-\d+\), later spawn ok\n"),
+        Case("primes_threads", ("1000000", "4"), examples=True,
+             stdout=r"primes below 1000000: 78498\n1 thread: +[0-9.]+ s\n"
+                    r"4 threads: [0-9.]+ s \(speed-up [0-9.]+x\)\n"),
+    ]
+    return out
+
+
+def run(args, case, shape):
+    folder = args.examples_dir if case.examples else args.wasm_dir
+    wasm = os.path.join(folder, f"{case.program}.{shape}.wasm")
+    options = list(case.options)
+    tmp = tempfile.mkdtemp(prefix="weft-guest-") if case.tmpdir else None
+    if tmp:
+        options += ["--dir", f"{tmp}::/data"]
+    cmd = [args.weft, "run", *options, wasm, *case.args]
+    shown = " ".join(cmd)
+    start = time.monotonic()
+    try:
+        p = subprocess.run(cmd, capture_output=True, timeout=args.timeout)
+        status, stdout, stderr = p.returncode, p.stdout.decode(errors="replace"), \
+            p.stderr.decode(errors="replace")
+    except subprocess.TimeoutExpired as e:
+        status, stdout, stderr = None, (e.stdout or b"").decode(errors="replace"), \
+            (e.stderr or b"").decode(errors="replace")
+    elapsed = time.monotonic() - start
+    if tmp:
+        shutil.rmtree(tmp, ignore_errors=True)
+    problems = []
+    if status is None:
+        problems.append(f"did not end within {args.timeout} s")
+    elif status != case.status:
+        problems.append(f"exit status {status}, expected {case.status}")
+    if case.stdout is not None and not re.fullmatch(case.stdout, stdout):
+        problems.append(f"stdout {stdout!r} does not match {case.stdout!r}")
+    if case.stderr is not None and not re.search(case.stderr, stderr):
+        problems.append(f"stderr does not contain {case.stderr!r}")
+    if case.limit is not None and elapsed > case.limit:
+        problems.append(f"took {elapsed:.3f} s, limit {case.limit} s")
+    verdict = "ok  " if not problems else "FAIL"
+    print(f"{verdict} {elapsed:7.3f} s  status {status}  {shown}")
+    if args.verbose and stdout:
+        print("     stdout: " + stdout.rstrip().replace("\n", "\n             "))
+    for problem in problems:
+        print(f"     {problem}")
+    if problems and stderr:
+        print("     stderr: " + stderr.rstrip()[-2000:].replace("\n", "\n             "))
+    return not problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--weft", required=True)
+    ap.add_argument("--wasm-dir", required=True)
+    ap.add_argument("--examples-dir", required=True)
+    ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--shape", choices=("imported", "defined"), action="append")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("programs", nargs="*")
+    args = ap.parse_args()
+    shapes = args.shape or ["imported", "defined"]
+    selected = [c for c in cases() if not args.programs or c.program in args.programs]
+    if not selected:
+        print(f"no case for {args.programs}")
+        return 1
+    failures = 0
+    for case in selected:
+        for shape in shapes:
+            failures += not run(args, case, shape)
+    total = len(selected) * len(shapes)
+    print(f"{total - failures}/{total} runs passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
