@@ -19,7 +19,8 @@
  * and bounds the call depth, loops count down a dedicated local, addresses are
  * masked into the first 8 MiB of a 16 MiB memory, divisors are made non-zero
  * and call_indirect indexes only table slots of the right type.  So `run`
- * cannot trap and its result is the same in every correct engine.
+ * cannot trap.  Floats are stored with any NaN made canonical (engines may
+ * differ in a NaN's bits), so its result is the same in every correct engine.
  *
  * usage: gen_module OUT.wasm [seed [nfuncs [stop]]]
  * (stop: run returns after its first `stop` calls, to find which one an
@@ -493,11 +494,43 @@ static bool branch_target(fn *f, uint32_t *depth)
     return false;
 }
 
+/* A float about to be stored, with a NaN replaced by the canonical one.  The
+ * spec lets engines differ in the bits of a NaN result (sign and payload:
+ * weft's f64.min returns the input NaN, V8's a canonical one, wabt's always
+ * the positive canonical one), and bytes in memory are read back as integers,
+ * so storing a NaN as it came would make run's checksum engine-dependent.
+ * Keeps the value in a local of type t; with none, stores a constant. */
+static void float_value(fn *f, uint8_t t)
+{
+    int k = vt_index(t);
+    if (f->nlocals[k] == 0) {
+        const_of(f, t);
+        return;
+    }
+    uint32_t tmp = f->locals[k][0];
+    expr(f, t, 1);
+    op_u(f, 0x22, tmp); /* local.tee */
+    if (t == F32) {
+        op(f, 0x43);
+        put_bytes(f->b, "\0\0\xC0\x7F", 4); /* 0x7FC00000 */
+    } else {
+        op(f, 0x44);
+        put_bytes(f->b, "\0\0\0\0\0\0\xF8\x7F", 8); /* 0x7FF8000000000000 */
+    }
+    op_u(f, 0x20, tmp);
+    op_u(f, 0x20, tmp);
+    op(f, t == F32 ? 0x5B : 0x61); /* eq: false for a NaN only */
+    op(f, 0x1B);                   /* select: the value, or the canonical NaN */
+}
+
 static void stmt_store(fn *f)
 {
     uint8_t t = pick_vt();
     address(f, 1);
-    expr(f, t, 1);
+    if (t == F32 || t == F64)
+        float_value(f, t);
+    else
+        expr(f, t, 1);
     switch (t) {
     case I32: {
         static const uint8_t ops[] = { 0x36, 0x36, 0x3A, 0x3B };
