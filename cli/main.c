@@ -115,7 +115,9 @@ int main(int argc, char **argv)
         usage(stderr);
         return CLI_EXIT_USAGE;
     }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    /* `weft --help`, and `weft run --help` / `weft validate --help` alike. */
+    bool help_of_command = argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"));
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || help_of_command) {
         usage(stdout);
         return CLI_EXIT_OK;
     }

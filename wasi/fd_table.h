@@ -2,19 +2,16 @@
  * fd_table.h -- the WASI context and its fd table (wasi_fd_*): guest fd
  * numbers mapped to host fds with their WASI type, rights and flags.
  *
- * Owner: helper C (wasi-core).  Helper D (wasi-fs) builds on this contract.
- *
- * Who implements which call (all declared in calls.def):
- *   wasi-core (C): args_*, environ_*, clock_*, random_get, poll_oneoff,
- *     proc_*, sched_yield, sock_*, and the generic fd calls fd_read,
- *     fd_write, fd_pread, fd_pwrite, fd_seek, fd_tell, fd_close,
- *     fd_renumber, fd_fdstat_get, fd_fdstat_set_flags, fd_fdstat_set_rights,
- *     fd_prestat_get, fd_prestat_dir_name.
- *   wasi-fs (D), in wasi/fd_file.c and wasi/path.c: fd_advise, fd_allocate,
+ * Which file implements which call (all declared in calls.def):
+ *   fd_io.c, args.c, clock.c, random.c, poll.c, proc.c, sock.c: args_*,
+ *     environ_*, clock_*, random_get, poll_oneoff, proc_*, sched_yield,
+ *     sock_*, and the generic fd calls fd_read, fd_write, fd_pread,
+ *     fd_pwrite, fd_seek, fd_tell, fd_close, fd_renumber, fd_fdstat_get,
+ *     fd_fdstat_set_flags, fd_fdstat_set_rights, fd_prestat_get,
+ *     fd_prestat_dir_name.
+ *   fd_file.c and path.c (over sandbox.c): fd_advise, fd_allocate,
  *     fd_datasync, fd_sync, fd_filestat_get, fd_filestat_set_size,
  *     fd_filestat_set_times, fd_readdir, and every path_*.
- *   C created fd_file.c and path.c as ENOSYS stubs so that the build links;
- *   D replaces them wholesale.
  *
  * Concurrency: the table is a growable array of pointers to refcounted
  * entries under one rwlock.  A call takes its entry with wasi_fd_get() (read

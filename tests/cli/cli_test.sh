@@ -83,10 +83,13 @@ errors)
     expect 1 "" "weft: $HELLO has no exported function nope" -- "$WEFT" run --invoke nope "$HELLO"
     expect 2 "" "weft: unknown option --fast" -- "$WEFT" run --fast "$HELLO"
     expect 2 "" "usage: weft run" -- "$WEFT"
-    if ! "$WEFT" --help | grep -q "134 when the program traps"; then
-        echo "FAIL: weft --help does not document the trap status"
-        fails=$((fails + 1))
-    fi
+    for help in "--help" "run --help"; do
+        # shellcheck disable=SC2086 # "run --help" is two words
+        if ! "$WEFT" $help | grep -q "134 when the program traps"; then
+            echo "FAIL: weft $help does not document the trap status"
+            fails=$((fails + 1))
+        fi
+    done
     expect 0 "$HELLO: valid" "" -- "$WEFT" validate "$HELLO"
     ;;
 wasi)
