@@ -14,24 +14,27 @@ static weft_status check_args(const weft_memory *memory, const void *out, weft_e
     return WEFT_OK;
 }
 
-WEFT_API weft_status weft_memory_wait32(weft_memory *memory, uint64_t addr, uint32_t expected,
-                                        int64_t timeout_ns, uint32_t *result, weft_error *err)
+/* wait32 and wait64 (`width` 4 or 8): no terminate flag, see above. */
+static weft_status host_wait(weft_memory *memory, uint64_t addr, uint64_t expected, unsigned width,
+                             int64_t timeout_ns, uint32_t *result, weft_error *err)
 {
     weft_status st = WEFT_OK;
     TRY(check_args(memory, result, err));
-    return atom_wait(memory, addr, expected, 4, timeout_ns, NULL, result, err);
+    return atom_wait(memory, addr, expected, width, timeout_ns, NULL, result, err);
 fail:
     return st;
+}
+
+WEFT_API weft_status weft_memory_wait32(weft_memory *memory, uint64_t addr, uint32_t expected,
+                                        int64_t timeout_ns, uint32_t *result, weft_error *err)
+{
+    return host_wait(memory, addr, expected, 4, timeout_ns, result, err);
 }
 
 WEFT_API weft_status weft_memory_wait64(weft_memory *memory, uint64_t addr, uint64_t expected,
                                         int64_t timeout_ns, uint32_t *result, weft_error *err)
 {
-    weft_status st = WEFT_OK;
-    TRY(check_args(memory, result, err));
-    return atom_wait(memory, addr, expected, 8, timeout_ns, NULL, result, err);
-fail:
-    return st;
+    return host_wait(memory, addr, expected, 8, timeout_ns, result, err);
 }
 
 WEFT_API weft_status weft_memory_notify(weft_memory *memory, uint64_t addr, uint32_t count,

@@ -25,6 +25,22 @@ static bool fd_may_block(const wasi_fd *e)
            e->filetype != WASI_FILETYPE_BLOCK_DEVICE;
 }
 
+typedef struct fd_io_args {
+    bool write, positioned;
+    const struct iovec *iov;
+    int n;
+    off_t offset;
+} fd_io_args;
+
+static ssize_t fd_io(int host_fd, void *arg)
+{
+    const fd_io_args *a = arg;
+    if (a->positioned)
+        return a->write ? pwritev(host_fd, a->iov, a->n, a->offset)
+                        : preadv(host_fd, a->iov, a->n, a->offset);
+    return a->write ? writev(host_fd, a->iov, a->n) : readv(host_fd, a->iov, a->n);
+}
+
 /* fd_read, fd_write, fd_pread, fd_pwrite: args are (fd, iovs, iovs_len, [offset,] out). */
 static wasi_errno fd_transfer(wasi_call *c, bool write, bool positioned)
 {
@@ -59,26 +75,12 @@ static wasi_errno fd_transfer(wasi_call *c, bool write, bool positioned)
             goto done;
         }
     }
-    for (;;) {
-        if (block && (r = wasi_wait_fd(c->w, e->host_fd, write ? POLLOUT : POLLIN)) != WASI_ESUCCESS)
-            goto done;
-        ssize_t got;
-        if (positioned)
-            got = write ? pwritev(e->host_fd, iov, (int)n, (off_t)offset)
-                        : preadv(e->host_fd, iov, (int)n, (off_t)offset);
-        else
-            got = write ? writev(e->host_fd, iov, (int)n) : readv(e->host_fd, iov, (int)n);
-        if (got >= 0) {
-            wasi_st32(out, (uint32_t)got);
-            goto done;
-        }
-        /* EAGAIN on a blocking guest fd: the host fd is non-blocking (shared
-         * with another process, or another thread drained it); wait again. */
-        if (errno == EINTR || (block && (errno == EAGAIN || errno == EWOULDBLOCK)))
-            continue;
-        r = wasi_errno_from_host(errno);
-        goto done;
-    }
+    fd_io_args a = {.write = write, .positioned = positioned, .iov = iov, .n = (int)n,
+                    .offset = (off_t)offset};
+    ssize_t got;
+    r = wasi_io_retry(c->w, e->host_fd, write ? POLLOUT : POLLIN, block, fd_io, &a, &got);
+    if (r == WASI_ESUCCESS)
+        wasi_st32(out, (uint32_t)got);
 done:
     wasi_fd_put(c->w, e);
     return r;

@@ -401,6 +401,27 @@ wasi_errno wasi_wait_fd(wasi_ctx *w, int host_fd, short events)
     }
 }
 
+wasi_errno wasi_io_retry(wasi_ctx *w, int host_fd, short events, bool block, wasi_host_io io,
+                         void *arg, ssize_t *result)
+{
+    for (;;) {
+        wasi_errno r;
+        if (block && (r = wasi_wait_fd(w, host_fd, events)) != WASI_ESUCCESS)
+            return r;
+        ssize_t got = io(host_fd, arg);
+        if (got >= 0) {
+            *result = got;
+            return WASI_ESUCCESS;
+        }
+        /* EAGAIN on a blocking guest fd: the host fd is non-blocking (shared
+         * with another process, or another thread took the data or the
+         * connection between the wait and the call); wait again. */
+        if (errno == EINTR || (block && (errno == EAGAIN || errno == EWOULDBLOCK)))
+            continue;
+        return wasi_errno_from_host(errno);
+    }
+}
+
 /* ---- guest iovecs ------------------------------------------------------------ */
 
 wasi_errno wasi_iovecs(const wasi_call *c, uint32_t ptr, uint32_t n, struct iovec *out,

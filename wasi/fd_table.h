@@ -36,6 +36,7 @@
 #include <pthread.h>
 #include <poll.h>
 #include <stdatomic.h>
+#include <sys/types.h>
 
 #include "wasi/errno.h"
 #include "wasi/wasi_impl.h"
@@ -116,6 +117,17 @@ WEFT_INTERNAL wasi_errno wasi_errno_from_host(int host_errno);
  * interrupted (the dispatcher then traps "terminated").  Files and fds that
  * poll() cannot wait on return ready at once. */
 WEFT_INTERNAL wasi_errno wasi_wait_fd(wasi_ctx *w, int host_fd, short events);
+
+/* One host call on `host_fd` for wasi_io_retry (readv, recvmsg, accept4...):
+ * a result >= 0, or -1 with errno set. */
+typedef ssize_t (*wasi_host_io)(int host_fd, void *arg);
+
+/* Runs `io` until it succeeds (*result gets its result) or really fails (its
+ * errno, translated).  EINTR from the host retries.  With `block` (the guest
+ * fd is blocking) it first waits with wasi_wait_fd for `events`, so it may
+ * return WASI_EINTR, and waits again after EAGAIN. */
+WEFT_INTERNAL wasi_errno wasi_io_retry(wasi_ctx *w, int host_fd, short events, bool block,
+                                       wasi_host_io io, void *arg, ssize_t *result);
 
 /* Copies the guest's iovec array at `ptr` (`n` entries) into `out` (room for
  * `max`; more entries are ignored, which only shortens the transfer) after

@@ -38,6 +38,11 @@ static bool sock_nonblocking(const wasi_fd *e)
     return atomic_load(&e->fdflags) & WASI_FDFLAGS_NONBLOCK;
 }
 
+static ssize_t sock_accept_io(int host_fd, void *arg)
+{
+    return accept4(host_fd, NULL, NULL, *(const int *)arg);
+}
+
 wasi_errno wasi_sock_accept(wasi_call *c)
 {
     uint32_t fd = (uint32_t)c->args[0].of.i32;
@@ -51,32 +56,34 @@ wasi_errno wasi_sock_accept(wasi_call *c)
     wasi_errno r = sock_get(c, fd, WASI_RIGHT_SOCK_ACCEPT, &e);
     if (r != WASI_ESUCCESS)
         return r;
-    for (;;) {
-        if (!sock_nonblocking(e) && (r = wasi_wait_fd(c->w, e->host_fd, POLLIN)) != WASI_ESUCCESS)
-            goto done;
-        int nfd = accept4(e->host_fd, NULL, NULL,
-                          SOCK_CLOEXEC | ((flags & WASI_FDFLAGS_NONBLOCK) ? SOCK_NONBLOCK : 0));
-        if (nfd >= 0) {
-            uint32_t gfd;
-            r = wasi_fd_insert(c->w, nfd, WASI_FILETYPE_SOCKET_STREAM,
-                               wasi_rights_for(WASI_FILETYPE_SOCKET_STREAM, false) &
-                                   ~(uint64_t)WASI_RIGHT_SOCK_ACCEPT,
-                               0, flags & WASI_FDFLAGS_NONBLOCK, &gfd);
-            if (r == WASI_ESUCCESS)
-                wasi_st32(out, gfd);
-            goto done;
-        }
-        /* Another thread took the connection between the wait and accept. */
-        if ((errno == EAGAIN || errno == EWOULDBLOCK) && !sock_nonblocking(e))
-            continue;
-        if (errno == EINTR)
-            continue;
-        r = wasi_errno_from_host(errno);
-        goto done;
+    int accept_flags = SOCK_CLOEXEC | ((flags & WASI_FDFLAGS_NONBLOCK) ? SOCK_NONBLOCK : 0);
+    ssize_t nfd;
+    r = wasi_io_retry(c->w, e->host_fd, POLLIN, !sock_nonblocking(e), sock_accept_io, &accept_flags,
+                      &nfd);
+    if (r == WASI_ESUCCESS) {
+        uint32_t gfd;
+        r = wasi_fd_insert(c->w, (int)nfd, WASI_FILETYPE_SOCKET_STREAM,
+                           wasi_rights_for(WASI_FILETYPE_SOCKET_STREAM, false) &
+                               ~(uint64_t)WASI_RIGHT_SOCK_ACCEPT,
+                           0, flags & WASI_FDFLAGS_NONBLOCK, &gfd);
+        if (r == WASI_ESUCCESS)
+            wasi_st32(out, gfd);
     }
-done:
     wasi_fd_put(c->w, e);
     return r;
+}
+
+typedef struct sock_io_args {
+    bool recv;
+    struct msghdr *msg;
+    int flags;
+} sock_io_args;
+
+static ssize_t sock_io(int host_fd, void *arg)
+{
+    const sock_io_args *a = arg;
+    return a->recv ? recvmsg(host_fd, a->msg, a->flags | MSG_DONTWAIT)
+                   : sendmsg(host_fd, a->msg, a->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 /* sock_recv and sock_send: one message over the guest's iovecs. */
@@ -93,24 +100,14 @@ static wasi_errno sock_transfer(wasi_call *c, bool recv, uint32_t fd, uint32_t i
     if ((r = wasi_iovecs(c, iovs, niovs, iov, SOCK_MAX_IOV, &n)) != WASI_ESUCCESS)
         goto done;
     struct msghdr msg = {.msg_iov = iov, .msg_iovlen = n};
-    for (;;) {
-        if (!sock_nonblocking(e) &&
-            (r = wasi_wait_fd(c->w, e->host_fd, recv ? POLLIN : POLLOUT)) != WASI_ESUCCESS)
-            goto done;
-        ssize_t got = recv ? recvmsg(e->host_fd, &msg, msg_flags | MSG_DONTWAIT)
-                           : sendmsg(e->host_fd, &msg, msg_flags | MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (got >= 0) {
-            wasi_st32(len_out, (uint32_t)got);
-            if (flags_out)
-                wasi_st16(flags_out, (msg.msg_flags & MSG_TRUNC) ? WASI_ROFLAGS_RECV_DATA_TRUNCATED : 0);
-            goto done;
-        }
-        if ((errno == EAGAIN || errno == EWOULDBLOCK) && !sock_nonblocking(e))
-            continue;
-        if (errno == EINTR)
-            continue;
-        r = wasi_errno_from_host(errno);
-        goto done;
+    sock_io_args a = {.recv = recv, .msg = &msg, .flags = msg_flags};
+    ssize_t got;
+    r = wasi_io_retry(c->w, e->host_fd, recv ? POLLIN : POLLOUT, !sock_nonblocking(e), sock_io, &a,
+                      &got);
+    if (r == WASI_ESUCCESS) {
+        wasi_st32(len_out, (uint32_t)got);
+        if (flags_out)
+            wasi_st16(flags_out, (msg.msg_flags & MSG_TRUNC) ? WASI_ROFLAGS_RECV_DATA_TRUNCATED : 0);
     }
 done:
     wasi_fd_put(c->w, e);

@@ -22,49 +22,20 @@
 
 #include "engine/code.h"
 #include "engine/module.h"
+#include "support/wasm_file.h"
 #include "weft.h"
-
-#ifndef WEFT_TEST_WAT_DIR
-#error "WEFT_TEST_WAT_DIR must name the folder of the compiled test modules"
-#endif
 
 typedef struct fixture {
     weft_engine *engine;
     weft_module *module;
     weft_instance *inst;
-    uint8_t *bytes;
 } fixture;
-
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n > 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n)) != NULL &&
-            fread(buf, 1, (size_t)n, f) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-        }
-        *size = n > 0 ? (size_t)n : 0;
-    }
-    fclose(f);
-    return buf;
-}
 
 static void open_fixture(fixture *fx, weft_bounds_mode bounds)
 {
-    weft_config c;
-    weft_config_init(&c);
-    c.bounds = bounds;
     weft_error err;
-    size_t size = 0;
-    fx->bytes = read_all(WEFT_TEST_WAT_DIR "/fusion.wasm", &size);
-    assert_non_null(fx->bytes);
-    assert_int_equal(weft_engine_new(&c, &fx->engine, &err), WEFT_OK);
-    assert_int_equal(weft_module_new(fx->engine, fx->bytes, size, &fx->module, &err), WEFT_OK);
+    fx->engine = test_engine_new(bounds);
+    fx->module = test_module_load(fx->engine, "fusion");
     assert_int_equal(weft_instance_new(fx->module, NULL, 0, &fx->inst, &err), WEFT_OK);
 }
 
@@ -73,15 +44,12 @@ static void close_fixture(fixture *fx)
     weft_instance_free(fx->inst);
     weft_module_free(fx->module);
     weft_engine_free(fx->engine);
-    free(fx->bytes);
 }
 
 /* Calls export `name` with i32 arguments; *res gets the i32 result, if any. */
 static weft_status call(fixture *fx, const char *name, uint32_t *res, int nargs, ...)
 {
-    weft_extern x;
-    assert_true(weft_instance_export(fx->inst, name, strlen(name), &x));
-    assert_int_equal(x.kind, WEFT_EXTERN_FUNC);
+    weft_func *f = test_export_func(fx->inst, name);
     weft_val args[4], out;
     va_list ap;
     va_start(ap, nargs);
@@ -90,7 +58,7 @@ static weft_status call(fixture *fx, const char *name, uint32_t *res, int nargs,
     va_end(ap);
     weft_error err;
     memset(&out, 0, sizeof out);
-    weft_status st = weft_call(x.of.func, args, (size_t)nargs, &out, res ? 1 : 0, &err);
+    weft_status st = weft_call(f, args, (size_t)nargs, &out, res ? 1 : 0, &err);
     if (st == WEFT_TRAP)
         assert_int_equal(err.code, WEFT_E_OOB_MEMORY);
     if (res)

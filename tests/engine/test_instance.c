@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "support/signals.h"
+#include "support/wasm_file.h"
 
 #include "threads/thread.h"
 #include "weft.h"
@@ -194,16 +195,6 @@ static weft_module *load(weft_engine *e, const uint8_t *bytes, size_t size)
     return m;
 }
 
-static weft_engine *engine_of(weft_bounds_mode bounds)
-{
-    weft_config c;
-    weft_config_init(&c);
-    c.bounds = bounds;
-    weft_engine *e = NULL;
-    assert_int_equal(weft_engine_new(&c, &e, NULL), WEFT_OK);
-    return e;
-}
-
 static weft_extern ext_func(weft_func *f) { return (weft_extern){.kind = WEFT_EXTERN_FUNC, .of.func = f}; }
 static weft_extern ext_table(weft_table *t) { return (weft_extern){.kind = WEFT_EXTERN_TABLE, .of.table = t}; }
 static weft_extern ext_memory(weft_memory *m) { return (weft_extern){.kind = WEFT_EXTERN_MEMORY, .of.memory = m}; }
@@ -343,7 +334,7 @@ static void link_env_free(link_env *le)
 static void test_link_ok(void **state)
 {
     (void)state;
-    weft_engine *e = engine_of(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_module *m = LOAD(e, link);
     link_env le;
     link_env_init(e, &le);
@@ -403,7 +394,7 @@ static void expect_link_error(weft_module *m, const weft_extern *ext, size_t n, 
 static void test_link_incompatible(void **state)
 {
     (void)state;
-    weft_engine *e = engine_of(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_module *m = LOAD(e, link);
     link_env le;
     link_env_init(e, &le);
@@ -476,7 +467,7 @@ static void test_link_incompatible(void **state)
 static void test_elem_segment_partial(void **state)
 {
     (void)state;
-    weft_engine *e = engine_of(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_module *m = LOAD(e, elem_trap);
     weft_table *t = table_of(e, WEFT_FUNCREF, 4, false, 0);
     weft_memory *mem = memory_of(e, 1, false, 0, false);
@@ -511,7 +502,7 @@ static void test_elem_segment_partial(void **state)
 static void test_data_segment_partial(void **state)
 {
     (void)state;
-    weft_engine *e = engine_of(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_module *m = LOAD(e, data_trap);
     weft_memory *mem = memory_of(e, 1, false, 0, false);
     weft_extern ext[1] = {ext_memory(mem)};
@@ -531,7 +522,7 @@ static void test_data_segment_partial(void **state)
 static void test_start_runs_once(void **state)
 {
     (void)state;
-    weft_engine *e = engine_of(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_module *m = LOAD(e, start_host);
     int ticks = 0;
     weft_func *tick = host_of(e, NULL, 0, NULL, 0, host_tick, &ticks);
@@ -561,7 +552,7 @@ static void test_start_runs_once(void **state)
 static void test_global_init_and_data_offset(void **state)
 {
     (void)state;
-    weft_engine *e = engine_of(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_module *m = LOAD(e, global_init);
     weft_global *base = global_of(e, WEFT_I32, false, 100);
     weft_extern ext[1] = {ext_global(base)};
@@ -587,7 +578,7 @@ static void test_global_init_and_data_offset(void **state)
 static void test_funcref_identity(void **state)
 {
     (void)state;
-    weft_engine *e = engine_of(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_module *m = LOAD(e, funcref);
     weft_func *h = host_of(e, NULL, 0, NULL, 0, host_tick, NULL);
     weft_extern ext[1] = {ext_func(h)};
@@ -623,7 +614,7 @@ static void test_funcref_identity(void **state)
 static void test_table_api(void **state)
 {
     (void)state;
-    weft_engine *e = engine_of(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_func *h = host_of(e, NULL, 0, NULL, 0, host_tick, NULL);
     weft_limits l = {.min = 3, .max = 5, .has_max = true};
     weft_val init = {.kind = WEFT_FUNCREF, .of.funcref = h};
@@ -674,7 +665,7 @@ static void test_table_api(void **state)
 static void test_global_api(void **state)
 {
     (void)state;
-    weft_engine *e = engine_of(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_global *c = global_of(e, WEFT_I32, false, -5);
     weft_val v;
     weft_global_get(c, &v);
@@ -716,7 +707,7 @@ static void test_global_api(void **state)
 static void test_call_host_and_argument_checks(void **state)
 {
     (void)state;
-    weft_engine *e = engine_of(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_func *f = host_of(e, k_i32, 1, k_i32, 1, host_double, NULL);
     weft_functype ft;
     weft_func_type(f, &ft);
@@ -747,7 +738,7 @@ static void test_call_host_and_argument_checks(void **state)
 static void test_wasm_calls(void **state)
 {
     weft_bounds_mode bounds = *(weft_bounds_mode *)*state;
-    weft_engine *e = engine_of(bounds);
+    weft_engine *e = test_engine_new(bounds);
     weft_module *m = LOAD(e, calls);
     test_traps_on();
     int adds = 0;
@@ -812,7 +803,7 @@ static void test_wasm_calls(void **state)
 static void test_wasm_start_trap(void **state)
 {
     (void)state;
-    weft_engine *e = engine_of(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_module *m = LOAD(e, start_trap);
     weft_memory *mem = memory_of(e, 1, false, 0, false);
     weft_extern ext[1] = {ext_memory(mem)};
@@ -830,7 +821,7 @@ static void test_wasm_start_trap(void **state)
 static void test_import_call(void **state)
 {
     (void)state;
-    weft_engine *e = engine_of(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_module *m = LOAD(e, link);
     link_env le;
     link_env_init(e, &le);
@@ -885,7 +876,7 @@ static void *instantiate_and_call(void *arg)
 static void test_concurrent_instances(void **state)
 {
     (void)state;
-    weft_engine *e = engine_of(WEFT_BOUNDS_SOFTWARE);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_SOFTWARE);
     weft_module *m = LOAD(e, calls);
     enum { N = 4 };
     worker w[N];
@@ -907,7 +898,7 @@ static void test_concurrent_instances(void **state)
 static void test_free_orders(void **state)
 {
     (void)state;
-    weft_engine *e = engine_of(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_module *m = LOAD(e, link);
     link_env le;
     link_env_init(e, &le);

@@ -15,17 +15,7 @@
 
 #include "engine/engine.h"
 #include "engine/memory.h"
-
-static weft_engine *engine_with(weft_bounds_mode bounds)
-{
-    weft_config c;
-    weft_config_init(&c);
-    c.bounds = bounds;
-    weft_engine *e = NULL;
-    weft_error err;
-    assert_int_equal(weft_engine_new(&c, &e, &err), WEFT_OK);
-    return e;
-}
+#include "support/wasm_file.h"
 
 static weft_memory *memory_with(weft_engine *e, uint64_t min, bool has_max, uint64_t max)
 {
@@ -40,7 +30,7 @@ static weft_memory *memory_with(weft_engine *e, uint64_t min, bool has_max, uint
 static void test_grow_page_by_page_keeps_base(void **state)
 {
     (void)state;
-    weft_engine *e = engine_with(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     const uint64_t max = 64;
     weft_memory *m = memory_with(e, 1, true, max);
     uint8_t *base = weft_memory_data(m);
@@ -80,7 +70,7 @@ static void test_grow_page_by_page_keeps_base(void **state)
 static void test_grow_past_max_changes_nothing(void **state)
 {
     (void)state;
-    weft_engine *e = engine_with(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_memory *m = memory_with(e, 2, true, 5);
     uint8_t *base = weft_memory_data(m);
     base[0] = 0xAB;
@@ -113,7 +103,7 @@ static void test_grow_past_max_changes_nothing(void **state)
 static void test_size_after_grows(void **state)
 {
     (void)state;
-    weft_engine *e = engine_with(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_memory *m = memory_with(e, 0, false, 0);
     assert_int_equal(mem_size(m), 0);
     assert_int_equal(mem_grow(m, 0), 0);
@@ -145,7 +135,7 @@ static void test_size_after_grows(void **state)
 static void test_guard_reservation(void **state)
 {
     (void)state;
-    weft_engine *e = engine_with(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_memory *m = memory_with(e, 1, true, 1);
     /* 4 GiB + a guard for any u32 offset and a 16-byte access, regardless
      * of the declared maximum. */
@@ -160,7 +150,7 @@ static void test_guard_reservation(void **state)
 static void test_software_reservation(void **state)
 {
     (void)state;
-    weft_engine *e = engine_with(WEFT_BOUNDS_SOFTWARE);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_SOFTWARE);
     weft_memory *m = memory_with(e, 1, true, 4);
     assert_true(m->software_bounds);
     assert_int_equal(m->reserved, 4 * WASM_PAGE_SIZE);
@@ -217,7 +207,7 @@ static int cmp_i64(const void *a, const void *b)
 static void test_concurrent_grows(void **state)
 {
     (void)state;
-    weft_engine *e = engine_with(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_memory *m = memory_with(e, 3, false, 0);
     pthread_barrier_t start;
     pthread_barrier_init(&start, NULL, GROW_THREADS);
@@ -289,7 +279,7 @@ static weft_status try_limits(weft_engine *e, uint64_t min, bool has_max, uint64
 static void test_memory_new_limits(void **state)
 {
     (void)state;
-    weft_engine *e = engine_with(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_error err;
 
     assert_int_equal(try_limits(e, 3, true, 2, false, &err), WEFT_INVALID);
@@ -322,7 +312,7 @@ static void test_memory_new_limits(void **state)
 static void test_refcount(void **state)
 {
     (void)state;
-    weft_engine *e = engine_with(WEFT_BOUNDS_GUARD);
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_memory *m = memory_with(e, 1, false, 0);
     mem_retain(m);
     assert_int_equal(atomic_load(&m->refs), 2);

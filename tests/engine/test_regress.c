@@ -24,11 +24,8 @@
 
 #include <cmocka.h>
 
+#include "support/wasm_file.h"
 #include "weft.h"
-
-#ifndef WEFT_TEST_WAT_DIR
-#error "WEFT_TEST_WAT_DIR must name the folder of the compiled test modules"
-#endif
 
 #define F64_EXP 0x7FF0000000000000ull
 #define F64_QUIET 0x0008000000000000ull
@@ -53,38 +50,15 @@ typedef struct fixture {
     weft_engine *engine;
     weft_module *module;
     weft_instance *inst;
-    uint8_t *bytes;
 } fixture;
-
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n > 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n)) != NULL &&
-            fread(buf, 1, (size_t)n, f) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-        }
-        *size = n > 0 ? (size_t)n : 0;
-    }
-    fclose(f);
-    return buf;
-}
 
 static int setup(void **state)
 {
     fixture *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
     weft_error err;
-    size_t size = 0;
-    fx->bytes = read_all(WEFT_TEST_WAT_DIR "/nan_bits.wasm", &size);
-    assert_non_null(fx->bytes);
     assert_int_equal(weft_engine_new(NULL, &fx->engine, &err), WEFT_OK);
-    assert_int_equal(weft_module_new(fx->engine, fx->bytes, size, &fx->module, &err), WEFT_OK);
+    fx->module = test_module_load(fx->engine, "nan_bits");
     assert_int_equal(weft_instance_new(fx->module, NULL, 0, &fx->inst, &err), WEFT_OK);
     *state = fx;
     return 0;
@@ -96,7 +70,6 @@ static int teardown(void **state)
     weft_instance_free(fx->inst);
     weft_module_free(fx->module);
     weft_engine_free(fx->engine);
-    free(fx->bytes);
     free(fx);
     return 0;
 }
@@ -105,9 +78,7 @@ static int teardown(void **state)
  * result of that kind, returned as its bits. */
 static uint64_t call(fixture *fx, const char *name, weft_valkind kind, int nargs, ...)
 {
-    weft_extern x;
-    assert_true(weft_instance_export(fx->inst, name, strlen(name), &x));
-    assert_int_equal(x.kind, WEFT_EXTERN_FUNC);
+    weft_func *f = test_export_func(fx->inst, name);
     weft_val args[2], out;
     va_list ap;
     va_start(ap, nargs);
@@ -119,7 +90,7 @@ static uint64_t call(fixture *fx, const char *name, weft_valkind kind, int nargs
     va_end(ap);
     weft_error err;
     memset(&out, 0, sizeof out);
-    assert_int_equal(weft_call(x.of.func, args, (size_t)nargs, &out, 1, &err), WEFT_OK);
+    assert_int_equal(weft_call(f, args, (size_t)nargs, &out, 1, &err), WEFT_OK);
     return kind == WEFT_I64 ? (uint64_t)out.of.i64 : (uint32_t)out.of.i32;
 }
 

@@ -34,13 +34,8 @@ static void *run(void *arg)
 int main(void)
 {
     wg_barrier_init(&barrier, THREADS);
-    wg_thread *t[THREADS];
-    for (unsigned i = 1; i < THREADS; i++)
-        if (wg_thread_create(&t[i], 0, run, (void *)(uintptr_t)i))
-            return printf("spawn failed\n"), 1;
-    run((void *)0);
-    for (unsigned i = 1; i < THREADS; i++)
-        wg_thread_join(t[i]);
+    if (wg_run_team(THREADS, run))
+        return printf("spawn failed\n"), 1;
     bool ok = mismatches == 0 && serials == 2 * PHASES;
     printf("%d phases, %d threads: %s\n", PHASES, THREADS, ok ? "ok" : "WRONG");
     if (!ok)

@@ -14,6 +14,7 @@
 #define PAGE 65536u
 
 static uint32_t got[THREADS][GROWS]; /* old sizes, in pages */
+static uint32_t before;              /* memory.size when the grows start */
 static uint32_t errors;
 static wg_barrier barrier;
 
@@ -25,6 +26,11 @@ static uint32_t pattern(unsigned thread, unsigned k, uint32_t word)
 static void *run(void *arg)
 {
     unsigned me = (unsigned)(uintptr_t)arg;
+    /* Thread 0 (the main thread) runs after the spawns (their stacks come
+     * from malloc, which may grow the memory), and measures before the
+     * barrier that lets the threads grow it. */
+    if (me == 0)
+        before = (uint32_t)__builtin_wasm_memory_size(0);
     wg_barrier_wait(&barrier);
     for (unsigned k = 0; k < GROWS; k++) {
         int32_t old = __builtin_wasm_memory_grow(0, 1);
@@ -51,16 +57,8 @@ static void *run(void *arg)
 int main(void)
 {
     wg_barrier_init(&barrier, THREADS);
-    wg_thread *t[THREADS];
-    for (unsigned i = 1; i < THREADS; i++)
-        if (wg_thread_create(&t[i], 0, run, (void *)(uintptr_t)i))
-            return printf("spawn failed\n"), 1;
-    /* After the spawns (their stacks come from malloc, which may grow the
-     * memory) and before the barrier that lets the threads grow it. */
-    uint32_t before = (uint32_t)__builtin_wasm_memory_size(0);
-    run((void *)0);
-    for (unsigned i = 1; i < THREADS; i++)
-        wg_thread_join(t[i]);
+    if (wg_run_team(THREADS, run))
+        return printf("spawn failed\n"), 1;
     uint32_t after = (uint32_t)__builtin_wasm_memory_size(0);
     /* Distinct old sizes, each within [before, after), each page intact. */
     for (unsigned a = 0; a < THREADS * GROWS; a++) {

@@ -32,17 +32,12 @@ static void *work(void *arg)
 
 int main(void)
 {
-    wg_thread *t[THREADS];
-    for (unsigned i = 0; i < THREADS; i++) {
-        int r = wg_thread_create(&t[i], 0, work, (void *)(uintptr_t)(i + 1));
-        if (r) {
-            printf("spawn failed: %d\n", r);
-            return 1;
-        }
+    /* THREADS spawned threads (1..THREADS), and the main thread (0) too. */
+    int r = wg_run_team(THREADS + 1, work);
+    if (r) {
+        printf("spawn failed: %d\n", r);
+        return 1;
     }
-    work((void *)(uintptr_t)0); /* the main thread takes part too */
-    for (unsigned i = 0; i < THREADS; i++)
-        wg_thread_join(t[i]);
     unsigned long sum = 0;
     for (unsigned i = 0; i <= THREADS; i++)
         sum += per_thread[i];

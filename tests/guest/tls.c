@@ -49,13 +49,8 @@ static void *run(void *arg)
 int main(void)
 {
     wg_barrier_init(&barrier, THREADS);
-    wg_thread *t[THREADS];
-    for (unsigned i = 1; i < THREADS; i++)
-        if (wg_thread_create(&t[i], 0, run, (void *)(uintptr_t)i))
-            return printf("spawn failed\n"), 1;
-    run((void *)0);
-    for (unsigned i = 1; i < THREADS; i++)
-        wg_thread_join(t[i]);
+    if (wg_run_team(THREADS, run))
+        return printf("spawn failed\n"), 1;
     printf("thread-local storage in %d threads: %s\n", THREADS, errors ? "WRONG" : "ok");
     return errors ? 1 : 0;
 }

@@ -26,11 +26,8 @@
 #include <cmocka.h>
 
 #include "engine/guest_access.h" /* WEFT_TSAN */
+#include "support/wasm_file.h"
 #include "weft.h"
-
-#ifndef WEFT_TEST_WAT_DIR
-#error "WEFT_TEST_WAT_DIR must name the folder of the compiled test modules"
-#endif
 
 #define NTHREADS 8
 /* Iterations per thread and kind.  TSan makes every atomic a runtime call
@@ -53,25 +50,6 @@ typedef struct worker {
     int32_t bad[NKINDS]; /* lost updates seen, for the kinds that return them */
     char msg[320];
 } worker;
-
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    *size = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = n > 0 ? malloc((size_t)n) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return b;
-}
 
 /* Worker threads never call cmocka (its failures longjmp): they record. */
 static void *run_worker(void *arg)
@@ -129,18 +107,9 @@ static void check_sentinels(const uint8_t *mem, slot s)
 static void stress(weft_bounds_mode bounds)
 {
     const uint64_t n = NITER, T = NTHREADS;
-    weft_config c;
-    weft_config_init(&c);
-    c.bounds = bounds;
     weft_error err;
-    weft_engine *engine;
-    assert_int_equal(weft_engine_new(&c, &engine, &err), WEFT_OK);
-    size_t size = 0;
-    uint8_t *bytes = read_all(WEFT_TEST_WAT_DIR "/atomic_stress.wasm", &size);
-    assert_non_null(bytes);
-    weft_module *module;
-    assert_int_equal(weft_module_new(engine, bytes, size, &module, &err), WEFT_OK);
-    free(bytes);
+    weft_engine *engine = test_engine_new(bounds);
+    weft_module *module = test_module_load(engine, "atomic_stress");
     weft_limits lim = {.min = 1, .max = 1, .has_max = true, .shared = true};
     weft_memory *memory;
     assert_int_equal(weft_memory_new(engine, &lim, &memory, &err), WEFT_OK);
@@ -274,14 +243,6 @@ static void *run_waiter(void *arg)
     return NULL;
 }
 
-static weft_func *func_of(weft_instance *inst, const char *name)
-{
-    weft_extern ext;
-    assert_true(weft_instance_export(inst, name, strlen(name), &ext));
-    assert_int_equal(ext.kind, WEFT_EXTERN_FUNC);
-    return ext.of.func;
-}
-
 static int32_t call3(weft_func *f, weft_val a, weft_val b, weft_val c, weft_error *err)
 {
     weft_val args[3] = {a, b, c};
@@ -294,18 +255,9 @@ static int32_t call3(weft_func *f, weft_val a, weft_val b, weft_val c, weft_erro
  * instance notifies; a different value returns 1 and a short timeout 2. */
 static void wait_notify(weft_bounds_mode bounds)
 {
-    weft_config c;
-    weft_config_init(&c);
-    c.bounds = bounds;
     weft_error err;
-    weft_engine *engine;
-    assert_int_equal(weft_engine_new(&c, &engine, &err), WEFT_OK);
-    size_t size = 0;
-    uint8_t *bytes = read_all(WEFT_TEST_WAT_DIR "/atomic_stress.wasm", &size);
-    assert_non_null(bytes);
-    weft_module *module;
-    assert_int_equal(weft_module_new(engine, bytes, size, &module, &err), WEFT_OK);
-    free(bytes);
+    weft_engine *engine = test_engine_new(bounds);
+    weft_module *module = test_module_load(engine, "atomic_stress");
     weft_limits lim = {.min = 1, .max = 1, .has_max = true, .shared = true};
     weft_memory *memory;
     assert_int_equal(weft_memory_new(engine, &lim, &memory, &err), WEFT_OK);
@@ -313,16 +265,16 @@ static void wait_notify(weft_bounds_mode bounds)
     weft_instance *a, *b;
     assert_int_equal(weft_instance_new(module, &imp, 1, &a, &err), WEFT_OK);
     assert_int_equal(weft_instance_new(module, &imp, 1, &b, &err), WEFT_OK);
-    weft_func *notify = func_of(b, "notify");
+    weft_func *notify = test_export_func(b, "notify");
     weft_val addr = {.kind = WEFT_I32, .of.i32 = 4096};
     weft_val ms = {.kind = WEFT_I64, .of.i64 = 1000000};
 
-    assert_int_equal(call3(func_of(b, "wait32"), addr, (weft_val){.kind = WEFT_I32, .of.i32 = 7}, ms, &err), 1);
-    assert_int_equal(call3(func_of(b, "wait32"), addr, (weft_val){.kind = WEFT_I32, .of.i32 = 0}, ms, &err), 2);
-    assert_int_equal(call3(func_of(b, "wait64"), addr, (weft_val){.kind = WEFT_I64, .of.i64 = 0}, ms, &err), 2);
+    assert_int_equal(call3(test_export_func(b, "wait32"), addr, (weft_val){.kind = WEFT_I32, .of.i32 = 7}, ms, &err), 1);
+    assert_int_equal(call3(test_export_func(b, "wait32"), addr, (weft_val){.kind = WEFT_I32, .of.i32 = 0}, ms, &err), 2);
+    assert_int_equal(call3(test_export_func(b, "wait64"), addr, (weft_val){.kind = WEFT_I64, .of.i64 = 0}, ms, &err), 2);
 
     for (int wide = 0; wide < 2; wide++) {
-        waiter w = {.wait = func_of(a, wide ? "wait64" : "wait32"), .addr = 4096, .wide = wide};
+        waiter w = {.wait = test_export_func(a, wide ? "wait64" : "wait32"), .addr = 4096, .wide = wide};
         pthread_t th;
         assert_int_equal(pthread_create(&th, NULL, run_waiter, &w), 0);
         /* notify says how many it woke: retry until the waiter had parked. */

@@ -20,11 +20,8 @@
 
 #include <cmocka.h>
 
+#include "support/wasm_file.h"
 #include "weft.h"
-
-#ifndef WEFT_TEST_WAT_DIR
-#error "WEFT_TEST_WAT_DIR must name the folder of the compiled test modules"
-#endif
 
 /* Termination must be prompt (DESIGN.md invariant 4). */
 #define MAX_END_NS 1000000000LL
@@ -42,28 +39,6 @@ static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-static weft_module *load(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s.wasm", WEFT_TEST_WAT_DIR, name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)n);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    weft_module *m = NULL;
-    weft_error err;
-    weft_status st = weft_module_new(engine, b, (size_t)n, &m, &err);
-    free(b);
-    if (st != WEFT_OK)
-        fail_msg("%s: %s", name, err.message);
-    return m;
 }
 
 static weft_program *new_program(weft_module *m, uint32_t max_threads)
@@ -114,7 +89,7 @@ static int teardown(void **state)
  * group from this thread and checks that everything stopped promptly. */
 static void terminate_while(const char *entry, uint32_t n)
 {
-    weft_module *m = load("group_threads");
+    weft_module *m = test_module_load(engine, "group_threads");
     weft_program *p = new_program(m, 0);
     weft_val arg = {.kind = WEFT_I32, .of.i32 = (int32_t)n};
     weft_error err;
@@ -154,7 +129,7 @@ static void test_terminate_blocked_in_wasi(void **state)
     (void)state;
     int fds[2];
     assert_int_equal(pipe(fds), 0);
-    weft_module *m = load("group_wasi_block");
+    weft_module *m = test_module_load(engine, "group_wasi_block");
     weft_program_config cfg;
     weft_program_config_init(&cfg);
     cfg.stdin_fd = fds[0];
@@ -182,7 +157,7 @@ static void test_terminate_blocked_in_wasi(void **state)
 static void test_trap_in_thread_ends_group(void **state)
 {
     (void)state;
-    weft_module *m = load("group_threads");
+    weft_module *m = test_module_load(engine, "group_threads");
     weft_program *p = new_program(m, 0);
     weft_val arg = {.kind = WEFT_I32, .of.i32 = 4};
     weft_error err;
@@ -200,7 +175,7 @@ static void test_trap_in_thread_ends_group(void **state)
 static void test_trap_in_entry(void **state)
 {
     (void)state;
-    weft_module *m = load("group_threads");
+    weft_module *m = test_module_load(engine, "group_threads");
     weft_program *p = new_program(m, 0);
     weft_error err;
     assert_int_equal(weft_program_run(p, "entry_trap", NULL, 0, NULL, 0, &err), WEFT_TRAP);
@@ -213,7 +188,7 @@ static void test_trap_in_entry(void **state)
 static void test_exit_in_thread(void **state)
 {
     (void)state;
-    weft_module *m = load("group_threads");
+    weft_module *m = test_module_load(engine, "group_threads");
     weft_program *p = new_program(m, 0);
     weft_val arg = {.kind = WEFT_I32, .of.i32 = 3};
     weft_error err;
@@ -229,7 +204,7 @@ static void test_exit_in_thread(void **state)
 /* The entry returns: the group ends with WEFT_OK and its waiting threads end. */
 static void run_return(uint32_t max_threads, int32_t n, int32_t expect)
 {
-    weft_module *m = load("group_threads");
+    weft_module *m = test_module_load(engine, "group_threads");
     weft_program *p = new_program(m, max_threads);
     weft_val arg = {.kind = WEFT_I32, .of.i32 = n};
     weft_val result;
@@ -265,7 +240,7 @@ static void test_hundreds_of_threads(void **state)
 static void test_defined_memory_is_shared(void **state)
 {
     (void)state;
-    weft_module *m = load("group_defmem");
+    weft_module *m = test_module_load(engine, "group_defmem");
     weft_program *p = new_program(m, 0);
     weft_val result;
     weft_error err;
@@ -281,7 +256,7 @@ static void test_defined_memory_is_shared(void **state)
 static void test_unknown_import(void **state)
 {
     (void)state;
-    weft_module *m = load("group_unknown_import");
+    weft_module *m = test_module_load(engine, "group_unknown_import");
     weft_program *p = NULL;
     weft_error err;
     assert_int_equal(weft_program_new(m, NULL, &p, &err), WEFT_UNLINKABLE);
@@ -295,7 +270,7 @@ static void test_unknown_import(void **state)
 static void test_free_running(void **state)
 {
     (void)state;
-    weft_module *m = load("group_threads");
+    weft_module *m = test_module_load(engine, "group_threads");
     weft_program *p = new_program(m, 0);
     weft_val arg = {.kind = WEFT_I32, .of.i32 = 4};
     weft_error err;
@@ -325,7 +300,7 @@ static void *run_on_thread(void *arg)
 static void test_free_while_run_elsewhere(void **state)
 {
     (void)state;
-    weft_module *m = load("group_threads");
+    weft_module *m = test_module_load(engine, "group_threads");
     runner r = {.program = new_program(m, 0)};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, run_on_thread, &r), 0);
@@ -340,7 +315,7 @@ static void test_free_while_run_elsewhere(void **state)
 static void test_bad_entry(void **state)
 {
     (void)state;
-    weft_module *m = load("group_threads");
+    weft_module *m = test_module_load(engine, "group_threads");
     weft_program *p = new_program(m, 0);
     weft_error err;
     assert_int_equal(weft_program_start(p, "no_such", NULL, 0, &err), WEFT_BAD_ARGUMENT);

@@ -19,11 +19,8 @@
 
 #include <cmocka.h>
 
+#include "support/wasm_file.h"
 #include "weft.h"
-
-#ifndef WEFT_TEST_WAT_DIR
-#error "WEFT_TEST_WAT_DIR must name the folder of the compiled test modules"
-#endif
 
 #define NGROWERS 4
 #define NWRITERS 4
@@ -45,38 +42,11 @@ typedef struct worker {
     int32_t bad;                   /* lost words + shrinking sizes seen */
 } worker;
 
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    *size = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = n > 0 ? malloc((size_t)n) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return b;
-}
-
-static weft_func *export_func(weft_instance *inst, const char *name)
-{
-    weft_extern ext;
-    if (!weft_instance_export(inst, name, strlen(name), &ext) || ext.kind != WEFT_EXTERN_FUNC)
-        return NULL;
-    return ext.of.func;
-}
-
 /* Workers record; only the main thread asserts (cmocka is not thread-safe). */
 static void *grower(void *arg)
 {
     worker *g = arg;
-    weft_func *grow1 = export_func(g->inst, "grow1");
+    weft_func *grow1 = test_find_func(g->inst, "grow1");
     weft_error err;
     for (;;) {
         weft_val r = {.kind = WEFT_I32};
@@ -100,7 +70,7 @@ static void *grower(void *arg)
 static void *writer(void *arg)
 {
     worker *w = arg;
-    weft_func *f = export_func(w->inst, "writer");
+    weft_func *f = test_find_func(w->inst, "writer");
     weft_error err;
     weft_val args[3] = {{.kind = WEFT_I32, .of.i32 = w->w},
                         {.kind = WEFT_I32, .of.i32 = NWRITERS},
@@ -121,18 +91,9 @@ static uint32_t pattern(uint32_t w, uint32_t p, uint32_t a)
 
 static void stress(weft_bounds_mode bounds)
 {
-    weft_config c;
-    weft_config_init(&c);
-    c.bounds = bounds;
     weft_error err;
-    weft_engine *engine;
-    assert_int_equal(weft_engine_new(&c, &engine, &err), WEFT_OK);
-    size_t size = 0;
-    uint8_t *bytes = read_all(WEFT_TEST_WAT_DIR "/grow_stress.wasm", &size);
-    assert_non_null(bytes);
-    weft_module *module;
-    assert_int_equal(weft_module_new(engine, bytes, size, &module, &err), WEFT_OK);
-    free(bytes);
+    weft_engine *engine = test_engine_new(bounds);
+    weft_module *module = test_module_load(engine, "grow_stress");
     weft_limits lim = {.min = 1, .max = MAX_PAGES, .has_max = true, .shared = true};
     weft_memory *memory;
     assert_int_equal(weft_memory_new(engine, &lim, &memory, &err), WEFT_OK);

@@ -16,62 +16,24 @@
 #include <cmocka.h>
 
 #include "support/signals.h"
+#include "support/wasm_file.h"
 #include "weft.h"
-
-#ifndef WEFT_TEST_WAT_DIR
-#error "WEFT_TEST_WAT_DIR must name the folder of the compiled test modules"
-#endif
 
 typedef struct fixture {
     weft_engine *engine;
     weft_module *module;
 } fixture;
 
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    *size = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = n > 0 ? malloc((size_t)n) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return b;
-}
-
 static void open_fixture(fixture *fx, weft_bounds_mode bounds)
 {
-    weft_config c;
-    weft_config_init(&c);
-    c.bounds = bounds;
-    weft_error err;
-    assert_int_equal(weft_engine_new(&c, &fx->engine, &err), WEFT_OK);
-    size_t size = 0;
-    uint8_t *bytes = read_all(WEFT_TEST_WAT_DIR "/trap_isolation.wasm", &size);
-    assert_non_null(bytes);
-    assert_int_equal(weft_module_new(fx->engine, bytes, size, &fx->module, &err), WEFT_OK);
-    free(bytes);
+    fx->engine = test_engine_new(bounds);
+    fx->module = test_module_load(fx->engine, "trap_isolation");
 }
 
 static void close_fixture(fixture *fx)
 {
     weft_module_free(fx->module);
     weft_engine_free(fx->engine);
-}
-
-static weft_func *export_func(weft_instance *inst, const char *name)
-{
-    weft_extern ext;
-    assert_true(weft_instance_export(inst, name, strlen(name), &ext));
-    assert_int_equal(ext.kind, WEFT_EXTERN_FUNC);
-    return ext.of.func;
 }
 
 typedef struct spinner {
@@ -120,7 +82,7 @@ static void run_isolation(weft_bounds_mode bounds)
     weft_instance *inst;
     weft_error err;
     assert_int_equal(weft_instance_new(fx.module, NULL, 0, &inst, &err), WEFT_OK);
-    weft_func *load = export_func(inst, "load");
+    weft_func *load = test_export_func(inst, "load");
     int traps = 0;
     for (int i = 0; i < 2000; i++) {
         /* Past the one page, at several distances: all land in the guard. */

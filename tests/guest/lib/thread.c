@@ -91,6 +91,25 @@ void *wg_thread_join(wg_thread *t)
     return result;
 }
 
+int wg_run_team(unsigned n, wg_thread_fn fn)
+{
+    if (n == 0)
+        return 0;
+    wg_thread **t = malloc(n * sizeof *t);
+    if (!t)
+        return -12; /* ENOMEM, as wg_thread_create */
+    for (unsigned i = 1; i < n; i++) {
+        int r = wg_thread_create(&t[i], 0, fn, (void *)(uintptr_t)i);
+        if (r)
+            return r; /* the started threads may wait for the others: leave them */
+    }
+    fn((void *)0);
+    for (unsigned i = 1; i < n; i++)
+        wg_thread_join(t[i]);
+    free(t);
+    return 0;
+}
+
 int32_t wg_thread_tid(const wg_thread *t)
 {
     return t->tid;

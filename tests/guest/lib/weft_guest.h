@@ -81,6 +81,13 @@ int wg_thread_create(wg_thread **out, size_t stack_bytes, wg_thread_fn fn, void 
  * returns what fn returned. */
 void *wg_thread_join(wg_thread *thread);
 
+/* Runs fn((void *)i) for every i in [0, n): 1..n-1 on new threads (default
+ * stack), then 0 on the calling thread, then joins the others.  Returns 0, or
+ * the failure code of a spawn (as wg_thread_create), in which case fn has not
+ * run on the calling thread and the threads already started are left running
+ * (they may be waiting for the rest): the caller should exit. */
+int wg_run_team(unsigned n, wg_thread_fn fn);
+
 /* The wasi-threads id of the thread (valid until it is joined). */
 int32_t wg_thread_tid(const wg_thread *thread);
 

@@ -7,38 +7,10 @@
 #include <string.h>
 #include <wasi/api.h>
 
+#include "case_util.h"
+
 #define DIR_FD 3
 #define CAP __WASI_ERRNO_NOTCAPABLE
-
-static int step;
-
-static void put(const char *s)
-{
-    __wasi_ciovec_t iov = {(const uint8_t *)s, strlen(s)};
-    __wasi_size_t n;
-    if (__wasi_fd_write(1, &iov, 1, &n) != 0)
-        exit(99);
-}
-
-/* A failed check prints its line and the running count of checks. */
-#define check(ok) check_at((ok), __LINE__)
-static void check_at(int ok, int line)
-{
-    step++;
-    if (!ok) {
-        char msg[32] = "failed check at ";
-        int n = 16;
-        for (int d = 100; d > 0; d /= 10)
-            msg[n++] = (char)('0' + line / d % 10);
-        msg[n++] = '/';
-        for (int d = 100; d > 0; d /= 10)
-            msg[n++] = (char)('0' + step / d % 10);
-        msg[n++] = '\n';
-        msg[n] = '\0';
-        put(msg);
-        exit(1);
-    }
-}
 
 static __wasi_errno_t open_(const char *path, __wasi_lookupflags_t lf, __wasi_oflags_t of)
 {

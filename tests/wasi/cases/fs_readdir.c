@@ -5,6 +5,8 @@
 #include <string.h>
 #include <wasi/api.h>
 
+#include "case_util.h"
+
 #define DIR_FD 3
 #define NFILES 12
 
@@ -14,14 +16,6 @@ typedef struct ent {
     __wasi_filetype_t type;
     char name[64];
 } ent;
-
-static void put(const char *s)
-{
-    __wasi_ciovec_t iov = {(const uint8_t *)s, strlen(s)};
-    __wasi_size_t n;
-    if (__wasi_fd_write(1, &iov, 1, &n) != 0)
-        exit(99);
-}
 
 /* Parses whole entries of buf[0, used); returns how many. */
 static int parse(const uint8_t *buf, size_t used, ent *out, int max)

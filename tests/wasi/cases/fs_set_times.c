@@ -5,17 +5,11 @@
 #include <string.h>
 #include <wasi/api.h>
 
+#include "case_util.h"
+
 #define DIR_FD 3
 #define T1 1234567890123456789ull /* ns: 2009, with a nanosecond part */
 #define T2 1000000000000000007ull
-
-static void put(const char *s)
-{
-    __wasi_ciovec_t iov = {(const uint8_t *)s, strlen(s)};
-    __wasi_size_t n;
-    if (__wasi_fd_write(1, &iov, 1, &n) != 0)
-        exit(99);
-}
 
 static __wasi_filestat_t stat_of(const char *path, __wasi_lookupflags_t flags)
 {

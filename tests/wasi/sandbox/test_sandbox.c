@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -340,7 +341,7 @@ static void test_at(void **state)
 typedef struct mover {
     fx *f;
     _Atomic bool stop;
-    int moves;
+    _Atomic int moves;
 } mover;
 
 static void *mover_main(void *arg)
@@ -366,7 +367,16 @@ static void test_rename_race(void **state)
     /* While x sits in out1/out2, x/../.. is out1: a resolver that asked the
      * kernel for `..` would truncate out1/victim or create out1/out2/created. */
     int ok = 0, enoent = 0;
-    for (int i = 0; i < 3000; i++) {
+    /* 3000 rounds, and on a loaded machine more (up to 10 s) until both a
+     * resolution succeeded and the mover moved x at least once. */
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0;; i++) {
+        if (i >= 3000 && ok > 0 && m.moves > 0)
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - t0.tv_sec > 10)
+            break;
         int fd;
         if (i % 3 == 2) {
             /* The parent-plus-name form: mkdir, then rmdir, by that name. */
