@@ -39,6 +39,10 @@
  *   store               [op][x=addr y=val][u32 offset in x]
  *   load  _A (fused)    [op][x=dst y=a][u32 offset in x, y=b]   addr = a + b (i32)
  *   store _A (fused)    [op][x=a y=val][u32 offset in x, y=b]   addr = a + b (i32)
+ *   load  _S (fused)    [op][x=dst y=a][u32 offset in x, y=b][x=k]   addr = a + (b << k)
+ *   store _S (fused)    [op][x=a y=val][u32 offset in x, y=b][x=k]   (i32, k mod 32)
+ *   binop _ST (fused)   [op][x=addr y=a][u32 offset in x, y=b]   store(addr, a op b)
+ *   binop _M (fused)    [op][x=dst y=a][u32 offset in x, y=addr]  dst = a op load(addr)
  *   COPY                [op][x=dst y=src]
  *   BR                  [op][x=off]
  *   BR_IF, BR_UNLESS    [op][x=cond y=off]
@@ -46,12 +50,16 @@
  *   ADD_BR_<cmp>        [op][x=dst y=a][x=b y=c][x=off]   dst = a + b (i32), then
  *                                                    taken when dst <cmp> c
  *   BR_TABLE            [op][x=index y=n][x=off_0] .. [x=off_n]   off_n: default
+ *   BR_TABLE_L8(_SW)    [op][x=addr y=n][u32 offset in x][x=off_0] .. [x=off_n]
+ *                       index = i32.load8_u(addr + offset), taken back
  *   RETURN              [op]                 results already in fp[0..)
  *   RETURN1             [op][x=src]          fp[0] = fp[src], then return
  *   CALL                [op][x=func y=base]  func: index in the module's space
  *   CALL_LOCAL          [op][x=code y=base]  code: index in module->codes
  *   CALL_INDIRECT       [op][x=type y=base][x=table y=elem-index slot]
  *   SELECT              [op][x=dst y=cond][x=a y=b]
+ *   SEL_<cmp> (fused)   [op][x=dst y=a][x=c y=d][x=b]   dst = c <cmp> d ? a : b
+ *   P_<op1>_<op2>_L|R   [op][x=dst y=a][x=b y=c]   pairs of binary ops (CMP_PAIRS)
  *   GLOBAL_GET / SET    [op][x=dst|src y=global]
  *   MEMORY_SIZE         [op][x=dst]
  *   MEMORY_GROW         [op][x=dst y=delta]
@@ -154,12 +162,49 @@
     X(F32_STORE) X(F64_STORE) X(I32_STORE8) X(I32_STORE16) X(I64_STORE8)              \
     X(I64_STORE16) X(I64_STORE32)
 
+/* Loads and stores whose address is base + (index << k), the pair
+ * P_I32_SHL_I32_ADD taken back (ID_S, and ID_S_SW): arrays indexed by i. */
+#define CMP_SCALED_FUSABLE(X)                                                       \
+    X(I32_LOAD) X(I64_LOAD) X(F32_LOAD) X(F64_LOAD) X(I32_STORE) X(I64_STORE)         \
+    X(F32_STORE) X(F64_STORE)
+
+/* A binary op and the store of its result (ID_ST, ID_ST_SW), and a binary op
+ * whose operand is a load just before it (ID_M, ID_M_SW; the other operand
+ * may be on either side, but f64.sub only takes the load on its right). */
+#define CMP_STORE_FUSABLE(X)                                                        \
+    X(F64_ADD, F64_STORE) X(F64_SUB, F64_STORE) X(F64_MUL, F64_STORE)                \
+    X(I32_ADD, I32_STORE) X(I64_ADD, I64_STORE)
+#define CMP_MEM_FUSABLE(X)                                                          \
+    X(F64_ADD, F64_LOAD) X(F64_SUB, F64_LOAD) X(F64_MUL, F64_LOAD) X(I32_ADD, I32_LOAD) \
+    X(I64_ADD, I64_LOAD)
+
+/* Pairs of binary ops fused when the second consumes the first's result, a
+ * temp nothing else reads (the hottest pairs of the benchmarks: f64 chains,
+ * scaled indexes, hash mixing).  P_<op1>_<op2>_L computes
+ * (a op1 b) op2 c, _R computes c op2 (a op1 b); the temp is not written. */
+#define CMP_PAIRS(X)                                                                \
+    X(F64_MUL, F64_MUL) X(F64_MUL, F64_ADD) X(F64_MUL, F64_SUB) X(F64_MUL, F64_DIV)   \
+    X(F64_ADD, F64_MUL) X(F64_ADD, F64_ADD) X(F64_ADD, F64_SUB) X(F64_SUB, F64_MUL)   \
+    X(F64_SUB, F64_ADD) X(F64_SUB, F64_SUB)                                         \
+    X(I32_SHL, I32_ADD) X(I32_ADD, I32_SHL) X(I32_AND, I32_SHL) X(I32_ADD, I32_ADD)   \
+    X(I32_MUL, I32_ADD) X(I32_ADD, I32_AND) X(I32_SUB, I32_ADD) X(I32_ADD, I32_SUB)   \
+    X(I32_XOR, I32_SHL) X(I32_SHR_U, I32_XOR) X(I32_SHL, I32_XOR) X(I32_AND, I32_ADD) \
+    X(I64_SHR_U, I64_XOR) X(I64_XOR, I64_MUL) X(I64_MUL, I64_ADD) X(I64_ADD, I64_ADD) \
+    X(I64_SHL, I64_ADD) X(I64_SHL, I64_XOR) X(I64_ADD, I64_XOR) X(I64_XOR, I64_ADD)   \
+    X(I64_MUL, I64_XOR) X(I64_SHR_U, I64_ADD)
+
+/* select on an integer compare just before it (SEL_<cmp>):
+ * [op][x=dst y=a][x=c y=d][x=b]   dst = c <cmp> d ? a : b */
+#define CMP_SEL_FUSABLE(X) CMP_FUSABLE(X)
+
 /* Instructions with no wasm opcode of their own. */
 #define CMP_INTERNAL(X)                                                             \
     X(COPY)      /* fp[x] = fp[y]                                              */   \
     X(RETURN1)   /* fp[0] = fp[x]; return                                      */   \
     X(BR_UNLESS) /* branch when the i32 in fp[x] is zero                       */   \
-    X(CALL_LOCAL) /* call of a function this module defines                     */
+    X(CALL_LOCAL) /* call of a function this module defines                     */ \
+    X(BR_TABLE_L8)    /* br_table on an i32.load8_u just before (interpreters) */ \
+    X(BR_TABLE_L8_SW)
 
 /* Every instruction the interpreter has: the wasm ones it runs as they are
  * (their OP_ names), the _SW twins, the fused branches and address loads and
@@ -183,6 +228,21 @@ typedef enum cmp_op {
 #define CMP_XAB(id) CO_ADD_BR_##id,
     CMP_FUSABLE_I32(CMP_XAB)
 #undef CMP_XAB
+#define CMP_XP(o1, o2) CO_P_##o1##_##o2##_L, CO_P_##o1##_##o2##_R,
+    CMP_PAIRS(CMP_XP)
+#undef CMP_XP
+#define CMP_XK(id) CO_##id##_S, CO_##id##_S_SW,
+    CMP_SCALED_FUSABLE(CMP_XK)
+#undef CMP_XK
+#define CMP_XST(id, st) CO_##id##_ST, CO_##id##_ST_SW,
+    CMP_STORE_FUSABLE(CMP_XST)
+#undef CMP_XST
+#define CMP_XM(id, ld) CO_##id##_M, CO_##id##_M_SW,
+    CMP_MEM_FUSABLE(CMP_XM)
+#undef CMP_XM
+#define CMP_XS(id) CO_SEL_##id,
+    CMP_SEL_FUSABLE(CMP_XS)
+#undef CMP_XS
     CMP_INTERNAL(CMP_X)
 #undef CMP_X
     CO_COUNT_

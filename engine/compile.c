@@ -357,6 +357,53 @@ fail:
     return st;
 }
 
+/* ---- instruction tables ------------------------------------------------------- */
+
+/* The internal instruction of each wasm op that runs as it is, and its
+ * software-checked twin. */
+static const uint16_t co_of[OP_COUNT_] = {
+#define CMP_X(id) [OP_##id] = CO_##id,
+#define OP(id, prefix, code, name, imm, align, sig) CMP_PICK_##prefix(CMP_X, id)
+#include "engine/opcodes.def"
+#undef OP
+#undef CMP_X
+};
+
+static const uint16_t co_sw_of[OP_COUNT_] = {
+#define CMP_XSW(id) [OP_##id] = CO_##id##_SW,
+#define OP(id, prefix, code, name, imm, align, sig) CMP_PICK_##prefix(CMP_SW_##imm, id)
+#include "engine/opcodes.def"
+#undef OP
+#undef CMP_XSW
+};
+
+/* The fused-address variants (code.h), plain and software-checked; 0: none. */
+static const uint16_t co_addr_of[OP_COUNT_][2] = {
+#define CMP_XA(id) [OP_##id] = {CO_##id##_A, CO_##id##_A_SW},
+    CMP_ADDR_FUSABLE(CMP_XA)
+#undef CMP_XA
+};
+
+/* The scaled-address variants (code.h), plain and software-checked; 0: none. */
+static const uint16_t co_scaled_of[OP_COUNT_][2] = {
+#define CMP_XK(id) [OP_##id] = {CO_##id##_S, CO_##id##_S_SW},
+    CMP_SCALED_FUSABLE(CMP_XK)
+#undef CMP_XK
+};
+
+/* Binary ops fused with the store of their result or with a load of an
+ * operand (code.h): the op, the store or load, the fused forms. */
+static const struct { op_id op, st; cmp_op co, co_sw; } store_fusable[] = {
+#define CMP_XST(id, st) {OP_##id, OP_##st, CO_##id##_ST, CO_##id##_ST_SW},
+    CMP_STORE_FUSABLE(CMP_XST)
+#undef CMP_XST
+};
+static const struct { op_id op, ld; cmp_op co, co_sw; } mem_fusable[] = {
+#define CMP_XM(id, ld) {OP_##id, OP_##ld, CO_##id##_M, CO_##id##_M_SW},
+    CMP_MEM_FUSABLE(CMP_XM)
+#undef CMP_XM
+};
+
 /* ---- fused compares --------------------------------------------------------- */
 
 static const struct { op_id op; cmp_op br; } fusable[] = {
@@ -370,6 +417,13 @@ static const struct { op_id op; cmp_op br; } add_fusable[] = {
     CMP_FUSABLE_I32(CMP_XF)
 #undef CMP_XF
 };
+
+/* Does the instruction at cell `at` run `op`? */
+static bool cell_is(cmp_state *t, uint32_t at, cmp_op op)
+{
+    cmp_cell h = t->code[at];
+    return t->handlers ? h.h == t->handlers[op] : h.op == (uintptr_t)op;
+}
 
 static bool fused_of(op_id op, cmp_op *out)
 {
@@ -388,9 +442,8 @@ static bool add_fused_of(cmp_state *t, op_id op, int32_t a, cmp_op *out)
 {
     if (!t->add_valid || t->add_start + 3 != t->last_start)
         return false;
-    cmp_cell h = t->code[t->add_start];
-    bool is_add = t->handlers ? h.h == t->handlers[CO_I32_ADD] : h.op == CO_I32_ADD;
-    if (!is_add || t->code[t->add_start + 1].s.x != a) /* taken back since? */
+    if (!cell_is(t, t->add_start, CO_I32_ADD) ||
+        t->code[t->add_start + 1].s.x != a) /* taken back since? */
         return false;
     for (size_t i = 0; i < WEFT_ARRAY_LEN(add_fusable); i++)
         if (add_fusable[i].op == op) {
@@ -476,6 +529,149 @@ static weft_status emit_cond_br(cmp_state *t, int32_t cond, bool when, int32_t *
 fail:
     if (st == WEFT_OK)
         *field(t, *fid) = -1; /* a chain of one, until it is linked or bound */
+    return st;
+}
+
+/* ---- fused pairs --------------------------------------------------------------- */
+
+/* What result_emitted records for a fused instruction: no wasm op, so that
+ * nothing fuses with it again. */
+#define OP_FUSED OP_NOP
+
+static const struct { op_id o1, o2; cmp_op l, r; } pairs[] = {
+#define CMP_XP(o1, o2) {OP_##o1, OP_##o2, CO_P_##o1##_##o2##_L, CO_P_##o1##_##o2##_R},
+    CMP_PAIRS(CMP_XP)
+#undef CMP_XP
+};
+
+static const struct { op_id op; cmp_op sel; } sel_fusable[] = {
+#define CMP_XS(id) {OP_##id, CO_SEL_##id},
+    CMP_SEL_FUSABLE(CMP_XS)
+#undef CMP_XS
+};
+
+/* The last instruction, when it is the plain binary op `last_wasm` (3 cells)
+ * that wrote temp `v` and nothing came after it. */
+static bool last_binary_wrote(cmp_state *t, int32_t v)
+{
+    return t->last_valid && t->last_dst == v && t->ncells == t->last_start + 3 &&
+           t->last_wasm != OP_FUSED && cell_is(t, t->last_start, co_of[t->last_wasm]);
+}
+
+/* Binary op `op` on slots a and b: when one of them is the result of the
+ * binary op just before and the two make a pair of CMP_PAIRS, takes that op
+ * back and emits the pair writing `d`.  *done tells whether it did. */
+static weft_status emit_pair(cmp_state *t, op_id op, int32_t d, int32_t a, int32_t b, bool *done)
+{
+    weft_status st = WEFT_OK;
+    *done = false;
+    bool left = last_binary_wrote(t, a);
+    if (!left && !last_binary_wrote(t, b))
+        goto fail;
+    for (size_t i = 0; i < WEFT_ARRAY_LEN(pairs); i++) {
+        if (pairs[i].o1 != t->last_wasm || pairs[i].o2 != op)
+            continue;
+        cmp_cell first = t->code[t->last_start + 1], second = t->code[t->last_start + 2];
+        t->ncells = t->last_start;
+        TRY(emit_op(t, left ? pairs[i].l : pairs[i].r));
+        TRY(emit_xy(t, d, first.s.y));
+        TRY(emit_xy(t, second.s.x, left ? b : a));
+        result_emitted(t, OP_FUSED, d);
+        *done = true;
+        break;
+    }
+fail:
+    return st;
+}
+
+/* A store of the value in slot v at address slot `addr`: when v is the result
+ * of the binary op just before and the two fuse, takes the op back and emits
+ * the _ST form.  *done tells whether it did. */
+static weft_status emit_op_store(cmp_state *t, op_id st_op, int32_t addr, int32_t v,
+                                 uint32_t offset, bool *done)
+{
+    weft_status st = WEFT_OK;
+    *done = false;
+    if (!last_binary_wrote(t, v))
+        goto fail;
+    for (size_t i = 0; i < WEFT_ARRAY_LEN(store_fusable); i++) {
+        if (store_fusable[i].op != t->last_wasm || store_fusable[i].st != st_op)
+            continue;
+        int32_t a = t->code[t->last_start + 1].s.y, b = t->code[t->last_start + 2].s.x;
+        t->ncells = t->last_start;
+        TRY(emit_op(t, t->software ? store_fusable[i].co_sw : store_fusable[i].co));
+        TRY(emit_xy(t, addr, a));
+        TRY(emit_xy(t, (int32_t)offset, b));
+        *done = true;
+        break;
+    }
+fail:
+    return st;
+}
+
+/* Binary op `op` on slots a and b writing d: when one of them is the result of
+ * a plain load just before and the two fuse, takes the load back and emits
+ * the _M form (integer add, f64 add and mul commute; f64.sub only takes the
+ * load on its right).  *done tells whether it did. */
+static weft_status emit_op_mem(cmp_state *t, op_id op, int32_t d, int32_t a, int32_t b, bool *done)
+{
+    weft_status st = WEFT_OK;
+    *done = false;
+    if (!t->last_valid || (t->last_dst != a && t->last_dst != b) ||
+        t->ncells != t->last_start + 3)
+        goto fail;
+    bool right = t->last_dst == b;
+    for (size_t i = 0; i < WEFT_ARRAY_LEN(mem_fusable); i++) {
+        op_id ld = mem_fusable[i].ld;
+        if (mem_fusable[i].op != op || ld != t->last_wasm || (op == OP_F64_SUB && !right))
+            continue;
+        if (!cell_is(t, t->last_start, t->software ? co_sw_of[ld] : co_of[ld]))
+            break; /* a fused load */
+        cmp_cell load = t->code[t->last_start + 1], off = t->code[t->last_start + 2];
+        t->ncells = t->last_start;
+        TRY(emit_op(t, t->software ? mem_fusable[i].co_sw : mem_fusable[i].co));
+        TRY(emit_xy(t, d, right ? a : b));
+        TRY(emit_xy(t, off.s.x, load.s.y));
+        result_emitted(t, OP_FUSED, d);
+        *done = true;
+        break;
+    }
+fail:
+    return st;
+}
+
+/* select of a and b on `cond`: when an integer compare or i32.eqz just before
+ * computed cond, takes it back (SEL_<cmp>, or a plain select on the eqz's
+ * operand with a and b swapped). */
+static weft_status emit_select(cmp_state *t, int32_t d, int32_t a, int32_t b, int32_t cond)
+{
+    weft_status st = WEFT_OK;
+    if (t->last_valid && t->last_dst == cond) {
+        cmp_cell operands = t->code[t->last_start + 1];
+        if (t->last_wasm == OP_I32_EQZ && t->ncells == t->last_start + 2 &&
+            cell_is(t, t->last_start, CO_I32_EQZ)) {
+            t->ncells = t->last_start;
+            TRY(emit_op(t, CO_SELECT));
+            TRY(emit_xy(t, d, operands.s.y));
+            TRY(emit_xy(t, b, a));
+            goto fail;
+        }
+        for (size_t i = 0; i < WEFT_ARRAY_LEN(sel_fusable); i++) {
+            if (sel_fusable[i].op != t->last_wasm || !last_binary_wrote(t, cond))
+                continue;
+            int32_t y = t->code[t->last_start + 2].s.x;
+            t->ncells = t->last_start;
+            TRY(emit_op(t, sel_fusable[i].sel));
+            TRY(emit_xy(t, d, a));
+            TRY(emit_xy(t, operands.s.y, y));
+            TRY(emit_xy(t, b, 0));
+            goto fail;
+        }
+    }
+    TRY(emit_op(t, CO_SELECT));
+    TRY(emit_xy(t, d, cond));
+    TRY(emit_xy(t, a, b));
+fail:
     return st;
 }
 
@@ -638,8 +834,20 @@ static weft_status do_br_table(cmp_state *t, reader *r, const imm_values *im)
     uint32_t nstubs = 0;
     int32_t idx = pop(t);
     uint32_t n = im->count;
-    TRY(emit_op(t, CO_BR_TABLE));
-    TRY(emit_xy(t, idx, (int32_t)n));
+    op_id ld = OP_I32_LOAD8_U;
+    cmp_op plain = t->software ? co_sw_of[ld] : co_of[ld];
+    if (t->last_valid && t->last_dst == idx && t->last_wasm == ld &&
+        t->ncells == t->last_start + 3 && cell_is(t, t->last_start, plain)) {
+        /* The index was loaded just before: the table loads it (BR_TABLE_L8). */
+        cmp_cell load = t->code[t->last_start + 1], off = t->code[t->last_start + 2];
+        t->ncells = t->last_start;
+        TRY(emit_op(t, t->software ? CO_BR_TABLE_L8_SW : CO_BR_TABLE_L8));
+        TRY(emit_xy(t, load.s.y, (int32_t)n));
+        TRY(emit_xy(t, off.s.x, 0));
+    } else {
+        TRY(emit_op(t, CO_BR_TABLE));
+        TRY(emit_xy(t, idx, (int32_t)n));
+    }
     uint32_t first = t->ncells;
     reader lr = *r;
     lr.p = im->targets;
@@ -821,9 +1029,7 @@ static weft_status translate_body(cmp_state *t, reader *r)
         case OP_SELECT_T: {
             int32_t cnd = pop(t), b = pop(t), a = pop(t);
             TRY(push_temp(t, &d));
-            TRY(emit_op(t, CO_SELECT));
-            TRY(emit_xy(t, d, cnd));
-            TRY(emit_xy(t, a, b));
+            TRY(emit_select(t, d, a, b, cnd));
             result_emitted(t, op, d);
             break;
         }
@@ -930,29 +1136,6 @@ fail:
 
 /* ---- plain instructions: numeric ops, loads and stores ---------------------- */
 
-static const uint16_t co_of[OP_COUNT_] = {
-#define CMP_X(id) [OP_##id] = CO_##id,
-#define OP(id, prefix, code, name, imm, align, sig) CMP_PICK_##prefix(CMP_X, id)
-#include "engine/opcodes.def"
-#undef OP
-#undef CMP_X
-};
-
-static const uint16_t co_sw_of[OP_COUNT_] = {
-#define CMP_XSW(id) [OP_##id] = CO_##id##_SW,
-#define OP(id, prefix, code, name, imm, align, sig) CMP_PICK_##prefix(CMP_SW_##imm, id)
-#include "engine/opcodes.def"
-#undef OP
-#undef CMP_XSW
-};
-
-/* The fused-address variants (code.h), plain and software-checked; 0: none. */
-static const uint16_t co_addr_of[OP_COUNT_][2] = {
-#define CMP_XA(id) [OP_##id] = {CO_##id##_A, CO_##id##_A_SW},
-    CMP_ADDR_FUSABLE(CMP_XA)
-#undef CMP_XA
-};
-
 /* Operand and result counts from the SIG column ("ii:i"). */
 static void sig_counts(const char *sig, uint32_t *np, uint32_t *nr)
 {
@@ -1003,7 +1186,7 @@ static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, 
 {
     weft_status st = WEFT_OK;
     uint32_t np = 1, nr = 1;
-    int32_t d;
+    int32_t d = 0;
     if (op != OP_REF_IS_NULL)
         sig_counts(info->sig, &np, &nr);
     if (info->imm == IMM_MEMARG) {
@@ -1018,17 +1201,39 @@ static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, 
             t->ncells = t->last_start;
             co = co_addr_of[op][t->software];
         }
+        /* Or from base + (index << k) (the _S variants). */
+        bool scaled = false;
+        int32_t k = 0;
+        if (t->last_valid && t->last_dst == a && t->last_wasm == OP_FUSED &&
+            t->ncells == t->last_start + 3 && co_scaled_of[op][0] &&
+            (cell_is(t, t->last_start, CO_P_I32_SHL_I32_ADD_L) ||
+             cell_is(t, t->last_start, CO_P_I32_SHL_I32_ADD_R))) {
+            b = t->code[t->last_start + 1].s.y;
+            k = t->code[t->last_start + 2].s.x;
+            a = t->code[t->last_start + 2].s.y;
+            t->ncells = t->last_start;
+            co = co_scaled_of[op][t->software];
+            scaled = true;
+        }
         if (nr == 1) {
             TRY(push_temp(t, &d));
             TRY(emit_op(t, co));
             TRY(emit_xy(t, d, a));
             TRY(emit_xy(t, (int32_t)im->offset, b));
-            result_emitted(t, op, d);
         } else {
+            bool fused = false;
+            if (!scaled && co == (t->software ? co_sw_of[op] : co_of[op]))
+                TRY(emit_op_store(t, op, a, v, im->offset, &fused));
+            if (fused)
+                goto fail;
             TRY(emit_op(t, co));
             TRY(emit_xy(t, a, v));
             TRY(emit_xy(t, (int32_t)im->offset, b));
         }
+        if (scaled)
+            TRY(emit_xy(t, k, 0));
+        if (nr == 1)
+            result_emitted(t, op, d);
         goto fail;
     }
     weft_assert(nr == 1 && (np == 1 || np == 2));
@@ -1039,7 +1244,13 @@ static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, 
         TRY(emit_xy(t, d, a));
     } else {
         int32_t b = pop(t), a = pop(t);
+        bool paired;
         TRY(push_temp(t, &d));
+        TRY(emit_pair(t, op, d, a, b, &paired));
+        if (!paired)
+            TRY(emit_op_mem(t, op, d, a, b, &paired));
+        if (paired)
+            goto fail;
         TRY(emit_op(t, co_of[op]));
         TRY(emit_xy(t, d, a));
         TRY(emit_xy(t, b, 0));

@@ -106,6 +106,16 @@ static inline uint64_t p_u64(uint64_t v) { return v; }
 static inline uint64_t p_f32(float v) { return num_f32_bits(v); }
 static inline uint64_t p_f64(double v) { return num_f64_bits(v); }
 
+/* An intermediate result of a fused pair (interp_ops.h, PAIR), kept as a
+ * rounded value: with FMA at hand gcc would otherwise contract a * b + c. */
+static inline uint64_t interp_rounded(uint64_t v)
+{
+#if defined(__FP_FAST_FMA)
+    __asm__("" : "+r"(v));
+#endif
+    return v;
+}
+
 static const _Atomic int no_terminate = 0;
 
 /* With ctx == NULL, only hands out the handler table (computed goto). */
@@ -132,6 +142,22 @@ static weft_status run(thr_context *ctx, interp_frame *rec, weft_error *err,
 #define CMP_XAB(id) [CO_ADD_BR_##id] = &&L_ADD_BR_##id,
         CMP_FUSABLE_I32(CMP_XAB)
 #undef CMP_XAB
+#define CMP_XP(o1, o2) [CO_P_##o1##_##o2##_L] = &&L_P_##o1##_##o2##_L,                    \
+                       [CO_P_##o1##_##o2##_R] = &&L_P_##o1##_##o2##_R,
+        CMP_PAIRS(CMP_XP)
+#undef CMP_XP
+#define CMP_XS(id) [CO_SEL_##id] = &&L_SEL_##id,
+        CMP_SEL_FUSABLE(CMP_XS)
+#undef CMP_XS
+#define CMP_XK(id) [CO_##id##_S] = &&L_##id##_S, [CO_##id##_S_SW] = &&L_##id##_S_SW,
+        CMP_SCALED_FUSABLE(CMP_XK)
+#undef CMP_XK
+#define CMP_XST(id, st) [CO_##id##_ST] = &&L_##id##_ST, [CO_##id##_ST_SW] = &&L_##id##_ST_SW,
+        CMP_STORE_FUSABLE(CMP_XST)
+#undef CMP_XST
+#define CMP_XM(id, ld) [CO_##id##_M] = &&L_##id##_M, [CO_##id##_M_SW] = &&L_##id##_M_SW,
+        CMP_MEM_FUSABLE(CMP_XM)
+#undef CMP_XM
         CMP_INTERNAL(CMP_X)
 #undef CMP_X
     };

@@ -59,19 +59,60 @@
         NEXT(4);                               \
     }
 
+/* Pairs of binary ops (code.h, CMP_PAIRS): [op][x=dst y=a][x=b y=c].  Each
+ * EV_<op> computes an op on slot bits.  Where the compiler may contract
+ * a * b + c into one fused multiply-add (gcc does across statements when the
+ * target has FMA), the product is forced out first: wasm rounds twice. */
+#define EV_F64_ADD(a, b) p_f64(g_f64(a) + g_f64(b))
+#define EV_F64_SUB(a, b) p_f64(g_f64(a) - g_f64(b))
+#define EV_F64_MUL(a, b) p_f64(g_f64(a) * g_f64(b))
+#define EV_F64_DIV(a, b) p_f64(g_f64(a) / g_f64(b))
+#define EV_I32_ADD(a, b) p_u32(g_u32(a) + g_u32(b))
+#define EV_I32_SUB(a, b) p_u32(g_u32(a) - g_u32(b))
+#define EV_I32_MUL(a, b) p_u32(g_u32(a) * g_u32(b))
+#define EV_I32_AND(a, b) p_u32(g_u32(a) & g_u32(b))
+#define EV_I32_XOR(a, b) p_u32(g_u32(a) ^ g_u32(b))
+#define EV_I32_SHL(a, b) p_u32(g_u32(a) << (g_u32(b) & 31))
+#define EV_I32_SHR_U(a, b) p_u32(g_u32(a) >> (g_u32(b) & 31))
+#define EV_I64_ADD(a, b) ((a) + (b))
+#define EV_I64_MUL(a, b) ((a) * (b))
+#define EV_I64_XOR(a, b) ((a) ^ (b))
+#define EV_I64_SHL(a, b) ((a) << ((b) & 63))
+#define EV_I64_SHR_U(a, b) ((a) >> ((b) & 63))
+#define PAIR(o1, o2)                                           \
+    CASE(P_##o1##_##o2##_L) {                                  \
+        uint64_t t = interp_rounded(EV_##o1(fp[Y1], fp[X2]));  \
+        fp[X1] = EV_##o2(t, fp[Y2]);                           \
+        NEXT(3);                                               \
+    }                                                          \
+    CASE(P_##o1##_##o2##_R) {                                  \
+        uint64_t t = interp_rounded(EV_##o1(fp[Y1], fp[X2]));  \
+        fp[X1] = EV_##o2(fp[Y2], t);                           \
+        NEXT(3);                                               \
+    }
+
+/* select on a fused integer compare: [op][x=dst y=a][x=c y=d][x=b]. */
+#define SEL_CMP(id, T, G, expr)                \
+    CASE(SEL_##id) {                           \
+        T a = G(fp[X2]);                       \
+        T b = G(fp[Y2]);                       \
+        fp[X1] = (expr) ? fp[Y1] : fp[X3];     \
+        NEXT(4);                               \
+    }
+
 /* Loads and stores: [op][x=dst|addr y=addr|val][x=offset].  Guard mode adds
  * the u32 address and offset to the base unchecked (the reservation covers
  * every sum); the _SW twin checks against the current size first.  The bytes
  * move through engine/guest_access.h, which TSan builds exempt from checking.
  * The _A variants add a second i32 operand (Y2) to the address first. */
-#define LOAD_AT(T, P, addr)                                                    \
+#define LOAD_AT(T, P, addr, n)                                                 \
     {                                                                          \
         T v;                                                                   \
         guest_read(&v, mem + (uint64_t)(addr) + (uint32_t)X2, sizeof v);      \
         fp[X1] = P;                                                            \
-        NEXT(3);                                                               \
+        NEXT(n);                                                               \
     }
-#define LOAD_AT_SW(T, P, addr)                                                 \
+#define LOAD_AT_SW(T, P, addr, n)                                              \
     {                                                                          \
         uint64_t ea = (uint64_t)(addr) + (uint32_t)X2;                         \
         if (WEFT_UNLIKELY(ea + sizeof(T) > mem_size(memory)))                  \
@@ -79,33 +120,58 @@
         T v;                                                                   \
         guest_read(&v, mem + ea, sizeof v);                                    \
         fp[X1] = P;                                                            \
-        NEXT(3);                                                               \
+        NEXT(n);                                                               \
     }
+/* The i32 address base + (index << k) of the _S variants. */
+#define SCALED(base) (g_u32(fp[base]) + (g_u32(fp[Y2]) << (g_u32(fp[X3]) & 31)))
 #define LOAD(id, T, P)                                                         \
-    CASE(id) LOAD_AT(T, P, g_u32(fp[Y1]))                                      \
-    CASE(id##_SW) LOAD_AT_SW(T, P, g_u32(fp[Y1]))                              \
-    CASE(id##_A) LOAD_AT(T, P, g_u32(fp[Y1]) + g_u32(fp[Y2]))                 \
-    CASE(id##_A_SW) LOAD_AT_SW(T, P, g_u32(fp[Y1]) + g_u32(fp[Y2]))
-#define STORE_AT(T, addr)                                                      \
+    CASE(id) LOAD_AT(T, P, g_u32(fp[Y1]), 3)                                   \
+    CASE(id##_SW) LOAD_AT_SW(T, P, g_u32(fp[Y1]), 3)                           \
+    CASE(id##_A) LOAD_AT(T, P, g_u32(fp[Y1]) + g_u32(fp[Y2]), 3)              \
+    CASE(id##_A_SW) LOAD_AT_SW(T, P, g_u32(fp[Y1]) + g_u32(fp[Y2]), 3)
+#define LOAD_S(id, T)                                                          \
+    CASE(id##_S) LOAD_AT(T, v, (uint32_t)SCALED(Y1), 4)                         \
+    CASE(id##_S_SW) LOAD_AT_SW(T, v, (uint32_t)SCALED(Y1), 4)
+#define STORE_AT(T, addr, n) STORE_VAL(T, addr, fp[Y1], n)
+#define STORE_VAL(T, addr, val, n)                                             \
     {                                                                          \
-        T v = (T)fp[Y1];                                                       \
+        T v = (T)(val);                                                        \
         guest_write(mem + (uint64_t)(addr) + (uint32_t)X2, &v, sizeof v);     \
-        NEXT(3);                                                               \
+        NEXT(n);                                                               \
     }
-#define STORE_AT_SW(T, addr)                                                   \
+#define STORE_AT_SW(T, addr, n) STORE_VAL_SW(T, addr, fp[Y1], n)
+#define STORE_VAL_SW(T, addr, val, n)                                          \
     {                                                                          \
         uint64_t ea = (uint64_t)(addr) + (uint32_t)X2;                         \
         if (WEFT_UNLIKELY(ea + sizeof(T) > mem_size(memory)))                  \
             TRAP(OOB_MEMORY);                                                  \
-        T v = (T)fp[Y1];                                                       \
+        T v = (T)(val);                                                        \
         guest_write(mem + ea, &v, sizeof v);                                   \
-        NEXT(3);                                                               \
+        NEXT(n);                                                               \
     }
 #define STORE(id, T)                                                           \
-    CASE(id) STORE_AT(T, g_u32(fp[X1]))                                        \
-    CASE(id##_SW) STORE_AT_SW(T, g_u32(fp[X1]))                                \
-    CASE(id##_A) STORE_AT(T, g_u32(fp[X1]) + g_u32(fp[Y2]))                   \
-    CASE(id##_A_SW) STORE_AT_SW(T, g_u32(fp[X1]) + g_u32(fp[Y2]))
+    CASE(id) STORE_AT(T, g_u32(fp[X1]), 3)                                     \
+    CASE(id##_SW) STORE_AT_SW(T, g_u32(fp[X1]), 3)                             \
+    CASE(id##_A) STORE_AT(T, g_u32(fp[X1]) + g_u32(fp[Y2]), 3)                \
+    CASE(id##_A_SW) STORE_AT_SW(T, g_u32(fp[X1]) + g_u32(fp[Y2]), 3)
+#define STORE_S(id, T)                                                         \
+    CASE(id##_S) STORE_AT(T, (uint32_t)SCALED(X1), 4)                           \
+    CASE(id##_S_SW) STORE_AT_SW(T, (uint32_t)SCALED(X1), 4)
+
+/* The fused binop-and-store and binop-on-a-load (code.h, CMP_STORE_FUSABLE
+ * and CMP_MEM_FUSABLE), with the memory type of their store or load. */
+#define MT_I32_STORE uint32_t
+#define MT_I64_STORE uint64_t
+#define MT_F64_STORE uint64_t
+#define MT_I32_LOAD uint32_t
+#define MT_I64_LOAD uint64_t
+#define MT_F64_LOAD uint64_t
+#define OP_ST(id, st)                                                          \
+    CASE(id##_ST) STORE_VAL(MT_##st, g_u32(fp[X1]), EV_##id(fp[Y1], fp[Y2]), 3) \
+    CASE(id##_ST_SW) STORE_VAL_SW(MT_##st, g_u32(fp[X1]), EV_##id(fp[Y1], fp[Y2]), 3)
+#define OP_M(id, ld)                                                           \
+    CASE(id##_M) LOAD_AT(MT_##ld, EV_##id(fp[Y1], (uint64_t)v), g_u32(fp[Y2]), 3) \
+    CASE(id##_M_SW) LOAD_AT_SW(MT_##ld, EV_##id(fp[Y1], (uint64_t)v), g_u32(fp[Y2]), 3)
 
 /* Trapping float -> int: NaN is an invalid conversion, the rest overflow. */
 #define TRUNC(id, TIN, GIN, TOUT, P, fn)           \
@@ -192,10 +258,56 @@ ADD_BR_CMP(I32_LE_U, uint32_t, g_u32, a <= b)
 ADD_BR_CMP(I32_GE_S, int32_t, g_i32, a >= b)
 ADD_BR_CMP(I32_GE_U, uint32_t, g_u32, a >= b)
 
+CMP_PAIRS(PAIR)
+
+SEL_CMP(I32_EQ, uint32_t, g_u32, a == b)
+SEL_CMP(I32_NE, uint32_t, g_u32, a != b)
+SEL_CMP(I32_LT_S, int32_t, g_i32, a < b)
+SEL_CMP(I32_LT_U, uint32_t, g_u32, a < b)
+SEL_CMP(I32_GT_S, int32_t, g_i32, a > b)
+SEL_CMP(I32_GT_U, uint32_t, g_u32, a > b)
+SEL_CMP(I32_LE_S, int32_t, g_i32, a <= b)
+SEL_CMP(I32_LE_U, uint32_t, g_u32, a <= b)
+SEL_CMP(I32_GE_S, int32_t, g_i32, a >= b)
+SEL_CMP(I32_GE_U, uint32_t, g_u32, a >= b)
+SEL_CMP(I64_EQ, uint64_t, g_u64, a == b)
+SEL_CMP(I64_NE, uint64_t, g_u64, a != b)
+SEL_CMP(I64_LT_S, int64_t, g_i64, a < b)
+SEL_CMP(I64_LT_U, uint64_t, g_u64, a < b)
+SEL_CMP(I64_GT_S, int64_t, g_i64, a > b)
+SEL_CMP(I64_GT_U, uint64_t, g_u64, a > b)
+SEL_CMP(I64_LE_S, int64_t, g_i64, a <= b)
+SEL_CMP(I64_LE_U, uint64_t, g_u64, a <= b)
+SEL_CMP(I64_GE_S, int64_t, g_i64, a >= b)
+SEL_CMP(I64_GE_U, uint64_t, g_u64, a >= b)
+
 CASE(BR_TABLE) {
     uint32_t i = g_u32(fp[X1]);
     uint32_t n = (uint32_t)Y1;
     pc += 2 + (i < n ? i : n);
+    pc += pc->s.x;
+    POLL();
+    DISPATCH();
+}
+
+/* The index is a byte of memory (a bytecode interpreter's dispatch). */
+CASE(BR_TABLE_L8) {
+    uint8_t i;
+    guest_read(&i, mem + (uint64_t)g_u32(fp[X1]) + (uint32_t)X2, 1);
+    uint32_t n = (uint32_t)Y1;
+    pc += 3 + (i < n ? i : n);
+    pc += pc->s.x;
+    POLL();
+    DISPATCH();
+}
+CASE(BR_TABLE_L8_SW) {
+    uint64_t ea = (uint64_t)g_u32(fp[X1]) + (uint32_t)X2;
+    if (WEFT_UNLIKELY(ea + 1 > mem_size(memory)))
+        TRAP(OOB_MEMORY);
+    uint8_t i;
+    guest_read(&i, mem + ea, 1);
+    uint32_t n = (uint32_t)Y1;
+    pc += 3 + (i < n ? i : n);
     pc += pc->s.x;
     POLL();
     DISPATCH();
@@ -295,6 +407,16 @@ STORE(I32_STORE16, uint16_t)
 STORE(I64_STORE8, uint8_t)
 STORE(I64_STORE16, uint16_t)
 STORE(I64_STORE32, uint32_t)
+CMP_STORE_FUSABLE(OP_ST)
+CMP_MEM_FUSABLE(OP_M)
+LOAD_S(I32_LOAD, uint32_t)
+LOAD_S(I64_LOAD, uint64_t)
+LOAD_S(F32_LOAD, uint32_t)
+LOAD_S(F64_LOAD, uint64_t)
+STORE_S(I32_STORE, uint32_t)
+STORE_S(I64_STORE, uint64_t)
+STORE_S(F32_STORE, uint32_t)
+STORE_S(F64_STORE, uint64_t)
 
 CASE(MEMORY_SIZE) {
     fp[X1] = (uint32_t)(mem_size(memory) / WASM_PAGE_SIZE);
@@ -602,9 +724,40 @@ UN(I64_TRUNC_SAT_F64_U, double, g_f64, p_u64, num_sat_i64_u(a))
 #undef F64_CMP
 #undef BR_CMP
 #undef ADD_BR_CMP
+#undef EV_F64_ADD
+#undef EV_F64_SUB
+#undef EV_F64_MUL
+#undef EV_F64_DIV
+#undef EV_I32_ADD
+#undef EV_I32_SUB
+#undef EV_I32_MUL
+#undef EV_I32_AND
+#undef EV_I32_XOR
+#undef EV_I32_SHL
+#undef EV_I32_SHR_U
+#undef EV_I64_ADD
+#undef EV_I64_MUL
+#undef EV_I64_XOR
+#undef EV_I64_SHL
+#undef EV_I64_SHR_U
+#undef PAIR
+#undef SEL_CMP
 #undef LOAD_AT
 #undef LOAD_AT_SW
 #undef LOAD
+#undef LOAD_S
+#undef STORE_VAL
+#undef STORE_VAL_SW
+#undef MT_I32_STORE
+#undef MT_I64_STORE
+#undef MT_F64_STORE
+#undef MT_I32_LOAD
+#undef MT_I64_LOAD
+#undef MT_F64_LOAD
+#undef OP_ST
+#undef OP_M
+#undef SCALED
+#undef STORE_S
 #undef STORE_AT
 #undef STORE_AT_SW
 #undef STORE
