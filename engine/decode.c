@@ -233,6 +233,7 @@ static weft_status dec_limits(reader *r, uint8_t allowed_flags, mod_limits *out)
     weft_status st = WEFT_OK;
     uint64_t at = rd_offset(r);
     uint8_t flags;
+    out->offset = (uint32_t)at;
     TRY(rd_u8(r, &flags));
     if ((flags & 0x7F & ~allowed_flags) != 0)
         return err_set(r->err, WEFT_E_INT_TOO_LARGE, at, NULL);
@@ -506,6 +507,7 @@ static weft_status dec_export_section(dec *d)
     m->nexports = n;
     for (uint32_t i = 0; i < n; i++) {
         mod_export *ex = &m->exports[i];
+        ex->offset = dec_pos(d);
         TRY(dec_name(d, r, &ex->name));
         uint64_t at = rd_offset(r);
         TRY(rd_u8(r, &ex->kind));
@@ -519,6 +521,7 @@ fail:
 
 static weft_status dec_start_section(dec *d)
 {
+    d->m->start_offset = dec_pos(d);
     weft_status st = rd_u32(&d->r, &d->m->start);
     d->m->has_start = st == WEFT_OK;
     return st;

@@ -57,6 +57,7 @@ typedef struct mod_limits {
     bool has_max;
     bool shared;
     bool is64;     /* memory64 (decoded, not yet supported for execution) */
+    uint32_t offset; /* byte offset of the limits in the binary, for errors */
 } mod_limits;
 
 typedef struct mod_tabletype {
@@ -83,6 +84,7 @@ typedef struct mod_export {
     mod_name name;
     uint8_t kind;   /* EXT_* */
     uint32_t index;
+    uint32_t offset; /* byte offset of the entry in the binary, for errors */
 } mod_export;
 
 /* A constant expression: the bytes of its instructions, the final `end`
@@ -178,6 +180,7 @@ struct weft_module {
 
     bool has_start;
     uint32_t start;
+    uint32_t start_offset; /* byte offset of the start section's index */
 
     uint32_t nelems;
     mod_elem *elems;

@@ -28,6 +28,15 @@ static uint64_t import_offset(const weft_module *m, uint8_t kind, uint32_t index
     return WEFT_NO_OFFSET;
 }
 
+/* Where table or memory `index` comes from: its import entry, or its limits
+ * in the table or memory section. */
+static uint64_t limits_offset(const weft_module *m, uint8_t kind, uint32_t index,
+                              const mod_limits *l)
+{
+    uint32_t nimports = kind == EXT_TABLE ? m->ntable_imports : m->nmemory_imports;
+    return index < nimports ? import_offset(m, kind, index) : l->offset;
+}
+
 /* The spec checks the range of min and max first, then their order.  Returns
  * the error code, or WEFT_E_NONE. */
 static weft_code limits_error(const mod_limits *l, uint64_t range, weft_code too_large)
@@ -46,7 +55,7 @@ static weft_status check_tables_memories(val_mod *v)
     for (uint32_t i = 0; i < m->ntables; i++) {
         code = limits_error(&m->tables[i].limits, UINT32_MAX, WEFT_E_TABLE_TOO_LARGE);
         if (code != WEFT_E_NONE)
-            return err_set(v->err, code, i < m->ntable_imports ? import_offset(m, EXT_TABLE, i) : WEFT_NO_OFFSET,
+            return err_set(v->err, code, limits_offset(m, EXT_TABLE, i, &m->tables[i].limits),
                            "(table %u)", i);
     }
     for (uint32_t i = 0; i < m->nmemories; i++) {
@@ -56,14 +65,15 @@ static weft_status check_tables_memories(val_mod *v)
         if (code == WEFT_E_NONE && l->shared && !l->has_max)
             code = WEFT_E_SHARED_NEEDS_MAX;
         if (code != WEFT_E_NONE)
-            return err_set(v->err, code, i < m->nmemory_imports ? import_offset(m, EXT_MEMORY, i) : WEFT_NO_OFFSET,
-                           "(memory %u)", i);
+            return err_set(v->err, code, limits_offset(m, EXT_MEMORY, i, l), "(memory %u)", i);
     }
     if (m->nmemories > 1)
-        return err_set(v->err, WEFT_E_MULTIPLE_MEMORIES, WEFT_NO_OFFSET, "(%u)", m->nmemories);
+        return err_set(v->err, WEFT_E_MULTIPLE_MEMORIES,
+                       limits_offset(m, EXT_MEMORY, 1, &m->memories[1]), "(%u)", m->nmemories);
     /* Files written before 2.0 (the threads proposal's) expect one table at most. */
     if (m->ntables > 1 && !(eng_config(m->engine)->features & WEFT_FEATURE_MULTI_TABLE))
-        return err_set(v->err, WEFT_E_MULTIPLE_TABLES, WEFT_NO_OFFSET, "(%u)", m->ntables);
+        return err_set(v->err, WEFT_E_MULTIPLE_TABLES,
+                       limits_offset(m, EXT_TABLE, 1, &m->tables[1].limits), "(%u)", m->ntables);
     return WEFT_OK;
 }
 
@@ -236,20 +246,20 @@ static weft_status check_export_index(val_mod *v, const mod_export *x)
     switch (x->kind) {
     case EXT_FUNC:
         if (x->index >= m->nfuncs)
-            return err_set(v->err, WEFT_E_UNKNOWN_FUNC, WEFT_NO_OFFSET, "%u", x->index);
+            return err_set(v->err, WEFT_E_UNKNOWN_FUNC, x->offset, "%u", x->index);
         v->m->func_declared[x->index] = 1;
         return WEFT_OK;
     case EXT_TABLE:
         if (x->index >= m->ntables)
-            return err_set(v->err, WEFT_E_UNKNOWN_TABLE, WEFT_NO_OFFSET, "%u", x->index);
+            return err_set(v->err, WEFT_E_UNKNOWN_TABLE, x->offset, "%u", x->index);
         return WEFT_OK;
     case EXT_MEMORY:
         if (x->index >= m->nmemories)
-            return err_set(v->err, WEFT_E_UNKNOWN_MEMORY, WEFT_NO_OFFSET, "%u", x->index);
+            return err_set(v->err, WEFT_E_UNKNOWN_MEMORY, x->offset, "%u", x->index);
         return WEFT_OK;
     default:
         if (x->index >= m->nglobals)
-            return err_set(v->err, WEFT_E_UNKNOWN_GLOBAL, WEFT_NO_OFFSET, "%u", x->index);
+            return err_set(v->err, WEFT_E_UNKNOWN_GLOBAL, x->offset, "%u", x->index);
         return WEFT_OK;
     }
 }
@@ -279,7 +289,7 @@ static weft_status check_exports(val_mod *v)
             }
             const mod_name *o = &m->exports[slots[s] - 1].name;
             if (o->len == x->name.len && memcmp(o->data, x->name.data, o->len) == 0) {
-                st = err_set(v->err, WEFT_E_DUPLICATE_EXPORT, WEFT_NO_OFFSET, "\"%.*s\"", (int)x->name.len,
+                st = err_set(v->err, WEFT_E_DUPLICATE_EXPORT, x->offset, "\"%.*s\"", (int)x->name.len,
                              x->name.data);
                 goto fail;
             }
@@ -296,10 +306,10 @@ static weft_status check_start(val_mod *v)
     if (!m->has_start)
         return WEFT_OK;
     if (m->start >= m->nfuncs)
-        return err_set(v->err, WEFT_E_UNKNOWN_FUNC, WEFT_NO_OFFSET, "%u", m->start);
+        return err_set(v->err, WEFT_E_UNKNOWN_FUNC, m->start_offset, "%u", m->start);
     const mod_functype *t = mod_func_type(m, m->start);
     if (t->nparams != 0 || t->nresults != 0)
-        return err_set(v->err, WEFT_E_BAD_START, WEFT_NO_OFFSET, "(function %u must have type [] -> [])",
+        return err_set(v->err, WEFT_E_BAD_START, m->start_offset, "(function %u must have type [] -> [])",
                        m->start);
     return WEFT_OK;
 }

@@ -942,6 +942,52 @@ static void test_name_section(void **state)
     mod_release(m);
 }
 
+/* Validation errors about sections other than code name the byte where the
+ * decoder found the offending entry: a second memory's limits, a duplicate
+ * export's entry, the start section's function index. */
+static void test_error_offsets(void **state)
+{
+    weft_engine *e = *state;
+    weft_error err;
+    buf o = {.n = 0}, c = {.n = 0};
+
+    header(&o);
+    BYTES(&c, 2, 0x00, 0x01, 0x00, 0x01); /* two memories: multi-memory is not 2.0 */
+    section(&o, 5, &c);
+    size_t second = o.n - 2;
+    assert_int_equal(weft_module_new(e, o.b, o.n, &(weft_module *){NULL}, &err), WEFT_INVALID);
+    assert_int_equal(err.code, WEFT_E_MULTIPLE_MEMORIES);
+    assert_int_equal(err.offset, second);
+
+    o.n = c.n = 0;
+    header(&o);
+    BYTES(&c, 1, 0x00, 0x01);
+    section(&o, 5, &c);
+    c.n = 0;
+    uleb(&c, 2), str(&c, "m"), BYTES(&c, 0x02, 0x00);
+    size_t dup = o.n + 2 + c.n;
+    str(&c, "m"), BYTES(&c, 0x02, 0x00);
+    section(&o, 7, &c);
+    assert_int_equal(weft_module_new(e, o.b, o.n, &(weft_module *){NULL}, &err), WEFT_INVALID);
+    assert_int_equal(err.code, WEFT_E_DUPLICATE_EXPORT);
+    assert_int_equal(err.offset, dup);
+
+    o.n = c.n = 0;
+    header(&o);
+    BYTES(&c, 1, 0x60, 0x01, 0x7F, 0x00); /* (i32) -> () cannot start a module */
+    section(&o, 1, &c);
+    c.n = 0, BYTES(&c, 1, 0x00);
+    section(&o, 3, &c);
+    c.n = 0, BYTES(&c, 0x00);
+    section(&o, 8, &c);
+    size_t start = o.n - 1;
+    c.n = 0, BYTES(&c, 1, 2, 0x00, 0x0B);
+    section(&o, 10, &c);
+    assert_int_equal(weft_module_new(e, o.b, o.n, &(weft_module *){NULL}, &err), WEFT_INVALID);
+    assert_int_equal(err.code, WEFT_E_BAD_START);
+    assert_int_equal(err.offset, start);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -954,6 +1000,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_module_structure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_and_segments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_name_section, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_offsets, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -142,14 +142,31 @@ static void t_locals(tmod *t, uint32_t func, uint32_t count, mod_valtype type)
     c->nlocals += count;
 }
 
+/* Errors about a defined memory, table or export, or the start function, name
+ * where the decoder found it; these pretend offsets tell them apart. */
+#define MEM_AT(i) (1000u + (i))
+#define TABLE_AT(i) (2000u + (i))
+#define EXPORT_AT(i) (3000u + (i))
+#define START_AT 4000u
+
 static void t_memory(tmod *t, uint64_t min, bool has_max, uint64_t max, bool shared)
 {
-    t->mems[t->m.nmemories++] = (mod_limits){.min = min, .max = max, .has_max = has_max, .shared = shared};
+    uint32_t i = t->m.nmemories++;
+    t->mems[i] = (mod_limits){.min = min, .max = max, .has_max = has_max, .shared = shared,
+                              .offset = MEM_AT(i)};
 }
 
 static void t_table(tmod *t, mod_valtype elem, uint64_t min)
 {
-    t->tables[t->m.ntables++] = (mod_tabletype){.elem = elem, .limits = {.min = min}};
+    uint32_t i = t->m.ntables++;
+    t->tables[i] = (mod_tabletype){.elem = elem, .limits = {.min = min, .offset = TABLE_AT(i)}};
+}
+
+static void t_start(tmod *t, uint32_t func)
+{
+    t->m.has_start = true;
+    t->m.start = func;
+    t->m.start_offset = START_AT;
 }
 
 static void t_global(tmod *t, mod_valtype type, bool mut, const uint8_t *init, size_t n)
@@ -165,7 +182,9 @@ static void t_global(tmod *t, mod_valtype type, bool mut, const uint8_t *init, s
 
 static void t_export(tmod *t, const char *name, uint8_t kind, uint32_t index)
 {
-    t->exports[t->m.nexports++] = (mod_export){.name = {name, (uint32_t)strlen(name)}, .kind = kind, .index = index};
+    uint32_t i = t->m.nexports++;
+    t->exports[i] = (mod_export){.name = {name, (uint32_t)strlen(name)}, .kind = kind, .index = index,
+                                 .offset = EXPORT_AT(i)};
 }
 
 static weft_status t_validate(tmod *t, weft_error *err)
@@ -532,11 +551,11 @@ static void test_limits(void **state)
     tmod t;
     t_init(&t);
     t_memory(&t, 2, true, 1, false);
-    expect_error(&t, WEFT_E_MIN_OVER_MAX, WEFT_NO_OFFSET);
+    expect_error(&t, WEFT_E_MIN_OVER_MAX, MEM_AT(0));
 
     t_init(&t);
     t_memory(&t, 65537, false, 0, false);
-    expect_error(&t, WEFT_E_MEMORY_TOO_LARGE, WEFT_NO_OFFSET);
+    expect_error(&t, WEFT_E_MEMORY_TOO_LARGE, MEM_AT(0));
 
     t_init(&t);
     t_memory(&t, 1, true, 65536, true);
@@ -544,18 +563,18 @@ static void test_limits(void **state)
 
     t_init(&t);
     t_memory(&t, 1, false, 0, true);
-    expect_error(&t, WEFT_E_SHARED_NEEDS_MAX, WEFT_NO_OFFSET);
+    expect_error(&t, WEFT_E_SHARED_NEEDS_MAX, MEM_AT(0));
 
     t_init(&t);
     t_memory(&t, 1, false, 0, false);
     t_memory(&t, 1, false, 0, false);
-    expect_error(&t, WEFT_E_MULTIPLE_MEMORIES, WEFT_NO_OFFSET);
+    expect_error(&t, WEFT_E_MULTIPLE_MEMORIES, MEM_AT(1));
 
     t_init(&t);
     t_table(&t, VT_FUNCREF, 1);
     t_table(&t, VT_EXTERNREF, 1); /* 2.0 allows several tables */
-    t.tables[1].limits = (mod_limits){.min = 3, .max = 2, .has_max = true};
-    expect_error(&t, WEFT_E_MIN_OVER_MAX, WEFT_NO_OFFSET);
+    t.tables[1].limits = (mod_limits){.min = 3, .max = 2, .has_max = true, .offset = TABLE_AT(1)};
+    expect_error(&t, WEFT_E_MIN_OVER_MAX, TABLE_AT(1));
 }
 
 static void test_exports(void **state)
@@ -571,11 +590,11 @@ static void test_exports(void **state)
     expect_valid(&t);
 
     t_export(&t, "b", EXT_FUNC, 0);
-    expect_error(&t, WEFT_E_DUPLICATE_EXPORT, WEFT_NO_OFFSET);
+    expect_error(&t, WEFT_E_DUPLICATE_EXPORT, EXPORT_AT(3));
 
     t_init(&t);
     t_export(&t, "g", EXT_GLOBAL, 0);
-    expect_error(&t, WEFT_E_UNKNOWN_GLOBAL, WEFT_NO_OFFSET);
+    expect_error(&t, WEFT_E_UNKNOWN_GLOBAL, EXPORT_AT(0));
 }
 
 static void test_start(void **state)
@@ -584,26 +603,22 @@ static void test_start(void **state)
     tmod t;
     t_init(&t);
     FUNC(&t, ":", 0x0B);
-    t.m.has_start = true;
-    t.m.start = 0;
+    t_start(&t, 0);
     expect_valid(&t);
 
     t_init(&t);
     FUNC(&t, "i:", 0x0B);
-    t.m.has_start = true;
-    t.m.start = 0;
-    expect_error(&t, WEFT_E_BAD_START, WEFT_NO_OFFSET);
+    t_start(&t, 0);
+    expect_error(&t, WEFT_E_BAD_START, START_AT);
 
     t_init(&t);
     t_import_func(&t, ":i");
-    t.m.has_start = true;
-    t.m.start = 0;
-    expect_error(&t, WEFT_E_BAD_START, WEFT_NO_OFFSET);
+    t_start(&t, 0);
+    expect_error(&t, WEFT_E_BAD_START, START_AT);
 
     t_init(&t);
-    t.m.has_start = true;
-    t.m.start = 1;
-    expect_error(&t, WEFT_E_UNKNOWN_FUNC, WEFT_NO_OFFSET);
+    t_start(&t, 1);
+    expect_error(&t, WEFT_E_UNKNOWN_FUNC, START_AT);
 }
 
 /* ---- malformed instructions ---------------------------------------------------------- */
