@@ -43,12 +43,19 @@
  *   store _S (fused)    [op][x=a y=val][u32 offset in x, y=b][x=k]   (i32, k mod 32)
  *   binop _ST (fused)   [op][x=addr y=a][u32 offset in x, y=b]   store(addr, a op b)
  *   binop _M (fused)    [op][x=dst y=a][u32 offset in x, y=addr]  dst = a op load(addr)
+ *   binop _MST (fused)  [op][x=addr y=b][u32 offset in x]   m = load(addr); store(addr,
+ *                       m op b) (sub), b op m (add): a read-modify-write of one place
+ *   store _A_ADD_BR_<cmp> (fused)  [op][x=a y=val][u32 offset in x, y=b]
+ *                       [x=dst y=a'][x=b' y=c][x=off]   store _A, then ADD_BR_<cmp>
  *   COPY                [op][x=dst y=src]
+ *   COPY2               [op][x=dst y=src][x=dst2 y=src2]   two COPYs, in order
  *   BR                  [op][x=off]
  *   BR_IF, BR_UNLESS    [op][x=cond y=off]
  *   BR_<cmp> (fused)    [op][x=a y=b][x=off]          taken when a <cmp> b
  *   ADD_BR_<cmp>        [op][x=dst y=a][x=b y=c][x=off]   dst = a + b (i32), then
  *                                                    taken when dst <cmp> c
+ *   ADD_BR_NZ, ADD_BR_Z [op][x=dst y=a][x=b][x=off]   dst = a + b (i32), then
+ *                                                    taken when dst != 0 (== 0)
  *   BR_TABLE            [op][x=index y=n][x=off_0] .. [x=off_n]   off_n: default
  *   BR_TABLE_L8(_SW)    [op][x=addr y=n][u32 offset in x][x=off_0] .. [x=off_n]
  *                       index = i32.load8_u(addr + offset), taken back
@@ -84,8 +91,9 @@
  *   MEMORY_ATOMIC_NOTIFY  [op][x=dst y=addr][x=offset y=count]
  *   MEMORY_ATOMIC_WAIT32/64  [op][x=dst y=addr][x=offset y=expected][x=timeout]
  *   ATOMIC_FENCE        [op]
- *   Their _SW twins run the same bodies: atomics always check alignment and
- *   then bounds explicitly, so that none can fault half-done.
+ *   Atomics always check alignment; the _SW twins (and, under TSan, both)
+ *   also check bounds, guard mode leaves that to the guard pages (an aligned
+ *   atomic cannot fault half-done; atomics/atomic_ops.h).
  *   ---- end atomics ----
  *
  * Every taken branch and every call polls the thread group's terminate flag.
@@ -178,6 +186,17 @@
     X(F64_ADD, F64_LOAD) X(F64_SUB, F64_LOAD) X(F64_MUL, F64_LOAD) X(I32_ADD, I32_LOAD) \
     X(I64_ADD, I64_LOAD)
 
+/* A load, a binary op on it and the store of the result to the same place
+ * (ID_MST, ID_MST_SW): `p->x -= v`, `p->x += v`. */
+#define CMP_MST_FUSABLE(X)                                                          \
+    X(F64_ADD, F64_STORE) X(F64_SUB, F64_STORE) X(I32_ADD, I32_STORE) X(I64_ADD, I64_STORE)
+
+/* A fused-address store followed by ADD_BR_<cmp> (ST_A_ADD_BR_<cmp>, and the
+ * _SW twin): the body of a strided fill loop, `a[j] = k; j += s; if (j < n)`. */
+#define CMP_STORE_BR_FUSABLE(X)                                                     \
+    X(I32_STORE8, I32_LT_U) X(I32_STORE8, I32_NE) X(I32_STORE, I32_LT_U)               \
+    X(I32_STORE, I32_NE) X(I64_STORE, I32_LT_U) X(I64_STORE, I32_NE)
+
 /* Pairs of binary ops fused when the second consumes the first's result, a
  * temp nothing else reads (the hottest pairs of the benchmarks: f64 chains,
  * scaled indexes, hash mixing).  P_<op1>_<op2>_L computes
@@ -200,6 +219,9 @@
 /* Instructions with no wasm opcode of their own. */
 #define CMP_INTERNAL(X)                                                             \
     X(COPY)      /* fp[x] = fp[y]                                              */   \
+    X(COPY2)     /* two COPYs: [op][x=dst y=src][x=dst2 y=src2], in order       */   \
+    X(ADD_BR_NZ) /* [op][x=dst y=a][x=b][x=off]: dst = a + b (i32), taken if != 0 */ \
+    X(ADD_BR_Z)  /* the same, taken when the sum is 0                           */   \
     X(RETURN1)   /* fp[0] = fp[x]; return                                      */   \
     X(BR_UNLESS) /* branch when the i32 in fp[x] is zero                       */   \
     X(CALL_LOCAL) /* call of a function this module defines                     */ \
@@ -243,6 +265,12 @@ typedef enum cmp_op {
 #define CMP_XS(id) CO_SEL_##id,
     CMP_SEL_FUSABLE(CMP_XS)
 #undef CMP_XS
+#define CMP_XMST(id, st) CO_##id##_MST, CO_##id##_MST_SW,
+    CMP_MST_FUSABLE(CMP_XMST)
+#undef CMP_XMST
+#define CMP_XSB(st, cmp) CO_##st##_A_ADD_BR_##cmp, CO_##st##_A_SW_ADD_BR_##cmp,
+    CMP_STORE_BR_FUSABLE(CMP_XSB)
+#undef CMP_XSB
     CMP_INTERNAL(CMP_X)
 #undef CMP_X
     CO_COUNT_

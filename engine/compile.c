@@ -95,6 +95,15 @@ typedef struct cmp_state {
     /* The last i32.add emitted, if no label came after it (ADD_BR_<cmp>). */
     bool add_valid;
     uint32_t add_start;  /* its handler cell                                */
+    uint32_t last_label; /* the cell of the latest label                     */
+
+    /* Where each instruction starts and what it runs, in order (instructions
+     * taken back drop out): the map the branch-threading pass walks. */
+    struct cmp_instr {
+        uint32_t at;
+        uint16_t op;
+    } *instrs;
+    uint32_t ninstrs, cap_instrs;
 } cmp_state;
 
 static weft_status grow(cmp_state *t, void **p, uint32_t *cap, uint32_t need, size_t size)
@@ -126,7 +135,7 @@ fail:
     return st;
 }
 
-static weft_status emit_op(cmp_state *t, cmp_op op)
+static cmp_cell op_cell(const cmp_state *t, cmp_op op)
 {
     cmp_cell c;
     c.u64 = 0;
@@ -134,9 +143,39 @@ static weft_status emit_op(cmp_state *t, cmp_op op)
         c.h = t->handlers[op];
     else
         c.op = op;
+    return c;
+}
+
+/* Records that an instruction running `op` starts at cell `at`, forgetting
+ * the ones taken back (at or above it). */
+static weft_status note_instr(cmp_state *t, uint32_t at, cmp_op op)
+{
+    weft_status st = WEFT_OK;
+    while (t->ninstrs && t->instrs[t->ninstrs - 1].at >= at)
+        t->ninstrs--;
+    TRY(grow(t, (void **)&t->instrs, &t->cap_instrs, t->ninstrs + 1, sizeof *t->instrs));
+    t->instrs[t->ninstrs].at = at;
+    t->instrs[t->ninstrs].op = (uint16_t)op;
+    t->ninstrs++;
+fail:
+    return st;
+}
+
+/* The cell after record k's instruction. */
+static uint32_t instr_end(const cmp_state *t, uint32_t k)
+{
+    return k + 1 < t->ninstrs ? t->instrs[k + 1].at : t->ncells;
+}
+
+static weft_status emit_op(cmp_state *t, cmp_op op)
+{
+    weft_status st = WEFT_OK;
     t->last_valid = false;
     t->last_start = t->ncells;
-    return emit_cell(t, c);
+    TRY(note_instr(t, t->ncells, op));
+    TRY(emit_cell(t, op_cell(t, op)));
+fail:
+    return st;
 }
 
 static weft_status emit_xy(cmp_state *t, int32_t x, int32_t y)
@@ -178,6 +217,7 @@ static void chain_bind(cmp_state *t, int32_t chain, uint32_t target)
     }
     t->last_valid = false; /* a label: another path may arrive here */
     t->add_valid = false;
+    t->last_label = t->ncells;
 }
 
 /* ---- the operand stack ------------------------------------------------------- */
@@ -206,10 +246,20 @@ static int32_t pop(cmp_state *t) { return t->stack[--t->height]; }
 static weft_status copy(cmp_state *t, int32_t dst, int32_t src)
 {
     weft_status st = WEFT_OK;
-    if (dst != src) {
-        TRY(emit_op(t, CO_COPY));
+    if (dst == src)
+        goto fail;
+    /* Right after another COPY, with no label between: one COPY2. */
+    uint32_t n = t->ninstrs, at = t->ncells - 2;
+    if (n && t->instrs[n - 1].op == CO_COPY && t->instrs[n - 1].at == at && t->ncells >= 2 &&
+        t->last_label <= at) {
+        t->code[at] = op_cell(t, CO_COPY2);
+        t->instrs[n - 1].op = CO_COPY2;
+        t->last_valid = false;
         TRY(emit_xy(t, dst, src));
+        goto fail;
     }
+    TRY(emit_op(t, CO_COPY));
+    TRY(emit_xy(t, dst, src));
 fail:
     return st;
 }
@@ -453,6 +503,33 @@ static bool add_fused_of(cmp_state *t, op_id op, int32_t a, cmp_op *out)
     return false;
 }
 
+static const struct { cmp_op st, st_sw, br, co, co_sw; } store_br_fusable[] = {
+#define CMP_XSB(st, cmp)                                                                \
+    {CO_##st##_A, CO_##st##_A_SW, CO_ADD_BR_##cmp, CO_##st##_A_ADD_BR_##cmp,             \
+     CO_##st##_A_SW_ADD_BR_##cmp},
+    CMP_STORE_BR_FUSABLE(CMP_XSB)
+#undef CMP_XSB
+};
+
+/* With ADD_BR `br` about to be emitted at t->ncells (the add and compare
+ * taken back): the fused form that also takes back the _A store just before
+ * the add, when there is one and no label came between; else CO_COUNT_. */
+static cmp_op store_br_of(cmp_state *t, cmp_op br)
+{
+    uint32_t n = t->ninstrs;
+    while (n && t->instrs[n - 1].at >= t->ncells)
+        n--;
+    if (!n || t->ncells < 3 || t->instrs[n - 1].at != t->ncells - 3 ||
+        t->last_label > t->ncells - 3)
+        return CO_COUNT_;
+    cmp_op prev = t->instrs[n - 1].op;
+    for (size_t i = 0; i < WEFT_ARRAY_LEN(store_br_fusable); i++)
+        if (store_br_fusable[i].br == br &&
+            prev == (t->software ? store_br_fusable[i].st_sw : store_br_fusable[i].st))
+            return t->software ? store_br_fusable[i].co_sw : store_br_fusable[i].co;
+    return CO_COUNT_;
+}
+
 /* The compare whose result is the negation (integer compares: exact). */
 static op_id negate(op_id op)
 {
@@ -506,7 +583,18 @@ static weft_status emit_cond_br(cmp_state *t, int32_t cond, bool when, int32_t *
             int32_t b = t->code[t->add_start + 2].s.x, c = t->code[t->last_start + 2].s.x;
             t->ncells = t->add_start;
             t->add_valid = false;
-            TRY(emit_op(t, br));
+            cmp_op sb = store_br_of(t, br);
+            if (sb != CO_COUNT_) {
+                /* The _A store just before goes first (ST_A_ADD_BR_<cmp>). */
+                uint32_t at = t->ncells - 3;
+                cmp_cell s1 = t->code[at + 1], s2 = t->code[at + 2];
+                t->ncells = at;
+                TRY(emit_op(t, sb));
+                TRY(emit_cell(t, s1));
+                TRY(emit_cell(t, s2));
+            } else {
+                TRY(emit_op(t, br));
+            }
             TRY(emit_xy(t, add.s.x, add.s.y));
             TRY(emit_xy(t, b, c));
             TRY(emit_xy(t, 0, 0));
@@ -522,6 +610,20 @@ static weft_status emit_cond_br(cmp_state *t, int32_t cond, bool when, int32_t *
             *fid = field_id(t->ncells - 1, 0);
             goto fail;
         }
+    }
+    if (t->add_valid && t->add_start + 3 == t->ncells && cell_is(t, t->add_start, CO_I32_ADD) &&
+        t->code[t->add_start + 1].s.x == cond) {
+        /* The condition is an i32.add just before (`i += 1; br_if (i)`). */
+        cmp_cell add = t->code[t->add_start + 1];
+        int32_t b = t->code[t->add_start + 2].s.x;
+        t->ncells = t->add_start;
+        t->add_valid = false;
+        TRY(emit_op(t, when ? CO_ADD_BR_NZ : CO_ADD_BR_Z));
+        TRY(emit_xy(t, add.s.x, add.s.y));
+        TRY(emit_xy(t, b, 0));
+        TRY(emit_xy(t, 0, 0));
+        *fid = field_id(t->ncells - 1, 0);
+        goto fail;
     }
     TRY(emit_op(t, when ? CO_BR_IF : CO_BR_UNLESS));
     TRY(emit_xy(t, cond, 0));
@@ -607,6 +709,187 @@ static weft_status emit_op_store(cmp_state *t, op_id st_op, int32_t addr, int32_
     }
 fail:
     return st;
+}
+
+static const struct { op_id op, st; cmp_op m, m_sw, co, co_sw; } mst_fusable[] = {
+#define CMP_XMST(id, st) {OP_##id, OP_##st, CO_##id##_M, CO_##id##_M_SW, CO_##id##_MST, CO_##id##_MST_SW},
+    CMP_MST_FUSABLE(CMP_XMST)
+#undef CMP_XMST
+};
+
+/* Instruction k of the records, if it is a pure f64 op of 3 cells with the
+ * [x=dst ..] layout (a pair or f64 arithmetic) that neither reads slot `keep`
+ * nor writes slot `keep` or `addr`: an op a load may move past. */
+static bool movable_past(cmp_state *t, uint32_t k, int32_t keep, int32_t addr)
+{
+    static const cmp_op arith[] = {CO_F64_ADD, CO_F64_SUB, CO_F64_MUL, CO_F64_DIV};
+    cmp_op op = t->instrs[k].op;
+    bool ok = false;
+    for (size_t i = 0; i < WEFT_ARRAY_LEN(pairs) && !ok; i++)
+        ok = op == pairs[i].l || op == pairs[i].r;
+    for (size_t i = 0; i < WEFT_ARRAY_LEN(arith) && !ok; i++)
+        ok = op == arith[i];
+    uint32_t at = t->instrs[k].at;
+    if (!ok || instr_end(t, k) != at + 3)
+        return false;
+    cmp_cell c1 = t->code[at + 1], c2 = t->code[at + 2];
+    return c1.s.x != keep && c1.s.x != addr && c1.s.y != keep && c2.s.x != keep &&
+           c2.s.y != keep;
+}
+
+/* A store of v at (addr, offset) that writes back `load(addr, offset) op x`:
+ * takes back the load and the op (and the _M form that fused them) and emits
+ * ID_MST.  The load may sit one pure f64 op before the op (`p->x -= a * b`);
+ * its result must be a temp nothing else reads.  *done tells whether it did. */
+static weft_status emit_mst(cmp_state *t, op_id st_op, int32_t addr, int32_t v, uint32_t offset,
+                            bool *done)
+{
+    weft_status st = WEFT_OK;
+    *done = false;
+    uint32_t n = t->ninstrs;
+    if (!t->last_valid || t->last_dst != v || v < (int32_t)t->temp_base || !n ||
+        t->instrs[n - 1].at != t->last_start || t->ncells != t->last_start + 3)
+        goto fail;
+    cmp_op last = t->instrs[n - 1].op;
+    cmp_cell l1 = t->code[t->last_start + 1], l2 = t->code[t->last_start + 2];
+    for (size_t i = 0; i < WEFT_ARRAY_LEN(mst_fusable); i++) {
+        if (mst_fusable[i].st != st_op)
+            continue;
+        cmp_op co = t->software ? mst_fusable[i].co_sw : mst_fusable[i].co;
+        int32_t x = 0;
+        uint32_t from = 0;
+        if (last == (t->software ? mst_fusable[i].m_sw : mst_fusable[i].m)) {
+            /* x op load, _M: [x=v y=x][x=offset y=addr]; sub is x - load. */
+            if (mst_fusable[i].op == OP_F64_SUB || l2.s.y != addr || (uint32_t)l2.s.x != offset)
+                continue;
+            x = l1.s.y;
+            from = t->last_start;
+        } else if (last == co_of[mst_fusable[i].op] && t->last_wasm == mst_fusable[i].op) {
+            /* load op x, or x op load for the adds: [x=v y=a][x=b]. */
+            cmp_op ld = t->software ? co_sw_of[st_op == OP_F64_STORE ? OP_F64_LOAD
+                                               : st_op == OP_I32_STORE ? OP_I32_LOAD
+                                                                       : OP_I64_LOAD]
+                                    : co_of[st_op == OP_F64_STORE ? OP_F64_LOAD
+                                            : st_op == OP_I32_STORE ? OP_I32_LOAD
+                                                                    : OP_I64_LOAD];
+            uint32_t k = n - 2;
+            if (n < 2)
+                continue;
+            if (t->instrs[k].op != ld && n >= 3 && t->instrs[k - 1].op == ld)
+                k--;
+            if (t->instrs[k].op != ld || instr_end(t, k) != t->instrs[k].at + 3)
+                continue;
+            uint32_t at = t->instrs[k].at;
+            int32_t tmp = t->code[at + 1].s.x;
+            if (t->code[at + 1].s.y != addr || (uint32_t)t->code[at + 2].s.x != offset ||
+                tmp < (int32_t)t->temp_base || t->last_label > at)
+                continue;
+            if (tmp == l1.s.y && tmp != l2.s.x)
+                x = l2.s.x;
+            else if (tmp == l2.s.x && tmp != l1.s.y && mst_fusable[i].op != OP_F64_SUB)
+                x = l1.s.y;
+            else
+                continue;
+            bool mid = k + 3 == n;
+            if (mid && !movable_past(t, k + 1, tmp, addr))
+                continue;
+            if (mid) {
+                /* Keep the op in between: move it down over the load. */
+                cmp_cell m[3];
+                memcpy(m, &t->code[t->instrs[k + 1].at], sizeof m);
+                cmp_op mop = t->instrs[k + 1].op;
+                t->ncells = at;
+                TRY(note_instr(t, at, mop));
+                for (int j = 0; j < 3; j++)
+                    TRY(emit_cell(t, m[j]));
+                from = t->ncells;
+            } else {
+                from = at;
+            }
+        } else {
+            continue;
+        }
+        t->ncells = from;
+        TRY(emit_op(t, co));
+        TRY(emit_xy(t, addr, x));
+        TRY(emit_xy(t, (int32_t)offset, 0));
+        *done = true;
+        break;
+    }
+fail:
+    return st;
+}
+
+/* Instructions that only compute a value into cell 1's x from the slots in
+ * their other fields (plus memory, for loads): what a store's address add
+ * may be moved past.  The plain wasm ones are checked by range. */
+static const bool value_op[CO_COUNT_] = {
+#define CMP_XL(id) [CO_##id##_A] = true, [CO_##id##_A_SW] = true, [CO_##id##_SW] = true,
+    CMP_XL(I32_LOAD) CMP_XL(I64_LOAD) CMP_XL(F32_LOAD) CMP_XL(F64_LOAD) CMP_XL(I32_LOAD8_S)
+    CMP_XL(I32_LOAD8_U) CMP_XL(I32_LOAD16_S) CMP_XL(I32_LOAD16_U) CMP_XL(I64_LOAD8_S)
+    CMP_XL(I64_LOAD8_U) CMP_XL(I64_LOAD16_S) CMP_XL(I64_LOAD16_U) CMP_XL(I64_LOAD32_S)
+    CMP_XL(I64_LOAD32_U)
+#undef CMP_XL
+#define CMP_XK(id) [CO_##id##_S] = true, [CO_##id##_S_SW] = true,
+    CMP_XK(I32_LOAD) CMP_XK(I64_LOAD) CMP_XK(F32_LOAD) CMP_XK(F64_LOAD)
+#undef CMP_XK
+#define CMP_XP(o1, o2) [CO_P_##o1##_##o2##_L] = true, [CO_P_##o1##_##o2##_R] = true,
+    CMP_PAIRS(CMP_XP)
+#undef CMP_XP
+#define CMP_XM(id, ld) [CO_##id##_M] = true, [CO_##id##_M_SW] = true,
+    CMP_MEM_FUSABLE(CMP_XM)
+#undef CMP_XM
+#define CMP_XS(id) [CO_SEL_##id] = true,
+    CMP_SEL_FUSABLE(CMP_XS)
+#undef CMP_XS
+};
+
+static bool is_value_op(cmp_op op)
+{
+    return (op >= CO_I32_LOAD && op <= CO_I64_LOAD32_U) ||
+           (op >= CO_I32_EQZ && op <= CO_I64_EXTEND32_S) || value_op[op];
+}
+
+/* A store's address `a`: when it is the temp an i32.add wrote just before the
+ * one instruction that computed the stored value (`p[i] = f(x)`: address
+ * first, then the value), takes the add back, so that the store adds (the _A
+ * forms): *base and *idx are its operands.  The value's instruction must not
+ * read the add's temp or write its operands. */
+static bool hoist_addr_add(cmp_state *t, int32_t a, int32_t *base, int32_t *idx)
+{
+    uint32_t n = t->ninstrs;
+    if (n < 2 || a < (int32_t)t->temp_base)
+        return false;
+    uint32_t vat = t->instrs[n - 1].at, aat = t->instrs[n - 2].at;
+    cmp_op vop = t->instrs[n - 1].op;
+    if (t->instrs[n - 2].op != CO_I32_ADD || aat + 3 != vat || t->last_label > aat ||
+        !is_value_op(vop) || t->ncells - vat > 4 || t->ncells - vat < 2)
+        return false;
+    cmp_cell add = t->code[aat + 1];
+    int32_t b = t->code[aat + 2].s.x;
+    if (add.s.x != a)
+        return false;
+    /* The value's fields: cell 1's x is what it writes, the rest what it reads
+     * (or offsets and shift counts: a false match only costs the fusion). */
+    uint32_t len = t->ncells - vat;
+    int32_t wrote = t->code[vat + 1].s.x;
+    if (wrote == a || wrote == add.s.y || wrote == b)
+        return false;
+    for (uint32_t c = 1; c < len; c++) {
+        cmp_cell f = t->code[vat + c];
+        if ((c > 1 && f.s.x == a) || f.s.y == a)
+            return false;
+    }
+    memmove(&t->code[aat], &t->code[vat], len * sizeof(cmp_cell));
+    t->ncells -= 3;
+    t->instrs[n - 2] = t->instrs[n - 1];
+    t->instrs[n - 2].at = aat;
+    t->ninstrs--;
+    t->last_valid = false;
+    t->add_valid = false;
+    *base = add.s.y;
+    *idx = b;
+    return true;
 }
 
 /* Binary op `op` on slots a and b writing d: when one of them is the result of
@@ -873,6 +1156,7 @@ static weft_status do_br_table(cmp_state *t, reader *r, const imm_values *im)
     }
     for (uint32_t i = 0; i < nstubs; i++) {
         set_target(t, field_id(stubs[2 * i], 0), t->ncells);
+        t->last_label = t->ncells;
         TRY(emit_br(t, stubs[2 * i + 1]));
     }
 fail:
@@ -950,6 +1234,7 @@ static weft_status translate_body(cmp_state *t, reader *r)
             TRY(push_ctrl(t, op == OP_BLOCK ? CTRL_BLOCK : CTRL_LOOP, block_np, block_nr));
             t->last_valid = false; /* a loop label is bound here */
             t->add_valid = false;
+            t->last_label = t->ncells;
             break;
         case OP_IF: {
             int32_t cond = pop(t);
@@ -958,6 +1243,8 @@ static weft_status translate_body(cmp_state *t, reader *r)
             uint32_t saved_start = t->last_start;
             cmp_cell saved[3];
             uint32_t nsaved = 0;
+            cmp_op saved_op = t->ninstrs ? t->instrs[t->ninstrs - 1].op : CO_NOP;
+            weft_assert(!fuse || t->instrs[t->ninstrs - 1].at == saved_start);
             if (fuse) {
                 nsaved = t->ncells - saved_start;
                 if (nsaved > 3)
@@ -971,6 +1258,7 @@ static weft_status translate_body(cmp_state *t, reader *r)
             if (fuse) {
                 /* Re-emit it last, so the fusion below sees it. */
                 op_id w = t->last_wasm;
+                TRY(note_instr(t, t->ncells, saved_op));
                 for (uint32_t i = 0; i < nsaved; i++)
                     TRY(emit_cell(t, saved[i]));
                 t->last_start = t->ncells - nsaved;
@@ -1223,7 +1511,18 @@ static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, 
         } else {
             bool fused = false;
             if (!scaled && co == (t->software ? co_sw_of[op] : co_of[op]))
+                TRY(emit_mst(t, op, a, v, im->offset, &fused));
+            if (!fused && !scaled && co == (t->software ? co_sw_of[op] : co_of[op]))
                 TRY(emit_op_store(t, op, a, v, im->offset, &fused));
+            if (!fused && !scaled && co == (t->software ? co_sw_of[op] : co_of[op]) &&
+                co_addr_of[op][0]) {
+                int32_t a2, b2;
+                if (hoist_addr_add(t, a, &a2, &b2)) {
+                    a = a2;
+                    b = b2;
+                    co = co_addr_of[op][t->software];
+                }
+            }
             if (fused)
                 goto fail;
             TRY(emit_op(t, co));
@@ -1261,6 +1560,269 @@ static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, 
     }
     result_emitted(t, op, d);
 fail:
+    return st;
+}
+
+/* ---- branch threading -------------------------------------------------------- */
+
+/* A pass over the finished code that makes branches cheaper.  A branch whose
+ * target is an unconditional BR goes straight to that BR's target.  A BR is
+ * replaced by a copy of the code it jumps to ("tail duplication"), when that
+ * code is short and straight and ends in an unconditional transfer (br,
+ * br_table, return) or in an integer conditional branch.  The copy of a
+ * conditional branch is negated to jump to the original's fall-through, and a
+ * BR to its target follows: a loop whose test sits at its top runs one
+ * dispatch less per iteration, and a bytecode interpreter's `continue` runs
+ * the dispatch br_table itself, each case with its own copy.  Every cycle
+ * still passes a taken branch, which polls. */
+
+/* The cell, counted from the handler cell, of an instruction's (first) branch
+ * offset; 0: none.  BR_TABLE's offsets run from there to its end. */
+static const uint8_t br_cell[CO_COUNT_] = {
+    [CO_BR] = 1, [CO_BR_IF] = 1, [CO_BR_UNLESS] = 1, [CO_BR_TABLE] = 2,
+    [CO_BR_TABLE_L8] = 3, [CO_BR_TABLE_L8_SW] = 3, [CO_ADD_BR_NZ] = 3, [CO_ADD_BR_Z] = 3,
+#define CMP_XF(id) [CO_ADD_BR_##id] = 3,
+    CMP_FUSABLE_I32(CMP_XF)
+#undef CMP_XF
+#define CMP_XSB(st, cmp) [CO_##st##_A_ADD_BR_##cmp] = 5, [CO_##st##_A_SW_ADD_BR_##cmp] = 5,
+    CMP_STORE_BR_FUSABLE(CMP_XSB)
+#undef CMP_XSB
+#define CMP_XF(id) [CO_BR_##id] = 2,
+    CMP_FUSABLE(CMP_XF)
+#undef CMP_XF
+};
+
+enum { THREAD_MAX_CELLS = 48, THREAD_MAX_HOPS = 4 };
+
+typedef struct cmp_thread {
+    uint32_t *index;    /* old cell -> instruction index, UINT32_MAX inside one */
+    uint32_t *newpos;   /* instruction index -> new cell (ninstrs -> new end) */
+    cmp_cell *out;
+    uint32_t nout, cap_out;
+    int32_t *patches;   /* new field ids holding an old absolute target     */
+    uint32_t npatches, cap_patches;
+} cmp_thread;
+
+static bool is_table(cmp_op op)
+{
+    return op == CO_BR_TABLE || op == CO_BR_TABLE_L8 || op == CO_BR_TABLE_L8_SW;
+}
+
+static uint32_t instr_len(const cmp_state *t, uint32_t i)
+{
+    return instr_end(t, i) - t->instrs[i].at;
+}
+
+/* The field id of instruction i's k-th branch offset (old code). */
+static int32_t br_field(const cmp_state *t, uint32_t i, uint32_t k)
+{
+    cmp_op op = t->instrs[i].op;
+    int half = op == CO_BR_IF || op == CO_BR_UNLESS;
+    return field_id(t->instrs[i].at + br_cell[op] + k, half);
+}
+
+static uint32_t br_count(const cmp_state *t, uint32_t i)
+{
+    cmp_op op = t->instrs[i].op;
+    if (!br_cell[op])
+        return 0;
+    return is_table(op) ? instr_len(t, i) - br_cell[op] : 1;
+}
+
+/* The instruction index the old field `fid` branches to, or UINT32_MAX when it
+ * is not an instruction's start (then the pass gives up). */
+static uint32_t old_target(const cmp_state *t, const cmp_thread *th, int32_t fid)
+{
+    int64_t at = (int64_t)(fid / 2) + *field((cmp_state *)t, fid);
+    if (at < 0 || at > (int64_t)t->ncells)
+        return UINT32_MAX;
+    return th->index[at];
+}
+
+/* Follows unconditional BRs from instruction i. */
+static uint32_t final_target(const cmp_state *t, const cmp_thread *th, uint32_t i)
+{
+    for (int hops = 0; hops < 8 && i < t->ninstrs && t->instrs[i].op == CO_BR; hops++) {
+        uint32_t next = old_target(t, th, br_field(t, i, 0));
+        if (next == UINT32_MAX)
+            break;
+        i = next;
+    }
+    return i;
+}
+
+static weft_status put_cell(cmp_state *t, cmp_thread *th, cmp_cell c)
+{
+    weft_status st = WEFT_OK;
+    TRY(grow(t, (void **)&th->out, &th->cap_out, th->nout + 1, sizeof(cmp_cell)));
+    th->out[th->nout++] = c;
+fail:
+    return st;
+}
+
+/* Marks the field just put as a branch to old instruction `target`. */
+static weft_status put_target(cmp_state *t, cmp_thread *th, int half, uint32_t target)
+{
+    weft_status st = WEFT_OK;
+    int32_t fid = field_id(th->nout - 1, half);
+    cmp_cell *c = &th->out[th->nout - 1];
+    *(half ? &c->s.y : &c->s.x) = (int32_t)target;
+    TRY(grow(t, (void **)&th->patches, &th->cap_patches, th->npatches + 1, sizeof(int32_t)));
+    th->patches[th->npatches++] = fid;
+fail:
+    return st;
+}
+
+/* Copies old instruction i, running `op`; a single branch goes to old
+ * instruction `retarget` when that is not UINT32_MAX. */
+static weft_status put_instr(cmp_state *t, cmp_thread *th, uint32_t i, cmp_op op, uint32_t retarget)
+{
+    weft_status st = WEFT_OK;
+    uint32_t at = t->instrs[i].at, len = instr_len(t, i), nbr = br_count(t, i);
+    uint32_t first = br_cell[t->instrs[i].op];
+    TRY(put_cell(t, th, op_cell(t, op)));
+    for (uint32_t k = 1; k < len; k++) {
+        TRY(put_cell(t, th, t->code[at + k]));
+        if (nbr && k >= first && k < first + nbr) {
+            int32_t fid = br_field(t, i, k - first);
+            uint32_t to = retarget != UINT32_MAX ? retarget : old_target(t, th, fid);
+            TRY(put_target(t, th, fid % 2, to));
+        }
+    }
+fail:
+    return st;
+}
+
+/* The negated form of an integer conditional branch; CO_COUNT_: none. */
+static cmp_op negated_branch(cmp_op op)
+{
+    if (op == CO_BR_IF)
+        return CO_BR_UNLESS;
+    if (op == CO_BR_UNLESS)
+        return CO_BR_IF;
+    if (op == CO_ADD_BR_NZ)
+        return CO_ADD_BR_Z;
+    if (op == CO_ADD_BR_Z)
+        return CO_ADD_BR_NZ;
+    for (size_t i = 0; i < WEFT_ARRAY_LEN(fusable); i++)
+        if (fusable[i].br == op) {
+            op_id neg = negate(fusable[i].op);
+            for (size_t j = 0; j < WEFT_ARRAY_LEN(fusable); j++)
+                if (fusable[j].op == neg)
+                    return fusable[j].br;
+        }
+    for (size_t i = 0; i < WEFT_ARRAY_LEN(add_fusable); i++)
+        if (add_fusable[i].br == op) {
+            op_id neg = negate(add_fusable[i].op);
+            for (size_t j = 0; j < WEFT_ARRAY_LEN(add_fusable); j++)
+                if (add_fusable[j].op == neg)
+                    return add_fusable[j].br;
+        }
+    return CO_COUNT_;
+}
+
+/* Puts a copy of the code the BR at instruction i jumps to, if it qualifies
+ * (see above); *done tells whether it did. */
+static weft_status put_tail(cmp_state *t, cmp_thread *th, uint32_t i, bool *done)
+{
+    weft_status st = WEFT_OK;
+    uint32_t list[THREAD_MAX_CELLS];
+    uint32_t n = 0, cells = 0, hops = 0;
+    uint32_t pos = old_target(t, th, br_field(t, i, 0));
+    *done = false;
+    for (;;) {
+        if (pos >= t->ninstrs)
+            goto fail;
+        cmp_op op = t->instrs[pos].op;
+        if (op == CO_BR) {
+            if (++hops > THREAD_MAX_HOPS)
+                goto fail;
+            pos = old_target(t, th, br_field(t, pos, 0));
+            continue;
+        }
+        cells += instr_len(t, pos);
+        if (cells > THREAD_MAX_CELLS)
+            goto fail;
+        list[n++] = pos;
+        if (is_table(op) || op == CO_RETURN || op == CO_RETURN1 || op == CO_UNREACHABLE)
+            break;
+        if (br_cell[op]) {
+            if (negated_branch(op) == CO_COUNT_)
+                goto fail;
+            break;
+        }
+        pos++;
+    }
+    for (uint32_t k = 0; k + 1 < n; k++)
+        TRY(put_instr(t, th, list[k], t->instrs[list[k]].op, UINT32_MAX));
+    uint32_t last = list[n - 1];
+    cmp_op op = t->instrs[last].op;
+    if (br_cell[op] && !is_table(op)) {
+        /* Negated to the fall-through, then on to the original target. */
+        uint32_t to = old_target(t, th, br_field(t, last, 0));
+        TRY(put_instr(t, th, last, negated_branch(op), last + 1));
+        TRY(put_cell(t, th, op_cell(t, CO_BR)));
+        TRY(put_cell(t, th, (cmp_cell){.u64 = 0}));
+        TRY(put_target(t, th, 0, to));
+    } else {
+        TRY(put_instr(t, th, last, op, UINT32_MAX));
+    }
+    *done = true;
+fail:
+    return st;
+}
+
+static weft_status thread_branches(cmp_state *t)
+{
+    weft_status st = WEFT_OK;
+    cmp_thread th;
+    memset(&th, 0, sizeof th);
+    uint32_t n = t->ninstrs;
+    while (n && t->instrs[n - 1].at >= t->ncells)
+        n--;
+    t->ninstrs = n;
+    th.index = eng_alloc(t->e, ((size_t)t->ncells + 1) * sizeof(uint32_t));
+    th.newpos = eng_alloc(t->e, ((size_t)n + 1) * sizeof(uint32_t));
+    if (!th.index || !th.newpos) {
+        st = err_set(t->err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);
+        goto fail;
+    }
+    for (uint32_t c = 0; c <= t->ncells; c++)
+        th.index[c] = UINT32_MAX;
+    for (uint32_t i = 0; i < n; i++)
+        th.index[t->instrs[i].at] = i;
+    th.index[t->ncells] = n;
+    /* Every branch must land on an instruction; otherwise keep the code. */
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t k = 0; k < br_count(t, i); k++)
+            if (old_target(t, &th, br_field(t, i, k)) == UINT32_MAX)
+                goto fail;
+    for (uint32_t i = 0; i < n; i++) {
+        th.newpos[i] = th.nout;
+        bool done = false;
+        if (t->instrs[i].op == CO_BR)
+            TRY(put_tail(t, &th, i, &done));
+        if (!done)
+            TRY(put_instr(t, &th, i, t->instrs[i].op, UINT32_MAX));
+    }
+    th.newpos[n] = th.nout;
+    for (uint32_t p = 0; p < th.npatches; p++) {
+        int32_t fid = th.patches[p];
+        cmp_cell *c = &th.out[fid / 2];
+        int32_t *f = fid % 2 ? &c->s.y : &c->s.x;
+        uint32_t to = final_target(t, &th, (uint32_t)*f);
+        *f = (int32_t)th.newpos[to] - fid / 2;
+    }
+    eng_free(t->e, t->code);
+    t->code = th.out;
+    t->ncells = th.nout;
+    t->cap_cells = th.cap_out;
+    th.out = NULL;
+fail:
+    eng_free(t->e, th.index);
+    eng_free(t->e, th.newpos);
+    eng_free(t->e, th.out);
+    eng_free(t->e, th.patches);
     return st;
 }
 
@@ -1303,6 +1865,7 @@ static weft_status translate(const weft_module *m, uint32_t func_index, cmp_code
     t.temp_base = (uint32_t)temp_base;
     TRY(push_ctrl(&t, CTRL_FUNC, 0, ft->nresults));
     TRY(translate_body(&t, &r));
+    TRY(thread_branches(&t));
 
     uint32_t nzero = t.nlocals - t.nparams;
     uint32_t ninit = nzero + t.nconsts;
@@ -1339,6 +1902,7 @@ fail:
     eng_free(t.e, t.code);
     eng_free(t.e, t.stack);
     eng_free(t.e, t.ctrls);
+    eng_free(t.e, t.instrs);
     return st;
 }
 

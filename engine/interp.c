@@ -86,12 +86,23 @@ static inline void *ref_of(uint64_t v) { return (void *)(uintptr_t)v; }
  * The empty asm keeps the compiler from turning the loop back into a call. */
 static inline void interp_init_frame(uint64_t *dst, const uint64_t *src, uint32_t n)
 {
+#if defined(__x86_64__) && defined(__SSE2__)
+    /* One SSE register per pair of slots; pointer steps, no index. */
+    typedef uint64_t interp_pair __attribute__((vector_size(16), aligned(8), may_alias));
+    const uint64_t *end = src + n;
+    for (; src < end; src += 2, dst += 2) {
+        interp_pair v = *(const interp_pair *)(const void *)src;
+        __asm__("" : "+x"(v));
+        *(interp_pair *)(void *)dst = v;
+    }
+#else
     for (uint32_t i = 0; i < n; i += 2) {
         uint64_t a = src[i], b = src[i + 1];
         __asm__("" : "+r"(a), "+r"(b));
         dst[i] = a;
         dst[i + 1] = b;
     }
+#endif
 }
 
 /* Value accessors: i32/f32 in the low half of a slot, written zero-extended. */
@@ -158,6 +169,13 @@ static weft_status run(thr_context *ctx, interp_frame *rec, weft_error *err,
 #define CMP_XM(id, ld) [CO_##id##_M] = &&L_##id##_M, [CO_##id##_M_SW] = &&L_##id##_M_SW,
         CMP_MEM_FUSABLE(CMP_XM)
 #undef CMP_XM
+#define CMP_XMST(id, st) [CO_##id##_MST] = &&L_##id##_MST, [CO_##id##_MST_SW] = &&L_##id##_MST_SW,
+        CMP_MST_FUSABLE(CMP_XMST)
+#undef CMP_XMST
+#define CMP_XSB(st, cmp) [CO_##st##_A_ADD_BR_##cmp] = &&L_##st##_A_ADD_BR_##cmp,                  \
+                         [CO_##st##_A_SW_ADD_BR_##cmp] = &&L_##st##_A_SW_ADD_BR_##cmp,
+        CMP_STORE_BR_FUSABLE(CMP_XSB)
+#undef CMP_XSB
         CMP_INTERNAL(CMP_X)
 #undef CMP_X
     };
@@ -185,7 +203,7 @@ static weft_status run(thr_context *ctx, interp_frame *rec, weft_error *err,
         uintptr_t room = (first - (uintptr_t)ctx->stack) / sizeof(interp_frame);
         rec_floor = max < room ? first - (uintptr_t)max * sizeof(interp_frame) : (uintptr_t)ctx->stack;
     }
-    /* State of the call being made (set before `goto call_func` / `enter`). */
+    /* State of the call being made (set before `goto call_func`). */
     weft_func *f;
     const cmp_code *callee;
     weft_instance *callee_inst;
@@ -266,8 +284,9 @@ call_func:
                 goto trap_st;
         }
     }
-    /* fall through */
-enter: {
+    /* Entering the callee: the steps of CALL_LOCAL (interp_ops.h), plus the
+     * instance switch of a call into another instance. */
+    {
     POLL();
     interp_frame *nrec = rec - 1;
     if (WEFT_UNLIKELY((uintptr_t)nrec < rec_floor ||

@@ -46,7 +46,9 @@
 /* i32.add, then a fused compare-and-branch on its result:
  * [op][x=dst y=a][x=b y=c][x=off]. */
 #define ADD_BR_CMP(id, T, G, expr)             \
-    CASE(ADD_BR_##id) {                        \
+    CASE(ADD_BR_##id)                          \
+    add_br_##id: __attribute__((unused));      \
+    {                                          \
         uint32_t s = g_u32(fp[Y1]) + g_u32(fp[X2]); \
         fp[X1] = p_u32(s);                     \
         T a = G(s);                            \
@@ -173,6 +175,52 @@
     CASE(id##_M) LOAD_AT(MT_##ld, EV_##id(fp[Y1], (uint64_t)v), g_u32(fp[Y2]), 3) \
     CASE(id##_M_SW) LOAD_AT_SW(MT_##ld, EV_##id(fp[Y1], (uint64_t)v), g_u32(fp[Y2]), 3)
 
+/* Load, op, store back to the same place (code.h, CMP_MST_FUSABLE):
+ * [op][x=addr y=b][x=offset].  MST_<op>(m, b) keeps the operand order of the
+ * unfused code: m - b for sub, b + m for the adds (as _M has it). */
+#define MST_F64_ADD(m, b) EV_F64_ADD(b, m)
+#define MST_F64_SUB(m, b) EV_F64_SUB(m, b)
+#define MST_I32_ADD(m, b) EV_I32_ADD(b, m)
+#define MST_I64_ADD(m, b) EV_I64_ADD(b, m)
+#define MST_AT(id, st, ea)                                                     \
+    {                                                                          \
+        MT_##st v;                                                             \
+        guest_read(&v, mem + (ea), sizeof v);                                  \
+        v = (MT_##st)MST_##id((uint64_t)v, fp[Y1]);                            \
+        guest_write(mem + (ea), &v, sizeof v);                                 \
+        NEXT(3);                                                               \
+    }
+#define OP_MST(id, st)                                                         \
+    CASE(id##_MST) MST_AT(id, st, (uint64_t)g_u32(fp[X1]) + (uint32_t)X2)      \
+    CASE(id##_MST_SW) {                                                        \
+        uint64_t ea = (uint64_t)g_u32(fp[X1]) + (uint32_t)X2;                  \
+        if (WEFT_UNLIKELY(ea + sizeof(MT_##st) > mem_size(memory)))            \
+            TRAP(OOB_MEMORY);                                                  \
+        MST_AT(id, st, ea)                                                     \
+    }
+
+/* A fused-address store, then the ADD_BR_<cmp> whose operand cells follow the
+ * store's (code.h, CMP_STORE_BR_FUSABLE): store, step over the store's cells
+ * and go on as that instruction. */
+#define MT_I32_STORE8 uint8_t
+#define STORE_BR(st, cmp)                                                      \
+    CASE(st##_A_ADD_BR_##cmp) {                                                \
+        MT_##st v = (MT_##st)fp[Y1];                                           \
+        uint32_t a = g_u32(fp[X1]) + g_u32(fp[Y2]);                            \
+        guest_write(mem + (uint64_t)a + (uint32_t)X2, &v, sizeof v);           \
+        pc += 2;                                                               \
+        goto add_br_##cmp;                                                     \
+    }                                                                          \
+    CASE(st##_A_SW_ADD_BR_##cmp) {                                             \
+        uint64_t ea = (uint64_t)(uint32_t)(g_u32(fp[X1]) + g_u32(fp[Y2])) + (uint32_t)X2; \
+        if (WEFT_UNLIKELY(ea + sizeof(MT_##st) > mem_size(memory)))            \
+            TRAP(OOB_MEMORY);                                                  \
+        MT_##st v = (MT_##st)fp[Y1];                                           \
+        guest_write(mem + ea, &v, sizeof v);                                   \
+        pc += 2;                                                               \
+        goto add_br_##cmp;                                                     \
+    }
+
 /* Trapping float -> int: NaN is an invalid conversion, the rest overflow. */
 #define TRUNC(id, TIN, GIN, TOUT, P, fn)           \
     CASE(id) {                                     \
@@ -201,6 +249,12 @@ CASE(UNREACHABLE) TRAP(UNREACHABLE);
 CASE(COPY) {
     fp[X1] = fp[Y1];
     NEXT(2);
+}
+
+CASE(COPY2) {
+    fp[X1] = fp[Y1];
+    fp[X2] = fp[Y2];
+    NEXT(3);
 }
 
 CASE(BR) {
@@ -257,6 +311,22 @@ ADD_BR_CMP(I32_LE_S, int32_t, g_i32, a <= b)
 ADD_BR_CMP(I32_LE_U, uint32_t, g_u32, a <= b)
 ADD_BR_CMP(I32_GE_S, int32_t, g_i32, a >= b)
 ADD_BR_CMP(I32_GE_U, uint32_t, g_u32, a >= b)
+
+/* i32.add and a br_if (or if) on the sum: [op][x=dst y=a][x=b][x=off]. */
+#define ADD_BR_TEST(id, expr)                  \
+    CASE(id) {                                 \
+        uint32_t s = g_u32(fp[Y1]) + g_u32(fp[X2]); \
+        fp[X1] = p_u32(s);                     \
+        if (expr) {                            \
+            pc += 3 + X3;                      \
+            POLL();                            \
+            DISPATCH();                        \
+        }                                      \
+        NEXT(4);                               \
+    }
+ADD_BR_TEST(ADD_BR_NZ, s != 0)
+ADD_BR_TEST(ADD_BR_Z, s == 0)
+#undef ADD_BR_TEST
 
 CMP_PAIRS(PAIR)
 
@@ -319,17 +389,31 @@ CASE(RETURN1) {
 }
 CASE(RETURN) goto ret;
 
+/* The hottest call: same instance, code usually translated.  The same steps
+ * as `enter` (interp.c), without the instance switch. */
 CASE(CALL_LOCAL) {
     callee = atomic_load_explicit(&codes[X1].code, memory_order_acquire);
+    callee_fp = fp + Y1;
     if (WEFT_UNLIKELY(!callee)) {
         st = cmp_get(inst->module, (uint32_t)X1 + inst->module->nfunc_imports, &callee, err);
         if (st != WEFT_OK)
             goto trap_st;
     }
-    callee_inst = inst;
-    callee_fp = fp + Y1;
-    len = 2;
-    goto enter;
+    POLL();
+    interp_frame *nrec = rec - 1;
+    if (WEFT_UNLIKELY((uintptr_t)nrec < rec_floor ||
+                      (uintptr_t)(callee_fp + callee->frame_size) > (uintptr_t)nrec))
+        TRAP(STACK_EXHAUSTED);
+    nrec->code = callee;
+    nrec->inst = inst;
+    nrec->fp = callee_fp;
+    nrec->ret_pc = pc + 2;
+    rec = nrec;
+    ctx->interp_top = rec;
+    interp_init_frame(callee_fp + callee->nparams, callee->init, callee->ninit);
+    fp = callee_fp;
+    pc = callee->cells;
+    DISPATCH();
 }
 
 CASE(CALL) {
@@ -409,6 +493,8 @@ STORE(I64_STORE16, uint16_t)
 STORE(I64_STORE32, uint32_t)
 CMP_STORE_FUSABLE(OP_ST)
 CMP_MEM_FUSABLE(OP_M)
+CMP_MST_FUSABLE(OP_MST)
+CMP_STORE_BR_FUSABLE(STORE_BR)
 LOAD_S(I32_LOAD, uint32_t)
 LOAD_S(I64_LOAD, uint64_t)
 LOAD_S(F32_LOAD, uint32_t)
@@ -756,6 +842,14 @@ UN(I64_TRUNC_SAT_F64_U, double, g_f64, p_u64, num_sat_i64_u(a))
 #undef MT_F64_LOAD
 #undef OP_ST
 #undef OP_M
+#undef MST_F64_ADD
+#undef MST_F64_SUB
+#undef MST_I32_ADD
+#undef MST_I64_ADD
+#undef MST_AT
+#undef OP_MST
+#undef MT_I32_STORE8
+#undef STORE_BR
 #undef SCALED
 #undef STORE_S
 #undef STORE_AT

@@ -292,7 +292,8 @@ static void run_op_mem(weft_bounds_mode bounds)
     fixture fx;
     open_bounds(&fx, bounds);
     bool sw = bounds == WEFT_BOUNDS_SOFTWARE;
-    assert_true(has_op(&fx, 16, sw ? CO_F64_SUB_ST_SW : CO_F64_SUB_ST));
+    /* The load, sub and store of one place: the read-modify-write form. */
+    assert_true(has_op(&fx, 16, sw ? CO_F64_SUB_MST_SW : CO_F64_SUB_MST));
     assert_true(has_op(&fx, 17, sw ? CO_F64_SUB_M_SW : CO_F64_SUB_M));
     assert_true(has_op(&fx, 18, sw ? CO_I32_ADD_M_SW : CO_I32_ADD_M));
     assert_true(has_op(&fx, 19, sw ? CO_I64_ADD_ST_SW : CO_I64_ADD_ST));

@@ -58,7 +58,7 @@
   ;; 15: i64 at base + (i << 3) + 8
   (func (export "load64_scaled") (param $base i32) (param $i i32) (result i64)
     (i64.load offset=8 (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 3)))))
-;; 16: mem[p + 8] = mem[p + 8] - x (the sub and the store fuse)
+;; 16: mem[p + 8] = mem[p + 8] - x (load, sub and store fuse: F64_SUB_MST)
   (func (export "sub_store") (param $p i32) (param $x f64)
     (f64.store offset=8 (local.get $p) (f64.sub (f64.load offset=8 (local.get $p)) (local.get $x))))
   ;; 17: x - mem[p] (the load and the sub fuse)
