@@ -6,66 +6,109 @@
  *
  * Every access is a real hardware atomic (__atomic builtins, seq_cst) on the
  * linear-memory address, with no lock (DESIGN.md invariant 5).  The effective
- * address is checked for alignment first ("unaligned atomic") and then against
- * the current size ("out of bounds memory access"), in both bounds modes: an
- * atomic must never fault half-done, and a fault inside a sanitizer's atomic
- * wrapper could not be unwound safely.  So the _SW twins share the bodies.
+ * address is checked for alignment first ("unaligned atomic") and then, in
+ * software-bounds mode (the _SW twins), against the current size ("out of
+ * bounds memory access").  In guard mode the guard pages catch an address
+ * past the size as they do for plain accesses: an aligned atomic never
+ * straddles a page, so it faults before it does anything or not at all.
+ * Except under TSan, where an atomic is a call into the sanitizer's runtime,
+ * which a fault could not be unwound out of safely: there both twins check.
  * Wait and notify are the parking lot's (atomics/parking_lot.h), which does
  * its own checks in the spec's order.
+ *
+ * The hot path is what the contended-RMW benchmark (bench/threaded) runs: the
+ * operands, the destination slot and the next handler are all read before
+ * the atomic, because a locked instruction holds back every later load until
+ * it completes; after it there is one store and the jump.
  */
 
-/* Declares `p`, the checked T* for the access whose address is in fp[slot]. */
-#define ATOM_ADDR(T, slot)                                                     \
+/* Guard mode checks bounds too under TSan (see above). */
+#define ATOM_GUARD_CHECKS_BOUNDS WEFT_TSAN
+
+/* Declares `p`, the checked T* for the access whose address is in fp[slot];
+ * `bounds` (a constant) says whether to check it against the size. */
+#define ATOM_ADDR(T, slot, bounds)                                             \
     uint64_t ea = (uint64_t)g_u32(fp[slot]) + (uint32_t)X2;                    \
     if (WEFT_UNLIKELY(ea & (sizeof(T) - 1)))                                   \
         TRAP(UNALIGNED_ATOMIC);                                                \
-    if (WEFT_UNLIKELY(ea + sizeof(T) > mem_size(memory)))                      \
+    if ((bounds) && WEFT_UNLIKELY(ea + sizeof(T) > mem_size(memory)))          \
         TRAP(OOB_MEMORY);                                                      \
     T *p = (T *)(void *)(mem + ea)
 
+/* The next handler, read before the atomic (computed goto only); ATOM_NEXT
+ * then moves on as NEXT does. */
+#if WEFT_COMPUTED_GOTO
+#define ATOM_PREFETCH(n) const void *next_h = pc[(n)].h
+#define ATOM_NEXT(n)                                                           \
+    do {                                                                       \
+        pc += (n);                                                             \
+        goto *next_h;                                                          \
+    } while (0)
+#else
+#define ATOM_PREFETCH(n) ((void)0)
+#define ATOM_NEXT(n) NEXT(n)
+#endif
+
+/* The guard-mode handler `id` and its software-bounds twin id_SW, from one
+ * body macro BODY(args..., bounds). */
+#define ATOM_TWINS(id, BODY, ...)                                              \
+    CASE(id) BODY(__VA_ARGS__, ATOM_GUARD_CHECKS_BOUNDS)                       \
+    CASE(id##_SW) BODY(__VA_ARGS__, 1)
+
 /* [op][x=dst y=addr][x=offset]: zero-extends the T it reads. */
-#define ATOM_LOAD(id, T)                                                       \
-    CASE(id) CASE(id##_SW) {                                                   \
-        ATOM_ADDR(T, Y1);                                                      \
-        fp[X1] = (uint64_t)__atomic_load_n(p, __ATOMIC_SEQ_CST);               \
-        NEXT(3);                                                               \
+#define ATOM_LOAD_BODY(T, bounds)                                              \
+    {                                                                          \
+        int32_t dst = X1;                                                      \
+        ATOM_PREFETCH(3);                                                      \
+        ATOM_ADDR(T, Y1, bounds);                                              \
+        fp[dst] = (uint64_t)__atomic_load_n(p, __ATOMIC_SEQ_CST);              \
+        ATOM_NEXT(3);                                                          \
     }
+#define ATOM_LOAD(id, T) ATOM_TWINS(id, ATOM_LOAD_BODY, T)
 
 /* [op][x=addr y=val][x=offset]: stores the low T of the value. */
-#define ATOM_STORE(id, T)                                                      \
-    CASE(id) CASE(id##_SW) {                                                   \
+#define ATOM_STORE_BODY(T, bounds)                                             \
+    {                                                                          \
         T v = (T)fp[Y1];                                                       \
-        ATOM_ADDR(T, X1);                                                      \
+        ATOM_PREFETCH(3);                                                      \
+        ATOM_ADDR(T, X1, bounds);                                              \
         __atomic_store_n(p, v, __ATOMIC_SEQ_CST);                              \
-        NEXT(3);                                                               \
+        ATOM_NEXT(3);                                                          \
     }
+#define ATOM_STORE(id, T) ATOM_TWINS(id, ATOM_STORE_BODY, T)
 
 /* [op][x=dst y=addr][x=offset y=val]: fp[dst] = the old T, zero-extended. */
-#define ATOM_RMW(id, T, fn)                                                    \
-    CASE(id) CASE(id##_SW) {                                                   \
+#define ATOM_RMW_BODY(T, fn, bounds)                                           \
+    {                                                                          \
         T v = (T)fp[Y2];                                                       \
-        ATOM_ADDR(T, Y1);                                                      \
-        fp[X1] = (uint64_t)fn(p, v, __ATOMIC_SEQ_CST);                         \
-        NEXT(3);                                                               \
+        int32_t dst = X1;                                                      \
+        ATOM_PREFETCH(3);                                                      \
+        ATOM_ADDR(T, Y1, bounds);                                              \
+        fp[dst] = (uint64_t)fn(p, v, __ATOMIC_SEQ_CST);                        \
+        ATOM_NEXT(3);                                                          \
     }
+#define ATOM_RMW(id, T, fn) ATOM_TWINS(id, ATOM_RMW_BODY, T, fn)
 
 /* [op][x=dst y=addr][x=offset y=expected][x=replacement].  The expected
  * operand is compared whole with the zero-extended T in memory (it is not
  * wrapped): one with bits above T can never match, so that case only reads. */
-#define ATOM_CMPXCHG(id, T)                                                    \
-    CASE(id) CASE(id##_SW) {                                                   \
+#define ATOM_CMPXCHG_BODY(T, bounds)                                           \
+    {                                                                          \
         uint64_t want = fp[Y2];                                                \
         T rep = (T)fp[X3];                                                     \
-        ATOM_ADDR(T, Y1);                                                      \
+        int32_t dst = X1;                                                      \
+        ATOM_PREFETCH(4);                                                      \
+        ATOM_ADDR(T, Y1, bounds);                                              \
         T old = (T)want;                                                       \
         if (WEFT_UNLIKELY((uint64_t)old != want))                              \
             old = __atomic_load_n(p, __ATOMIC_SEQ_CST);                        \
         else                                                                   \
             __atomic_compare_exchange_n(p, &old, rep, false, __ATOMIC_SEQ_CST,  \
                                         __ATOMIC_SEQ_CST);                     \
-        fp[X1] = (uint64_t)old;                                                \
-        NEXT(4);                                                               \
+        fp[dst] = (uint64_t)old;                                               \
+        ATOM_NEXT(4);                                                          \
     }
+#define ATOM_CMPXCHG(id, T) ATOM_TWINS(id, ATOM_CMPXCHG_BODY, T)
 
 /* i32 values sit zero-extended in their slots, so the i32 forms read the
  * operand's low 32 bits as the i64 forms read all 64. */
@@ -139,10 +182,18 @@ CASE(MEMORY_ATOMIC_NOTIFY) CASE(MEMORY_ATOMIC_NOTIFY_SW) {
 ATOM_WAIT(MEMORY_ATOMIC_WAIT32, 4, g_u32)
 ATOM_WAIT(MEMORY_ATOMIC_WAIT64, 8, g_u64)
 
+#undef ATOM_GUARD_CHECKS_BOUNDS
 #undef ATOM_ADDR
+#undef ATOM_PREFETCH
+#undef ATOM_NEXT
+#undef ATOM_TWINS
+#undef ATOM_LOAD_BODY
 #undef ATOM_LOAD
+#undef ATOM_STORE_BODY
 #undef ATOM_STORE
+#undef ATOM_RMW_BODY
 #undef ATOM_RMW
+#undef ATOM_CMPXCHG_BODY
 #undef ATOM_CMPXCHG
 #undef ATOM_FAMILY
 #undef ATOM_WAIT

@@ -4,26 +4,43 @@
  *
  * A lot is a fixed array of buckets; an address hashes to one bucket, whose
  * mutex guards its FIFO queue of waiters (every waiter on any address of that
- * bucket, oldest first).  A waiter lives on its own thread's stack while it is
- * parked: it holds a condition variable of its own (so a notify signals exactly
- * the threads it chose, and a storm of notifies to other addresses wakes
- * nobody) and a `notified` flag that only a notifier sets, under the bucket
- * lock.  The waiter loops on its condition variable until that flag is set or
- * its deadline passes, which is what rules out spurious wake-ups: a return of
- * 0 means some notify picked this waiter and unlinked it.
+ * bucket, oldest first).  Each parked thread has a waiter record of its own
+ * with a futex word, `word`, that it sleeps on (so a notify wakes exactly the
+ * threads it chose, and a storm of notifies to other addresses wakes nobody).
+ * The waiter notes the word's value when it parks and sleeps while the word
+ * still holds it and its deadline has not passed; only a notifier changes the
+ * word (bumps it), under the bucket lock, when it picks and unlinks the
+ * waiter.  That is what rules out spurious wake-ups: a return of 0 means some
+ * notify picked this waiter.
  *
- * A notifier signals with the bucket lock held, so the waiter (whose condition
- * variable is on its stack) cannot return and take it away meanwhile.
- * Signalling after the unlock, with a handshake that keeps the waiter until
- * the notifier is done, was tried: it saves a futex call per wake-up but was
- * ~30% slower in the ping-pong benchmark (bench/threaded), because the woken
- * waiter then often has to wait for a preempted notifier.
+ * Why a raw futex (Linux only, as the guard-page memories are) and not a
+ * condition variable per waiter: glibc's condition variable needed ~6 futex
+ * calls per wait/notify round trip of the ping-pong benchmark (bench/threaded),
+ * its internal lock and the mutex going back and forth; a word of our own
+ * needs 2, one FUTEX_WAKE and one FUTEX_WAIT, as native code does, and the
+ * round trip went from ~2.3x native's time to ~1.1x.  The futex calls carry no
+ * ordering the code relies on: the word is bumped with release and read with
+ * acquire, so the happens-before is there for the compiler and for TSan,
+ * which does not see futexes.
+ *
+ * The notifier calls FUTEX_WAKE after it has dropped the bucket lock, so the
+ * woken thread does not run into it.  That is why waiter records are not on
+ * the waiters' stacks but belong to the lot (a free list per bucket, freed
+ * with the lot): a FUTEX_WAKE that comes late, after its waiter has returned,
+ * hits a record that still exists -- free, or parking another thread, which
+ * wakes, sees that its word still holds the value it parked with, and sleeps
+ * on.  (Waking under the lock, with the word on the stack, was tried: the
+ * woken thread then has to wait until the notifier is out of the system call,
+ * by taking the lock or spinning, which cost 2-4x the round trip.)
  *
  * Lock order: a bucket lock is a leaf; no two bucket locks are ever held at
  * once (atom_wake_all takes them one after the other).
  */
 #include <errno.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "atomics/parking_lot.h"
 
@@ -32,20 +49,24 @@
 #define ATOM_BUCKETS 128u
 #define ATOM_BUCKET_SHIFT 7u /* log2(ATOM_BUCKETS) */
 
+/* A waiter record: on its bucket's queue while a thread is parked in it, else
+ * on the bucket's free list.  Every field but `word` is guarded by the bucket
+ * lock; `word` only grows (wrapping), bumped under the lock by the notifier
+ * that picks the record, and is read without the lock by its waiter (which
+ * could mistake it only by sleeping through 2^32 reuses of its record). */
 typedef struct atom_waiter {
-    struct atom_waiter *next, *prev; /* guarded by the bucket lock           */
-    uint64_t addr;                   /* the byte address waited on (immutable) */
-    bool notified;                   /* guarded by the bucket lock; set by a notifier only */
-    pthread_cond_t cond;             /* waited on with the bucket lock         */
+    struct atom_waiter *next, *prev;
+    uint64_t addr;         /* the byte address waited on */
+    _Atomic uint32_t word; /* the futex word */
 } atom_waiter;
 
 typedef struct atom_bucket {
     pthread_mutex_t lock;
     atom_waiter *head, *tail; /* FIFO: head is the oldest; guarded by lock */
+    atom_waiter *spare;       /* free records, linked by next; guarded by lock */
 } __attribute__((aligned(64))) atom_bucket; /* one cache line each: no false sharing */
 
 struct atom_lot {
-    pthread_condattr_t cond_attr; /* CLOCK_MONOTONIC, for every waiter's cond */
     atom_bucket buckets[ATOM_BUCKETS];
 };
 
@@ -59,12 +80,15 @@ static atom_bucket *bucket_of(struct atom_lot *lot, uint64_t addr)
     return &lot->buckets[h >> (64 - ATOM_BUCKET_SHIFT)];
 }
 
-static void lot_destroy(weft_engine *e, struct atom_lot *lot, unsigned nbuckets, bool attr)
+static void lot_destroy(weft_engine *e, struct atom_lot *lot, unsigned nbuckets)
 {
-    for (unsigned i = 0; i < nbuckets; i++)
+    for (unsigned i = 0; i < nbuckets; i++) {
         pthread_mutex_destroy(&lot->buckets[i].lock);
-    if (attr)
-        pthread_condattr_destroy(&lot->cond_attr);
+        for (atom_waiter *w = lot->buckets[i].spare, *next; w; w = next) {
+            next = w->next;
+            eng_free(e, w);
+        }
+    }
     eng_free(e, lot);
 }
 
@@ -73,17 +97,9 @@ static struct atom_lot *lot_make(weft_engine *e)
     struct atom_lot *lot = eng_calloc(e, 1, sizeof *lot);
     if (!lot)
         return NULL;
-    if (pthread_condattr_init(&lot->cond_attr) != 0) {
-        eng_free(e, lot);
-        return NULL;
-    }
-    if (pthread_condattr_setclock(&lot->cond_attr, CLOCK_MONOTONIC) != 0) {
-        lot_destroy(e, lot, 0, true);
-        return NULL;
-    }
     for (unsigned i = 0; i < ATOM_BUCKETS; i++) {
         if (pthread_mutex_init(&lot->buckets[i].lock, NULL) != 0) {
-            lot_destroy(e, lot, i, true);
+            lot_destroy(e, lot, i);
             return NULL;
         }
     }
@@ -115,7 +131,7 @@ static struct atom_lot *lot_get(weft_memory *m)
     if (__atomic_compare_exchange_n(&m->lot, &expected, fresh, false, __ATOMIC_SEQ_CST,
                                     __ATOMIC_SEQ_CST))
         return fresh;
-    lot_destroy(m->engine, fresh, ATOM_BUCKETS, true);
+    lot_destroy(m->engine, fresh, ATOM_BUCKETS);
     return expected;
 }
 
@@ -125,7 +141,7 @@ void atom_lot_free(weft_engine *e, struct atom_lot *lot)
         return;
     for (unsigned i = 0; i < ATOM_BUCKETS; i++)
         weft_assert(lot->buckets[i].head == NULL);
-    lot_destroy(e, lot, ATOM_BUCKETS, true);
+    lot_destroy(e, lot, ATOM_BUCKETS);
 }
 
 /* ---- queues (bucket lock held) ------------------------------------------ */
@@ -154,12 +170,55 @@ static void queue_unlink(atom_bucket *b, atom_waiter *w)
     w->next = w->prev = NULL;
 }
 
-/* Chooses `w`: unlinks it, sets its flag, signals it (bucket lock held). */
-static void queue_wake(atom_bucket *b, atom_waiter *w)
+/* ---- the futex word ----------------------------------------------------- */
+
+/* Sleeps while *word == parked, until woken or the absolute CLOCK_MONOTONIC
+ * `deadline` (NULL: none).  FUTEX_WAIT_BITSET takes an absolute time, on
+ * CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME is given.  Returns 0 or the
+ * errno (ETIMEDOUT; EAGAIN when the word had changed; EINTR). */
+static int futex_sleep(_Atomic uint32_t *word, uint32_t parked, const struct timespec *deadline)
+{
+    long rc = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, parked,
+                      deadline, NULL, FUTEX_BITSET_MATCH_ANY);
+    return rc == 0 ? 0 : errno;
+}
+
+static void futex_wake_one(_Atomic uint32_t *word)
+{
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, NULL, NULL, 0);
+}
+
+/* The words of the waiters a notifier picked, woken after the unlock; when
+ * more are picked than it holds, the rest are woken under the lock (just as
+ * correct, since records outlive their waiters). */
+#define ATOM_WAKE_BATCH 16u
+typedef struct wake_list {
+    _Atomic uint32_t *words[ATOM_WAKE_BATCH];
+    unsigned n;
+} wake_list;
+
+/* Picks `w` (bucket lock held): unlinks it, bumps its word -- from here on its
+ * waiter may return -- and gives the record back to the bucket. */
+static void queue_wake(atom_bucket *b, atom_waiter *w, wake_list *wl)
 {
     queue_unlink(b, w);
-    w->notified = true;
-    pthread_cond_signal(&w->cond);
+    uint32_t parked = atomic_load_explicit(&w->word, memory_order_relaxed);
+    atomic_store_explicit(&w->word, parked + 1, memory_order_release);
+    w->next = b->spare;
+    b->spare = w;
+    if (wl->n == ATOM_WAKE_BATCH) {
+        for (unsigned i = 0; i < wl->n; i++)
+            futex_wake_one(wl->words[i]);
+        wl->n = 0;
+    }
+    wl->words[wl->n++] = &w->word;
+}
+
+static void wake_list_run(wake_list *wl)
+{
+    for (unsigned i = 0; i < wl->n; i++)
+        futex_wake_one(wl->words[i]);
+    wl->n = 0;
 }
 
 /* ---- checks and the value ----------------------------------------------- */
@@ -226,7 +285,6 @@ weft_status atom_wait(weft_memory *m, uint64_t addr, uint64_t expected, unsigned
     if (!lot)
         return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, "cannot make the parking lot");
     atom_bucket *b = bucket_of(lot, addr);
-    atom_waiter w = {.addr = addr, .notified = false};
 
     pthread_mutex_lock(&b->lock);
     /* The flag and the value are read under the lock: a terminator or
@@ -247,29 +305,45 @@ weft_status atom_wait(weft_memory *m, uint64_t addr, uint64_t expected, unsigned
         *result = ATOM_WAIT_TIMED_OUT;
         return WEFT_OK;
     }
-    if (pthread_cond_init(&w.cond, &lot->cond_attr) != 0) {
+    atom_waiter *w = b->spare;
+    if (w) {
+        b->spare = w->next;
+    } else if ((w = eng_alloc(m->engine, sizeof *w)) != NULL) {
+        atomic_init(&w->word, 0);
+    } else {
         pthread_mutex_unlock(&b->lock);
-        return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, "cannot make a condition variable");
+        return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, "cannot park a waiter");
     }
-    queue_push(b, &w);
+    w->addr = addr;
+    queue_push(b, w);
+    /* `w` is the notifier's from the unlock on: only its word may be read. */
+    _Atomic uint32_t *word = &w->word;
+    uint32_t parked = atomic_load_explicit(word, memory_order_relaxed);
+    pthread_mutex_unlock(&b->lock);
+
     *result = ATOM_WAIT_OK;
-    while (!w.notified) {
-        int rc = has_deadline ? pthread_cond_timedwait(&w.cond, &b->lock, &deadline)
-                              : pthread_cond_wait(&w.cond, &b->lock);
-        /* A notify may land between the timeout and our relocking: then it
-         * chose us and counted us, so we report 0, not 2. */
-        if (rc == ETIMEDOUT && !w.notified) {
-            queue_unlink(b, &w);
-            *result = ATOM_WAIT_TIMED_OUT;
+    while (atomic_load_explicit(word, memory_order_acquire) == parked) {
+        int rc = futex_sleep(word, parked, has_deadline ? &deadline : NULL);
+        if (rc == ETIMEDOUT) {
+            /* Under the lock: a notify may have landed between the timeout
+             * and now; then it chose us and counted us (and took the
+             * record), so we report 0, not 2. */
+            pthread_mutex_lock(&b->lock);
+            if (atomic_load_explicit(word, memory_order_acquire) == parked) {
+                queue_unlink(b, w);
+                w->next = b->spare;
+                b->spare = w;
+                *result = ATOM_WAIT_TIMED_OUT;
+            }
+            pthread_mutex_unlock(&b->lock);
             break;
         }
-        /* A deadline the clock cannot take (EINVAL) is as good as none: wait
-         * without it rather than spin. */
-        if (rc != 0 && rc != ETIMEDOUT)
+        /* A deadline the kernel cannot take (EINVAL) is as good as none: wait
+         * without it rather than spin.  EINTR, EAGAIN and a late wake meant
+         * for an earlier user of the record: look again. */
+        if (rc == EINVAL)
             has_deadline = false;
     }
-    pthread_mutex_unlock(&b->lock);
-    pthread_cond_destroy(&w.cond);
 
     if (terminating(terminate)) {
         *result = ATOM_WAIT_NOT_EQUAL;
@@ -294,15 +368,17 @@ weft_status atom_notify(weft_memory *m, uint64_t addr, uint32_t count, uint32_t 
 
     atom_bucket *b = bucket_of(lot, addr);
     uint32_t n = 0;
+    wake_list wl = {.n = 0};
     pthread_mutex_lock(&b->lock);
     for (atom_waiter *w = b->head, *next; w && n < count; w = next) {
         next = w->next;
         if (w->addr == addr) {
-            queue_wake(b, w);
+            queue_wake(b, w, &wl);
             n++;
         }
     }
     pthread_mutex_unlock(&b->lock);
+    wake_list_run(&wl);
     *woken = n;
     return WEFT_OK;
 
@@ -318,12 +394,14 @@ uint32_t atom_wake_all(weft_memory *m)
     uint32_t n = 0;
     for (unsigned i = 0; i < ATOM_BUCKETS; i++) {
         atom_bucket *b = &lot->buckets[i];
+        wake_list wl = {.n = 0};
         pthread_mutex_lock(&b->lock);
         while (b->head) {
-            queue_wake(b, b->head);
+            queue_wake(b, b->head, &wl);
             n++;
         }
         pthread_mutex_unlock(&b->lock);
+        wake_list_run(&wl);
     }
     return n;
 }

@@ -4,7 +4,8 @@
  *
  * Waiters park in a table keyed by the byte address they wait on (hashed into
  * buckets, each with its own lock, so waits on different addresses do not
- * contend).  A memory's lot is made on the first wait or notify and hangs off
+ * contend).  A memory's lot is made on the first wait (a notify before any
+ * wait has nobody to wake and makes none) and hangs off
  * weft_memory.lot (published with a compare-exchange); mem_release frees it.
  *
  * Guarantees: the value check and the enqueue happen under the bucket lock, so

@@ -7,6 +7,14 @@
  * joined.  Finished threads are joined lazily, by the next spawn or by
  * thr_group_join, so a thread never has to join itself and a program that
  * spawns threads forever does not accumulate OS threads.
+ *
+ * The lock is never held across pthread_create or pthread_join: both take
+ * tens of microseconds (the thread's stack, its exit and TSD destructors),
+ * and members that end meanwhile would block on the lock, each costing two
+ * more futex calls and a context switch (bench/threaded: spawn).  A member is
+ * on `live` before its thread is created; its thread records its own
+ * pthread_t, under the lock, before it moves to `done`, so the joiner never
+ * reads a handle pthread_create has not written yet.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -21,7 +29,7 @@ typedef struct thr_member {
     struct thr_member *prev, *next; /* on `live` or `done` (guarded by lock) */
     thr_group *group;
     uint32_t tid;
-    pthread_t thread;               /* written under lock before anyone reads it */
+    pthread_t thread;               /* set by the member itself, under lock, before `done` */
     thr_member_fn fn;
     void *arg;
     void (*drop)(void *arg);
@@ -104,15 +112,23 @@ static void list_remove(thr_member **head, thr_member *m)
         m->next->prev = m->prev;
 }
 
-/* Joins every finished member.  Called under lock: their threads only have
- * to return (the lock is not needed for that). */
-static void reap_done(thr_group *g)
+/* Takes every finished member off `done` (under lock), for join_members. */
+static thr_member *take_done(thr_group *g)
 {
-    while (g->done) {
-        thr_member *m = g->done;
-        list_remove(&g->done, m);
-        pthread_join(m->thread, NULL);
-        eng_free(g->engine, m);
+    thr_member *list = g->done;
+    g->done = NULL;
+    return list;
+}
+
+/* Joins and frees the members take_done returned (without the lock: their
+ * threads only have to return, and they no longer need it for that). */
+static void join_members(thr_group *g, thr_member *list)
+{
+    while (list) {
+        thr_member *next = list->next;
+        pthread_join(list->thread, NULL);
+        eng_free(g->engine, list);
+        list = next;
     }
 }
 
@@ -224,14 +240,16 @@ bool thr_group_end(thr_group *g, weft_status st, const weft_error *err)
 
 void thr_group_join(thr_group *g)
 {
-    pthread_mutex_lock(&g->lock);
-    for (;;) {
-        reap_done(g);
-        if (!g->live)
-            break;
-        pthread_cond_wait(&g->member_done, &g->lock);
-    }
-    pthread_mutex_unlock(&g->lock);
+    bool more;
+    do {
+        pthread_mutex_lock(&g->lock);
+        while (g->live && !g->done)
+            pthread_cond_wait(&g->member_done, &g->lock);
+        thr_member *done = take_done(g);
+        more = g->live != NULL;
+        pthread_mutex_unlock(&g->lock);
+        join_members(g, done);
+    } while (more);
 }
 
 weft_status thr_group_status(thr_group *g, weft_error *err)
@@ -281,6 +299,7 @@ static void *member_main(void *p)
         m->drop(m->arg);
 
     pthread_mutex_lock(&g->lock);
+    m->thread = pthread_self();
     tid_free(g, m->tid);
     list_remove(&g->live, m);
     g->nlive--;
@@ -299,36 +318,41 @@ int32_t thr_group_spawn(thr_group *g, thr_member_fn fn, void *arg, void (*drop)(
     pthread_attr_setstacksize(&attr, g->cfg.stack_bytes);
 
     pthread_mutex_lock(&g->lock);
-    reap_done(g);
+    thr_member *done = take_done(g);
     /* `ended`, not the flag: it is set first, under this lock, so no member
      * joins a group whose status is decided (thr_group_join waits for every
      * member added before anyway). */
+    thr_member *m = NULL;
+    uint32_t tid = 0;
     if (g->ended || g->nlive >= g->cfg.max_threads) {
         result = -WASI_EAGAIN_;
-        goto out;
-    }
-    thr_member *m = eng_calloc(g->engine, 1, sizeof *m);
-    uint32_t tid = m ? tid_alloc(g) : 0;
-    if (!tid) {
-        eng_free(g->engine, m);
+    } else if (!(m = eng_calloc(g->engine, 1, sizeof *m)) || !(tid = tid_alloc(g))) {
         result = -WASI_ENOMEM_;
-        goto out;
+    } else {
+        *m = (thr_member){.group = g, .tid = tid, .fn = fn, .arg = arg, .drop = drop};
+        list_push(&g->live, m);
+        g->nlive++;
+        result = (int32_t)tid;
     }
-    *m = (thr_member){.group = g, .tid = tid, .fn = fn, .arg = arg, .drop = drop};
-    list_push(&g->live, m);
-    g->nlive++;
-    int rc = pthread_create(&m->thread, &attr, member_main, m);
-    if (rc != 0) {
-        list_remove(&g->live, m);
-        g->nlive--;
-        tid_free(g, tid);
-        eng_free(g->engine, m);
-        result = -WASI_EAGAIN_;
-        goto out;
-    }
-    result = (int32_t)tid;
-out:
     pthread_mutex_unlock(&g->lock);
+    join_members(g, done);
+
+    if (result > 0) {
+        pthread_t thread;
+        if (pthread_create(&thread, &attr, member_main, m) != 0) {
+            /* It never ran: undo, and tell a joiner that `live` changed. */
+            pthread_mutex_lock(&g->lock);
+            list_remove(&g->live, m);
+            g->nlive--;
+            tid_free(g, tid);
+            pthread_cond_broadcast(&g->member_done);
+            pthread_mutex_unlock(&g->lock);
+            result = -WASI_EAGAIN_;
+        } else {
+            m = NULL; /* the thread's now */
+        }
+    }
+    eng_free(g->engine, m);
     pthread_attr_destroy(&attr);
     return result;
 }

@@ -25,8 +25,8 @@
  * thread is joined later (by the next spawn or by thr_group_join).
  *
  * Locking: `lock` guards the member lists, the id bitmap and the status; it is
- * a leaf except that pthread_create and pthread_join of finished threads run
- * under it (they take no weft lock).  The flag is an atomic read anywhere.
+ * a leaf, and pthread_create and pthread_join run outside it (group.c says
+ * why).  The flag is an atomic read anywhere.
  */
 #ifndef WEFT_GROUP_H
 #define WEFT_GROUP_H

@@ -4,6 +4,9 @@
 #   kernels.wasm      kernels.c for wasm32 with atomics, importing a shared memory
 #   native_threaded   driver.c + kernels.c natively (C11 atomics, futex)
 #   weft_threaded     driver.c linked with BUILD/libweft.a
+#   spawn.wasm        spawn.c for wasm32-wasi with the guest library
+#                     (tests/guest/lib), run by BUILD/weft
+#   spawn_native      spawn.c natively (pthread_create/pthread_join)
 # Same compiler and -O2 for both targets.  A weft_threaded that does not build
 # is not an error here: threaded.py reports weft as n/a with the reason
 # (weft_threaded.log).
@@ -25,6 +28,23 @@ $CC_BENCH $CFLAGS --target=wasm32 -ffreestanding -nostdlib -matomics -mbulk-memo
 # shellcheck disable=SC2086
 $CC_BENCH $CFLAGS -DTHREADED_NATIVE -o "$OUT/native_threaded" \
     "$HERE/driver.c" "$HERE/kernels.c" -lpthread
+
+# spawn.c as a threaded WASI program, with the flags of tests/guest/CMakeLists.txt.
+GUEST_LIB=$ROOT/tests/guest/lib
+rm -f "$OUT/spawn.wasm"
+# shellcheck disable=SC2086
+if ! $CC_BENCH $CFLAGS --target=wasm32-wasi --sysroot="${BENCH_WASI_SYSROOT:-/usr}" \
+        -g0 -matomics -mbulk-memory -Wno-unused-command-line-argument -I"$GUEST_LIB" \
+        -nostartfiles -Wl,--shared-memory,--no-check-features,--max-memory=16777216 \
+        -Wl,--wrap=malloc,--wrap=free,--wrap=calloc,--wrap=realloc \
+        -Wl,--wrap=aligned_alloc,--wrap=posix_memalign \
+        -o "$OUT/spawn.wasm" "$HERE/spawn.c" "$GUEST_LIB/thread_start.s" \
+        "$GUEST_LIB/thread.c" "$GUEST_LIB/sync.c" "$GUEST_LIB/start.c" \
+        >"$OUT/spawn_wasm.log" 2>&1; then
+    echo "bench: spawn.wasm did not build (see $OUT/spawn_wasm.log)" >&2
+fi
+# shellcheck disable=SC2086
+$CC_BENCH $CFLAGS -o "$OUT/spawn_native" "$HERE/spawn.c" -lpthread
 
 rm -f "$OUT/weft_threaded"
 if [ -f "$BUILD/libweft.a" ]; then
