@@ -20,31 +20,9 @@
 
 #include <cmocka.h>
 
-#include "engine/code.h"
 #include "engine/module.h"
-#include "support/wasm_file.h"
+#include "support/code_probe.h"
 #include "weft.h"
-
-typedef struct fixture {
-    weft_engine *engine;
-    weft_module *module;
-    weft_instance *inst;
-} fixture;
-
-static void open_fixture(fixture *fx, weft_bounds_mode bounds)
-{
-    weft_error err;
-    fx->engine = test_engine_new(bounds);
-    fx->module = test_module_load(fx->engine, "fusion");
-    assert_int_equal(weft_instance_new(fx->module, NULL, 0, &fx->inst, &err), WEFT_OK);
-}
-
-static void close_fixture(fixture *fx)
-{
-    weft_instance_free(fx->inst);
-    weft_module_free(fx->module);
-    weft_engine_free(fx->engine);
-}
 
 /* Calls export `name` with i32 arguments; *res gets the i32 result, if any. */
 static weft_status call(fixture *fx, const char *name, uint32_t *res, int nargs, ...)
@@ -74,33 +52,20 @@ static uint32_t call_ok(fixture *fx, const char *name, int nargs, uint32_t a, ui
     return r;
 }
 
-/* Does function `func` (defined, index in the function space) contain `op`? */
-static bool has_op(fixture *fx, uint32_t func, cmp_op op)
-{
-    const cmp_code *code;
-    weft_error err;
-    assert_int_equal(cmp_get(fx->module, func, &code, &err), WEFT_OK);
-    const void *const *h = interp_handlers();
-    for (uint32_t i = 0; i < code->ncells; i++)
-        if (h ? code->cells[i].h == h[op] : code->cells[i].op == (uintptr_t)op)
-            return true;
-    return false;
-}
-
 static void run_fusion(weft_bounds_mode bounds)
 {
     fixture fx;
-    open_fixture(&fx, bounds);
+    fixture_open(&fx, "fusion", bounds);
     bool sw = bounds == WEFT_BOUNDS_SOFTWARE;
 
     /* The translator fused what this test is about (function indexes as in
      * fusion.wat). */
-    assert_true(has_op(&fx, 0, sw ? CO_I32_LOAD_A_SW : CO_I32_LOAD_A));
-    assert_true(has_op(&fx, 1, sw ? CO_I32_LOAD8_U_A_SW : CO_I32_LOAD8_U_A));
-    assert_true(has_op(&fx, 3, sw ? CO_I32_STORE_A_SW : CO_I32_STORE_A));
-    assert_true(has_op(&fx, 4, CO_ADD_BR_I32_LT_U));
-    assert_true(has_op(&fx, 5, CO_ADD_BR_I32_GE_S));
-    assert_true(has_op(&fx, 6, CO_ADD_BR_I32_NE)); /* the if branches around: negated */
+    assert_true(fixture_count_op(&fx, 0, sw ? CO_I32_LOAD_A_SW : CO_I32_LOAD_A) > 0);
+    assert_true(fixture_count_op(&fx, 1, sw ? CO_I32_LOAD8_U_A_SW : CO_I32_LOAD8_U_A) > 0);
+    assert_true(fixture_count_op(&fx, 3, sw ? CO_I32_STORE_A_SW : CO_I32_STORE_A) > 0);
+    assert_true(fixture_count_op(&fx, 4, CO_ADD_BR_I32_LT_U) > 0);
+    assert_true(fixture_count_op(&fx, 5, CO_ADD_BR_I32_GE_S) > 0);
+    assert_true(fixture_count_op(&fx, 6, CO_ADD_BR_I32_NE) > 0); /* the if branches around: negated */
 
     /* Stores at a wrapped address: 5 + 0xFFFFFFFF is 4. */
     assert_int_equal(call(&fx, "store_add_ref", NULL, 3, 5, 0xFFFFFFFFu, 0xAABBCCDDu), WEFT_OK);
@@ -128,7 +93,7 @@ static void run_fusion(weft_bounds_mode bounds)
     assert_int_equal(call_ok(&fx, "sum_eq", 3, 1, 2, 3), 1);
     assert_int_equal(call_ok(&fx, "sum_eq", 3, 0xFFFFFFFFu, 2, 1), 1);
     assert_int_equal(call_ok(&fx, "sum_eq", 3, 1, 2, 4), 0);
-    close_fixture(&fx);
+    fixture_close(&fx);
 }
 
 static void test_fusion_guard(void **state)

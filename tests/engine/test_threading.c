@@ -20,102 +20,10 @@
 
 #include <cmocka.h>
 
-#include "engine/code.h"
 #include "engine/module.h"
+#include "support/code_probe.h"
 #include "support/signals.h"
 #include "weft.h"
-
-#ifndef WEFT_TEST_WAT_DIR
-#error "WEFT_TEST_WAT_DIR must name the folder of the compiled test modules"
-#endif
-
-typedef struct fixture {
-    weft_engine *engine;
-    weft_module *module;
-    weft_instance *inst;
-    uint8_t *bytes;
-} fixture;
-
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    *size = 0;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n > 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n)) != NULL &&
-            fread(buf, 1, (size_t)n, f) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-        }
-        *size = n > 0 ? (size_t)n : 0;
-    }
-    fclose(f);
-    return buf;
-}
-
-static void open_bounds(fixture *fx, weft_bounds_mode bounds)
-{
-    weft_config c;
-    weft_config_init(&c);
-    c.bounds = bounds;
-    weft_error err;
-    size_t size = 0;
-    fx->bytes = read_all(WEFT_TEST_WAT_DIR "/threading.wasm", &size);
-    assert_non_null(fx->bytes);
-    assert_int_equal(weft_engine_new(&c, &fx->engine, &err), WEFT_OK);
-    assert_int_equal(weft_module_new(fx->engine, fx->bytes, size, &fx->module, &err), WEFT_OK);
-    assert_int_equal(weft_instance_new(fx->module, NULL, 0, &fx->inst, &err), WEFT_OK);
-}
-
-static void open_fixture(fixture *fx) { open_bounds(fx, WEFT_BOUNDS_GUARD); }
-
-static void close_fixture(fixture *fx)
-{
-    weft_instance_free(fx->inst);
-    weft_module_free(fx->module);
-    weft_engine_free(fx->engine);
-    free(fx->bytes);
-}
-
-/* Calls export `name` with n arguments and nr (0 or 1) results; a trap must
- * be an out-of-bounds access. */
-static weft_status try_call(fixture *fx, const char *name, const weft_val *args, size_t n,
-                            weft_val *out, size_t nr)
-{
-    weft_extern x;
-    assert_true(weft_instance_export(fx->inst, name, strlen(name), &x));
-    assert_int_equal(x.kind, WEFT_EXTERN_FUNC);
-    weft_error err;
-    memset(out, 0, sizeof *out);
-    weft_status st = weft_call(x.of.func, args, n, out, nr, &err);
-    if (st == WEFT_TRAP)
-        assert_int_equal(err.code, WEFT_E_OOB_MEMORY);
-    return st;
-}
-
-/* Calls export `name` with n arguments; returns its one result. */
-static weft_val call(fixture *fx, const char *name, const weft_val *args, size_t n)
-{
-    weft_val out;
-    assert_int_equal(try_call(fx, name, args, n, &out, 1), WEFT_OK);
-    return out;
-}
-
-/* How many instructions of function `func` run `op`. */
-static uint32_t count_op(fixture *fx, uint32_t func, cmp_op op)
-{
-    const cmp_code *code;
-    weft_error err;
-    assert_int_equal(cmp_get(fx->module, func, &code, &err), WEFT_OK);
-    const void *const *h = interp_handlers();
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < code->ncells; i++)
-        n += h ? code->cells[i].h == h[op] : code->cells[i].op == (uintptr_t)op;
-    return n;
-}
 
 static weft_val f64v(double v) { return (weft_val){.kind = WEFT_F64, .of.f64 = v}; }
 static weft_val i32v(uint32_t v) { return (weft_val){.kind = WEFT_I32, .of.i32 = (int32_t)v}; }
@@ -123,42 +31,42 @@ static weft_val i64v(uint64_t v) { return (weft_val){.kind = WEFT_I64, .of.i64 =
 
 static uint32_t u32_of(fixture *fx, const char *name, weft_val a)
 {
-    return (uint32_t)call(fx, name, &a, 1).of.i32;
+    return (uint32_t)fixture_call(fx, name, &a, 1).of.i32;
 }
 
 static void test_forms_used(void **state)
 {
     (void)state;
     fixture fx;
-    open_fixture(&fx);
+    fixture_open(&fx, "threading", WEFT_BOUNDS_GUARD);
     /* The dispatch is copied into each case (and the entry), no BR is left. */
-    assert_true(count_op(&fx, 0, CO_BR_TABLE_L8) >= 4);
-    assert_int_equal(count_op(&fx, 0, CO_BR), 0);
+    assert_true(fixture_count_op(&fx, 0, CO_BR_TABLE_L8) >= 4);
+    assert_int_equal(fixture_count_op(&fx, 0, CO_BR), 0);
     /* The back edge of the top-tested loop is its negated test. */
-    assert_int_equal(count_op(&fx, 1, CO_BR_I32_GE_U), 1);
-    assert_int_equal(count_op(&fx, 1, CO_BR_I32_LT_U), 1);
-    assert_int_equal(count_op(&fx, 2, CO_F64_SUB_MST), 1);
-    assert_int_equal(count_op(&fx, 2, CO_F64_LOAD), 0);
-    assert_int_equal(count_op(&fx, 3, CO_F64_ADD_MST), 1);
-    assert_int_equal(count_op(&fx, 4, CO_I32_ADD_MST), 1);
-    assert_int_equal(count_op(&fx, 5, CO_I64_ADD_MST), 1);
-    assert_int_equal(count_op(&fx, 6, CO_F64_SUB_MST), 0); /* the load's value is kept */
-    assert_int_equal(count_op(&fx, 7, CO_I32_STORE8_A_ADD_BR_I32_LT_U), 1);
-    assert_int_equal(count_op(&fx, 8, CO_I64_STORE_A_ADD_BR_I32_NE), 1);
-    assert_int_equal(count_op(&fx, 10, CO_ADD_BR_NZ), 1);
-    assert_int_equal(count_op(&fx, 10, CO_COPY2), 1);
-    assert_int_equal(count_op(&fx, 11, CO_ADD_BR_Z), 1);
-    assert_int_equal(count_op(&fx, 12, CO_I64_STORE_A), 1);
-    assert_int_equal(count_op(&fx, 12, CO_I32_ADD), 0);
-    assert_int_equal(count_op(&fx, 13, CO_I32_ADD), 1);
-    close_fixture(&fx);
+    assert_int_equal(fixture_count_op(&fx, 1, CO_BR_I32_GE_U), 1);
+    assert_int_equal(fixture_count_op(&fx, 1, CO_BR_I32_LT_U), 1);
+    assert_int_equal(fixture_count_op(&fx, 2, CO_F64_SUB_MST), 1);
+    assert_int_equal(fixture_count_op(&fx, 2, CO_F64_LOAD), 0);
+    assert_int_equal(fixture_count_op(&fx, 3, CO_F64_ADD_MST), 1);
+    assert_int_equal(fixture_count_op(&fx, 4, CO_I32_ADD_MST), 1);
+    assert_int_equal(fixture_count_op(&fx, 5, CO_I64_ADD_MST), 1);
+    assert_int_equal(fixture_count_op(&fx, 6, CO_F64_SUB_MST), 0); /* the load's value is kept */
+    assert_int_equal(fixture_count_op(&fx, 7, CO_I32_STORE8_A_ADD_BR_I32_LT_U), 1);
+    assert_int_equal(fixture_count_op(&fx, 8, CO_I64_STORE_A_ADD_BR_I32_NE), 1);
+    assert_int_equal(fixture_count_op(&fx, 10, CO_ADD_BR_NZ), 1);
+    assert_int_equal(fixture_count_op(&fx, 10, CO_COPY2), 1);
+    assert_int_equal(fixture_count_op(&fx, 11, CO_ADD_BR_Z), 1);
+    assert_int_equal(fixture_count_op(&fx, 12, CO_I64_STORE_A), 1);
+    assert_int_equal(fixture_count_op(&fx, 12, CO_I32_ADD), 0);
+    assert_int_equal(fixture_count_op(&fx, 13, CO_I32_ADD), 1);
+    fixture_close(&fx);
 }
 
 static void test_threaded_results(void **state)
 {
     (void)state;
     fixture fx;
-    open_fixture(&fx);
+    fixture_open(&fx, "threading", WEFT_BOUNDS_GUARD);
     /* Program 0 1 2 0 1 0 2 2 1 3: (((0+3)*2-1+3)*2+3-1-1)*2 = 34. */
     assert_int_equal(u32_of(&fx, "interp", i32v(0)), 34);
     assert_int_equal(u32_of(&fx, "interp", i32v(9)), 0);            /* halt at once */
@@ -168,125 +76,125 @@ static void test_threaded_results(void **state)
     assert_int_equal(u32_of(&fx, "sum_below", i32v(100)), 4950);
     /* i from -5 up to 0: five calls of b - a (the arguments in order). */
     weft_val c1[3] = {i32v((uint32_t)-5), i32v(3), i32v(10)};
-    assert_int_equal((uint32_t)call(&fx, "count_up", c1, 3).of.i32, 35);
+    assert_int_equal((uint32_t)fixture_call(&fx, "count_up", c1, 3).of.i32, 35);
     /* From 0 the sum wraps all the way round: stop after one call instead. */
     weft_val c2[3] = {i32v((uint32_t)-1), i32v(10), i32v(3)};
-    assert_int_equal((uint32_t)call(&fx, "count_up", c2, 3).of.i32, (uint32_t)-7);
+    assert_int_equal((uint32_t)fixture_call(&fx, "count_up", c2, 3).of.i32, (uint32_t)-7);
     weft_val s1[2] = {i32v(5), i32v((uint32_t)-5)}; /* wraps to 0 */
-    assert_int_equal((uint32_t)call(&fx, "if_sum", s1, 2).of.i32, 9);
+    assert_int_equal((uint32_t)fixture_call(&fx, "if_sum", s1, 2).of.i32, 9);
     weft_val s2[2] = {i32v(0x80000000u), i32v(0x80000001u)};
-    assert_int_equal((uint32_t)call(&fx, "if_sum", s2, 2).of.i32, 7);
-    close_fixture(&fx);
+    assert_int_equal((uint32_t)fixture_call(&fx, "if_sum", s2, 2).of.i32, 7);
+    fixture_close(&fx);
 }
 
 static double load_f64(fixture *fx, uint32_t p)
 {
     weft_val a = i32v(p);
-    return call(fx, "load_f64", &a, 1).of.f64;
+    return fixture_call(fx, "load_f64", &a, 1).of.f64;
 }
 
 /* The read-modify-write forms: values, operand order, traps. */
 static void run_mst(weft_bounds_mode bounds)
 {
     fixture fx;
-    open_bounds(&fx, bounds);
+    fixture_open(&fx, "threading", bounds);
     weft_val out;
     weft_val a1[2] = {i32v(64), f64v(10.0)};
-    assert_int_equal(try_call(&fx, "store_f64", a1, 2, &out, 0), WEFT_OK);
+    assert_int_equal(fixture_try_call(&fx, "store_f64", a1, 2, &out, 0), WEFT_OK);
     weft_val a2[3] = {i32v(56), f64v(2.0), f64v(0.75)}; /* p->x at 64 -= 2 * 0.75 * 2 */
-    assert_int_equal(try_call(&fx, "f64_sub_in_place", a2, 3, &out, 0), WEFT_OK);
+    assert_int_equal(fixture_try_call(&fx, "f64_sub_in_place", a2, 3, &out, 0), WEFT_OK);
     assert_true(load_f64(&fx, 64) == 7.0);
     weft_val a3[2] = {i32v(48), f64v(0.5)};
-    assert_int_equal(try_call(&fx, "f64_add_in_place", a3, 2, &out, 0), WEFT_OK);
+    assert_int_equal(fixture_try_call(&fx, "f64_add_in_place", a3, 2, &out, 0), WEFT_OK);
     assert_true(load_f64(&fx, 64) == 7.5);
     weft_val a4[2] = {i32v(128), i32v(0xFFFFFFFFu)};
-    assert_int_equal(try_call(&fx, "i32_add_in_place", a4, 2, &out, 0), WEFT_OK);
-    assert_int_equal(try_call(&fx, "i32_add_in_place", a4, 2, &out, 0), WEFT_OK);
-    assert_int_equal((uint32_t)call(&fx, "load_i64", (weft_val[]){i32v(128)}, 1).of.i64,
+    assert_int_equal(fixture_try_call(&fx, "i32_add_in_place", a4, 2, &out, 0), WEFT_OK);
+    assert_int_equal(fixture_try_call(&fx, "i32_add_in_place", a4, 2, &out, 0), WEFT_OK);
+    assert_int_equal((uint32_t)fixture_call(&fx, "load_i64", (weft_val[]){i32v(128)}, 1).of.i64,
                      0xFFFFFFFEu); /* wraps, and writes 4 bytes only */
-    assert_int_equal((uint64_t)call(&fx, "load_i64", (weft_val[]){i32v(128)}, 1).of.i64 >> 32, 0);
+    assert_int_equal((uint64_t)fixture_call(&fx, "load_i64", (weft_val[]){i32v(128)}, 1).of.i64 >> 32, 0);
     weft_val a5[2] = {i32v(252), i64v(0x100000001ull)};
-    assert_int_equal(try_call(&fx, "i64_add_in_place", a5, 2, &out, 0), WEFT_OK);
-    assert_int_equal((uint64_t)call(&fx, "load_i64", (weft_val[]){i32v(256)}, 1).of.i64,
+    assert_int_equal(fixture_try_call(&fx, "i64_add_in_place", a5, 2, &out, 0), WEFT_OK);
+    assert_int_equal((uint64_t)fixture_call(&fx, "load_i64", (weft_val[]){i32v(256)}, 1).of.i64,
                      0x100000001ull);
     weft_val a6[2] = {i32v(64), f64v(1.5)};
-    assert_true(call(&fx, "f64_sub_keep", a6, 2).of.f64 == 7.5);
+    assert_true(fixture_call(&fx, "f64_sub_keep", a6, 2).of.f64 == 7.5);
     assert_true(load_f64(&fx, 64) == 6.0);
     /* Out of bounds: the last byte of the 8 is past the end; nothing written. */
     weft_val t1[3] = {i32v(65536 - 15), f64v(1.0), f64v(1.0)};
-    assert_int_equal(try_call(&fx, "f64_sub_in_place", t1, 3, &out, 0), WEFT_TRAP);
+    assert_int_equal(fixture_try_call(&fx, "f64_sub_in_place", t1, 3, &out, 0), WEFT_TRAP);
     weft_val t2[2] = {i32v(65536 - 3), i32v(1)};
-    assert_int_equal(try_call(&fx, "i32_add_in_place", t2, 2, &out, 0), WEFT_TRAP);
+    assert_int_equal(fixture_try_call(&fx, "i32_add_in_place", t2, 2, &out, 0), WEFT_TRAP);
     weft_val t3[2] = {i32v(0xFFFFFFF0u), f64v(1.0)};
-    assert_int_equal(try_call(&fx, "f64_add_in_place", t3, 2, &out, 0), WEFT_TRAP);
+    assert_int_equal(fixture_try_call(&fx, "f64_add_in_place", t3, 2, &out, 0), WEFT_TRAP);
     weft_val t4[2] = {i32v(65536 - 8), i32v(5)};
-    assert_int_equal(try_call(&fx, "i32_add_in_place", t4, 2, &out, 0), WEFT_OK); /* last 4 bytes: fine */
+    assert_int_equal(fixture_try_call(&fx, "i32_add_in_place", t4, 2, &out, 0), WEFT_OK); /* last 4 bytes: fine */
     assert_int_equal(u32_of(&fx, "load8", i32v(65536 - 8)), 5);
-    close_fixture(&fx);
+    fixture_close(&fx);
 }
 
 /* The fill loops: strides, wrap of the != loop, and a trap partway. */
 static void run_fill(weft_bounds_mode bounds)
 {
     fixture fx;
-    open_bounds(&fx, bounds);
+    fixture_open(&fx, "threading", bounds);
     weft_val out;
     weft_val f1[5] = {i32v(1000), i32v(1), i32v(3), i32v(20), i32v(0x1FF)};
-    assert_int_equal(try_call(&fx, "fill8", f1, 5, &out, 0), WEFT_OK);
+    assert_int_equal(fixture_try_call(&fx, "fill8", f1, 5, &out, 0), WEFT_OK);
     for (uint32_t j = 0; j < 24; j++)
         assert_int_equal(u32_of(&fx, "load8", i32v(1000 + j)),
                          j >= 1 && j < 20 && (j - 1) % 3 == 0 ? 0xFF : 0);
     /* The body runs once even when j starts past n. */
     weft_val f2[5] = {i32v(2000), i32v(50), i32v(1), i32v(10), i32v(7)};
-    assert_int_equal(try_call(&fx, "fill8", f2, 5, &out, 0), WEFT_OK);
+    assert_int_equal(fixture_try_call(&fx, "fill8", f2, 5, &out, 0), WEFT_OK);
     assert_int_equal(u32_of(&fx, "load8", i32v(2050)), 7);
     assert_int_equal(u32_of(&fx, "load8", i32v(2051)), 0);
     weft_val f3[5] = {i32v(3000), i32v(0), i32v(8), i32v(32), i64v(0x0102030405060708ull)};
-    assert_int_equal(try_call(&fx, "fill64", f3, 5, &out, 0), WEFT_OK);
-    assert_int_equal((uint64_t)call(&fx, "load_i64", (weft_val[]){i32v(3024)}, 1).of.i64,
+    assert_int_equal(fixture_try_call(&fx, "fill64", f3, 5, &out, 0), WEFT_OK);
+    assert_int_equal((uint64_t)fixture_call(&fx, "load_i64", (weft_val[]){i32v(3024)}, 1).of.i64,
                      0x0102030405060708ull);
     assert_int_equal(u32_of(&fx, "load8", i32v(3032)), 0);
     /* Running off the end of memory: the stores before the trap stay. */
     weft_val f4[5] = {i32v(65536 - 10), i32v(0), i32v(4), i32v(100), i32v(9)};
-    assert_int_equal(try_call(&fx, "fill8", f4, 5, &out, 0), WEFT_TRAP);
+    assert_int_equal(fixture_try_call(&fx, "fill8", f4, 5, &out, 0), WEFT_TRAP);
     assert_int_equal(u32_of(&fx, "load8", i32v(65536 - 10)), 9);
     assert_int_equal(u32_of(&fx, "load8", i32v(65536 - 2)), 9);
     weft_val f5[5] = {i32v(65536 - 20), i32v(0), i32v(8), i32v(64), i64v(1)};
-    assert_int_equal(try_call(&fx, "fill64", f5, 5, &out, 0), WEFT_TRAP);
-    assert_int_equal((uint64_t)call(&fx, "load_i64", (weft_val[]){i32v(65536 - 12)}, 1).of.i64, 1);
-    close_fixture(&fx);
+    assert_int_equal(fixture_try_call(&fx, "fill64", f5, 5, &out, 0), WEFT_TRAP);
+    assert_int_equal((uint64_t)fixture_call(&fx, "load_i64", (weft_val[]){i32v(65536 - 12)}, 1).of.i64, 1);
+    fixture_close(&fx);
 }
 
 /* A store whose address add moved past the value's load. */
 static void run_hoist(weft_bounds_mode bounds)
 {
     fixture fx;
-    open_bounds(&fx, bounds);
+    fixture_open(&fx, "threading", bounds);
     weft_val out;
     weft_val s1[2] = {i32v(512), f64v(-2.5)};
-    assert_int_equal(try_call(&fx, "store_f64", s1, 2, &out, 0), WEFT_OK);
+    assert_int_equal(fixture_try_call(&fx, "store_f64", s1, 2, &out, 0), WEFT_OK);
     weft_val c1[3] = {i32v(1000), i32v(24), i32v(512)};
-    assert_int_equal(try_call(&fx, "copy_word", c1, 3, &out, 0), WEFT_OK);
+    assert_int_equal(fixture_try_call(&fx, "copy_word", c1, 3, &out, 0), WEFT_OK);
     assert_true(load_f64(&fx, 1024) == -2.5);
     /* The address wraps: 0xFFFFFFF0 + 0x810 = 0x800. */
     weft_val c2[3] = {i32v(0xFFFFFFF0u), i32v(0x810), i32v(512)};
-    assert_int_equal(try_call(&fx, "copy_word", c2, 3, &out, 0), WEFT_OK);
+    assert_int_equal(fixture_try_call(&fx, "copy_word", c2, 3, &out, 0), WEFT_OK);
     assert_true(load_f64(&fx, 0x800) == -2.5);
     weft_val c3[3] = {i32v(65536 - 16), i32v(12), i32v(512)};
-    assert_int_equal(try_call(&fx, "copy_word", c3, 3, &out, 0), WEFT_TRAP);
+    assert_int_equal(fixture_try_call(&fx, "copy_word", c3, 3, &out, 0), WEFT_TRAP);
     /* The load traps first: nothing is stored. */
     weft_val c4[3] = {i32v(2048), i32v(0), i32v(65536 - 4)};
-    assert_int_equal(try_call(&fx, "copy_word", c4, 3, &out, 0), WEFT_TRAP);
+    assert_int_equal(fixture_try_call(&fx, "copy_word", c4, 3, &out, 0), WEFT_TRAP);
     assert_int_equal(u32_of(&fx, "load8", i32v(2048)), 0);
     /* store_tee stores at the old p + 4 and returns the loaded value. */
     weft_val s2[2] = {i32v(520), f64v(1.1)}; /* low 32 bits not zero */
-    assert_int_equal(try_call(&fx, "store_f64", s2, 2, &out, 0), WEFT_OK);
+    assert_int_equal(fixture_try_call(&fx, "store_f64", s2, 2, &out, 0), WEFT_OK);
     weft_val t1[2] = {i32v(3000), i32v(520)};
-    uint32_t lo = (uint32_t)(uint64_t)call(&fx, "load_i64", (weft_val[]){i32v(520)}, 1).of.i64;
+    uint32_t lo = (uint32_t)(uint64_t)fixture_call(&fx, "load_i64", (weft_val[]){i32v(520)}, 1).of.i64;
     assert_true(lo != 0);
-    assert_int_equal((uint32_t)call(&fx, "store_tee", t1, 2).of.i32, lo);
-    assert_int_equal((uint32_t)call(&fx, "load_i64", (weft_val[]){i32v(3004)}, 1).of.i64, lo);
-    close_fixture(&fx);
+    assert_int_equal((uint32_t)fixture_call(&fx, "store_tee", t1, 2).of.i32, lo);
+    assert_int_equal((uint32_t)fixture_call(&fx, "load_i64", (weft_val[]){i32v(3004)}, 1).of.i64, lo);
+    fixture_close(&fx);
 }
 
 static void test_mst_guard(void **state)
