@@ -248,6 +248,27 @@ static weft_status run(thr_context *ctx, interp_frame *rec, weft_error *err,
         pc += (n);      \
         DISPATCH();     \
     } while (0)
+/* Enters `callee` (translated code of instance `cinst`) whose frame starts at
+ * callee_fp: polls, checks depth and stack space, pushes the frame record
+ * that returns to pc + ret, zeroes the locals and copies the constants.  A
+ * macro, not a function: CALL_LOCAL, the hottest call, runs it inline. */
+#define ENTER_FRAME(cinst, ret)                                                        \
+    do {                                                                               \
+        POLL();                                                                        \
+        interp_frame *nrec = rec - 1;                                                  \
+        if (WEFT_UNLIKELY((uintptr_t)nrec < rec_floor ||                               \
+                          (uintptr_t)(callee_fp + callee->frame_size) > (uintptr_t)nrec)) \
+            TRAP(STACK_EXHAUSTED);                                                     \
+        nrec->code = callee;                                                           \
+        nrec->inst = (cinst);                                                          \
+        nrec->fp = callee_fp;                                                          \
+        nrec->ret_pc = pc + (ret);                                                     \
+        rec = nrec;                                                                    \
+        ctx->interp_top = rec;                                                         \
+        interp_init_frame(callee_fp + callee->nparams, callee->init, callee->ninit);   \
+        fp = callee_fp;                                                                \
+        pc = callee->cells;                                                            \
+    } while (0)
 
 #if WEFT_COMPUTED_GOTO
     DISPATCH();
@@ -284,23 +305,9 @@ call_func:
                 goto trap_st;
         }
     }
-    /* Entering the callee: the steps of CALL_LOCAL (interp_ops.h), plus the
-     * instance switch of a call into another instance. */
-    {
-    POLL();
-    interp_frame *nrec = rec - 1;
-    if (WEFT_UNLIKELY((uintptr_t)nrec < rec_floor ||
-                      (uintptr_t)(callee_fp + callee->frame_size) > (uintptr_t)nrec))
-        TRAP(STACK_EXHAUSTED);
-    nrec->code = callee;
-    nrec->inst = callee_inst;
-    nrec->fp = callee_fp;
-    nrec->ret_pc = pc + len;
-    rec = nrec;
-    ctx->interp_top = rec;
-    interp_init_frame(callee_fp + callee->nparams, callee->init, callee->ninit);
-    fp = callee_fp;
-    pc = callee->cells;
+    /* Entering the callee, plus the instance switch of a call into another
+     * instance. */
+    ENTER_FRAME(callee_inst, len);
     if (WEFT_UNLIKELY(callee_inst != inst)) {
         inst = callee_inst;
         LOAD_INST();
@@ -308,7 +315,6 @@ call_func:
         inst_allow_memories(ctx, inst);
     }
     DISPATCH();
-}
 
 ret: {
     const cmp_cell *rpc = rec->ret_pc;

@@ -389,8 +389,8 @@ CASE(RETURN1) {
 }
 CASE(RETURN) goto ret;
 
-/* The hottest call: same instance, code usually translated.  The same steps
- * as `enter` (interp.c), without the instance switch. */
+/* The hottest call: same instance, code usually translated, so no instance
+ * switch (CALL's `enter` in interp.c has one). */
 CASE(CALL_LOCAL) {
     callee = atomic_load_explicit(&codes[X1].code, memory_order_acquire);
     callee_fp = fp + Y1;
@@ -399,20 +399,7 @@ CASE(CALL_LOCAL) {
         if (st != WEFT_OK)
             goto trap_st;
     }
-    POLL();
-    interp_frame *nrec = rec - 1;
-    if (WEFT_UNLIKELY((uintptr_t)nrec < rec_floor ||
-                      (uintptr_t)(callee_fp + callee->frame_size) > (uintptr_t)nrec))
-        TRAP(STACK_EXHAUSTED);
-    nrec->code = callee;
-    nrec->inst = inst;
-    nrec->fp = callee_fp;
-    nrec->ret_pc = pc + 2;
-    rec = nrec;
-    ctx->interp_top = rec;
-    interp_init_frame(callee_fp + callee->nparams, callee->init, callee->ninit);
-    fp = callee_fp;
-    pc = callee->cells;
+    ENTER_FRAME(inst, 2);
     DISPATCH();
 }
 
