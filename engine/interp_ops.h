@@ -22,13 +22,38 @@
         NEXT(3);                   \
     }
 #define I32_BIN(id, expr) BIN(id, uint32_t, g_u32, p_u32, expr)
-#define I32_SBIN(id, expr) BIN(id, int32_t, g_i32, p_u32, expr)
 #define I64_BIN(id, expr) BIN(id, uint64_t, g_u64, p_u64, expr)
-#define I64_SBIN(id, expr) BIN(id, int64_t, g_i64, p_u64, expr)
 #define F32_BIN(id, expr) BIN(id, float, g_f32, p_f32, expr)
 #define F64_BIN(id, expr) BIN(id, double, g_f64, p_f64, expr)
 #define F32_CMP(id, expr) BIN(id, float, g_f32, p_u32, expr)
 #define F64_CMP(id, expr) BIN(id, double, g_f64, p_u32, expr)
+#define INT_CMP(id, T, G, expr) BIN(id, T, G, p_u32, expr)
+
+/* The integer compares, once: (id, operand type, slot getter, test).  Each
+ * runs as a plain compare, a fused compare-and-branch, a select on the
+ * compare and (i32) an add-compare-and-branch. */
+#define INT_COMPARES_I32(X)                                                   \
+    X(I32_EQ, uint32_t, g_u32, a == b)                                        \
+    X(I32_NE, uint32_t, g_u32, a != b)                                        \
+    X(I32_LT_S, int32_t, g_i32, a < b)                                        \
+    X(I32_LT_U, uint32_t, g_u32, a < b)                                       \
+    X(I32_GT_S, int32_t, g_i32, a > b)                                        \
+    X(I32_GT_U, uint32_t, g_u32, a > b)                                       \
+    X(I32_LE_S, int32_t, g_i32, a <= b)                                       \
+    X(I32_LE_U, uint32_t, g_u32, a <= b)                                      \
+    X(I32_GE_S, int32_t, g_i32, a >= b)                                       \
+    X(I32_GE_U, uint32_t, g_u32, a >= b)
+#define INT_COMPARES_I64(X)                                                   \
+    X(I64_EQ, uint64_t, g_u64, a == b)                                        \
+    X(I64_NE, uint64_t, g_u64, a != b)                                        \
+    X(I64_LT_S, int64_t, g_i64, a < b)                                        \
+    X(I64_LT_U, uint64_t, g_u64, a < b)                                       \
+    X(I64_GT_S, int64_t, g_i64, a > b)                                        \
+    X(I64_GT_U, uint64_t, g_u64, a > b)                                       \
+    X(I64_LE_S, int64_t, g_i64, a <= b)                                       \
+    X(I64_LE_U, uint64_t, g_u64, a <= b)                                      \
+    X(I64_GE_S, int64_t, g_i64, a >= b)                                       \
+    X(I64_GE_U, uint64_t, g_u64, a >= b)
 
 /* Fused compare-and-branch: [op][x=a y=b][x=off]. */
 #define BR_CMP(id, T, G, expr)                 \
@@ -281,36 +306,14 @@ CASE(BR_UNLESS) {
     NEXT(2);
 }
 
-BR_CMP(I32_EQ, uint32_t, g_u32, a == b)
-BR_CMP(I32_NE, uint32_t, g_u32, a != b)
-BR_CMP(I32_LT_S, int32_t, g_i32, a < b)
-BR_CMP(I32_LT_U, uint32_t, g_u32, a < b)
-BR_CMP(I32_GT_S, int32_t, g_i32, a > b)
-BR_CMP(I32_GT_U, uint32_t, g_u32, a > b)
-BR_CMP(I32_LE_S, int32_t, g_i32, a <= b)
-BR_CMP(I32_LE_U, uint32_t, g_u32, a <= b)
-BR_CMP(I32_GE_S, int32_t, g_i32, a >= b)
-BR_CMP(I32_GE_U, uint32_t, g_u32, a >= b)
-BR_CMP(I64_EQ, uint64_t, g_u64, a == b)
-BR_CMP(I64_NE, uint64_t, g_u64, a != b)
-BR_CMP(I64_LT_S, int64_t, g_i64, a < b)
-BR_CMP(I64_LT_U, uint64_t, g_u64, a < b)
-BR_CMP(I64_GT_S, int64_t, g_i64, a > b)
-BR_CMP(I64_GT_U, uint64_t, g_u64, a > b)
-BR_CMP(I64_LE_S, int64_t, g_i64, a <= b)
-BR_CMP(I64_LE_U, uint64_t, g_u64, a <= b)
-BR_CMP(I64_GE_S, int64_t, g_i64, a >= b)
-BR_CMP(I64_GE_U, uint64_t, g_u64, a >= b)
-ADD_BR_CMP(I32_EQ, uint32_t, g_u32, a == b)
-ADD_BR_CMP(I32_NE, uint32_t, g_u32, a != b)
-ADD_BR_CMP(I32_LT_S, int32_t, g_i32, a < b)
-ADD_BR_CMP(I32_LT_U, uint32_t, g_u32, a < b)
-ADD_BR_CMP(I32_GT_S, int32_t, g_i32, a > b)
-ADD_BR_CMP(I32_GT_U, uint32_t, g_u32, a > b)
-ADD_BR_CMP(I32_LE_S, int32_t, g_i32, a <= b)
-ADD_BR_CMP(I32_LE_U, uint32_t, g_u32, a <= b)
-ADD_BR_CMP(I32_GE_S, int32_t, g_i32, a >= b)
-ADD_BR_CMP(I32_GE_U, uint32_t, g_u32, a >= b)
+
+INT_COMPARES_I32(INT_CMP)
+INT_COMPARES_I64(INT_CMP)
+INT_COMPARES_I32(BR_CMP)
+INT_COMPARES_I64(BR_CMP)
+INT_COMPARES_I32(ADD_BR_CMP)
+INT_COMPARES_I32(SEL_CMP)
+INT_COMPARES_I64(SEL_CMP)
 
 /* i32.add and a br_if (or if) on the sum: [op][x=dst y=a][x=b][x=off]. */
 #define ADD_BR_TEST(id, expr)                  \
@@ -330,26 +333,6 @@ ADD_BR_TEST(ADD_BR_Z, s == 0)
 
 CMP_PAIRS(PAIR)
 
-SEL_CMP(I32_EQ, uint32_t, g_u32, a == b)
-SEL_CMP(I32_NE, uint32_t, g_u32, a != b)
-SEL_CMP(I32_LT_S, int32_t, g_i32, a < b)
-SEL_CMP(I32_LT_U, uint32_t, g_u32, a < b)
-SEL_CMP(I32_GT_S, int32_t, g_i32, a > b)
-SEL_CMP(I32_GT_U, uint32_t, g_u32, a > b)
-SEL_CMP(I32_LE_S, int32_t, g_i32, a <= b)
-SEL_CMP(I32_LE_U, uint32_t, g_u32, a <= b)
-SEL_CMP(I32_GE_S, int32_t, g_i32, a >= b)
-SEL_CMP(I32_GE_U, uint32_t, g_u32, a >= b)
-SEL_CMP(I64_EQ, uint64_t, g_u64, a == b)
-SEL_CMP(I64_NE, uint64_t, g_u64, a != b)
-SEL_CMP(I64_LT_S, int64_t, g_i64, a < b)
-SEL_CMP(I64_LT_U, uint64_t, g_u64, a < b)
-SEL_CMP(I64_GT_S, int64_t, g_i64, a > b)
-SEL_CMP(I64_GT_U, uint64_t, g_u64, a > b)
-SEL_CMP(I64_LE_S, int64_t, g_i64, a <= b)
-SEL_CMP(I64_LE_U, uint64_t, g_u64, a <= b)
-SEL_CMP(I64_GE_S, int64_t, g_i64, a >= b)
-SEL_CMP(I64_GE_U, uint64_t, g_u64, a >= b)
 
 CASE(BR_TABLE) {
     uint32_t i = g_u32(fp[X1]);
@@ -581,16 +564,6 @@ CASE(ELEM_DROP) {
 /* ---- i32 -------------------------------------------------------------------- */
 
 UN(I32_EQZ, uint32_t, g_u32, p_u32, a == 0)
-I32_BIN(I32_EQ, a == b)
-I32_BIN(I32_NE, a != b)
-I32_SBIN(I32_LT_S, a < b)
-I32_BIN(I32_LT_U, a < b)
-I32_SBIN(I32_GT_S, a > b)
-I32_BIN(I32_GT_U, a > b)
-I32_SBIN(I32_LE_S, a <= b)
-I32_BIN(I32_LE_U, a <= b)
-I32_SBIN(I32_GE_S, a >= b)
-I32_BIN(I32_GE_U, a >= b)
 UN(I32_CLZ, uint32_t, g_u32, p_u32, num_clz32(a))
 UN(I32_CTZ, uint32_t, g_u32, p_u32, num_ctz32(a))
 UN(I32_POPCNT, uint32_t, g_u32, p_u32, num_popcnt32(a))
@@ -639,16 +612,6 @@ I32_BIN(I32_ROTR, num_rotr32(a, b))
 /* ---- i64 -------------------------------------------------------------------- */
 
 UN(I64_EQZ, uint64_t, g_u64, p_u32, a == 0)
-BIN(I64_EQ, uint64_t, g_u64, p_u32, a == b)
-BIN(I64_NE, uint64_t, g_u64, p_u32, a != b)
-BIN(I64_LT_S, int64_t, g_i64, p_u32, a < b)
-BIN(I64_LT_U, uint64_t, g_u64, p_u32, a < b)
-BIN(I64_GT_S, int64_t, g_i64, p_u32, a > b)
-BIN(I64_GT_U, uint64_t, g_u64, p_u32, a > b)
-BIN(I64_LE_S, int64_t, g_i64, p_u32, a <= b)
-BIN(I64_LE_U, uint64_t, g_u64, p_u32, a <= b)
-BIN(I64_GE_S, int64_t, g_i64, p_u32, a >= b)
-BIN(I64_GE_U, uint64_t, g_u64, p_u32, a >= b)
 UN(I64_CLZ, uint64_t, g_u64, p_u64, num_clz64(a))
 UN(I64_CTZ, uint64_t, g_u64, p_u64, num_ctz64(a))
 UN(I64_POPCNT, uint64_t, g_u64, p_u64, num_popcnt64(a))
@@ -788,14 +751,15 @@ UN(I64_TRUNC_SAT_F64_U, double, g_f64, p_u64, num_sat_i64_u(a))
 #undef UN
 #undef BIN
 #undef I32_BIN
-#undef I32_SBIN
 #undef I64_BIN
-#undef I64_SBIN
 #undef F32_BIN
 #undef F64_BIN
 #undef F32_CMP
 #undef F64_CMP
 #undef BR_CMP
+#undef INT_CMP
+#undef INT_COMPARES_I32
+#undef INT_COMPARES_I64
 #undef ADD_BR_CMP
 #undef EV_F64_ADD
 #undef EV_F64_SUB
