@@ -430,68 +430,39 @@ static weft_status dec_extend(dec *d, void *arr, uint32_t *count, uint32_t n, si
     return st;
 }
 
-static weft_status dec_func_section(dec *d)
+/* The function, table, memory and global sections: a vector of items, each
+ * read by `item` into the arrays the imports opened. */
+typedef weft_status (*dec_item_fn)(dec *d, void *item);
+
+static weft_status dec_vector_section(dec *d, void *arr, uint32_t *count, size_t size,
+                                      dec_item_fn item)
 {
     weft_status st = WEFT_OK;
-    reader *r = &d->r;
-    weft_module *m = d->m;
-    uint64_t at = rd_offset(r);
+    uint64_t at = rd_offset(&d->r);
     uint32_t n;
-    TRY(dec_len(r, &n));
-    uint32_t first = m->nfuncs;
-    TRY(dec_extend(d, &m->func_types, &m->nfuncs, n, sizeof *m->func_types, at));
+    TRY(dec_len(&d->r, &n));
+    uint32_t first = *count;
+    TRY(dec_extend(d, arr, count, n, size, at));
     for (uint32_t i = 0; i < n; i++)
-        TRY(rd_u32(r, &m->func_types[first + i]));
+        TRY(item(d, (uint8_t *)*(void **)arr + (size_t)(first + i) * size));
 fail:
     return st;
 }
 
-static weft_status dec_table_section(dec *d)
+static weft_status dec_func_item(dec *d, void *item) { return rd_u32(&d->r, item); }
+static weft_status dec_table_item(dec *d, void *item) { return dec_tabletype(&d->r, item); }
+
+static weft_status dec_memory_item(dec *d, void *item)
 {
-    weft_status st = WEFT_OK;
-    reader *r = &d->r;
-    weft_module *m = d->m;
-    uint64_t at = rd_offset(r);
-    uint32_t n;
-    TRY(dec_len(r, &n));
-    uint32_t first = m->ntables;
-    TRY(dec_extend(d, &m->tables, &m->ntables, n, sizeof *m->tables, at));
-    for (uint32_t i = 0; i < n; i++)
-        TRY(dec_tabletype(r, &m->tables[first + i]));
-fail:
-    return st;
+    return dec_limits(&d->r, dec_memory_flags(d), item);
 }
 
-static weft_status dec_memory_section(dec *d)
+static weft_status dec_global_item(dec *d, void *item)
 {
     weft_status st = WEFT_OK;
-    reader *r = &d->r;
-    weft_module *m = d->m;
-    uint64_t at = rd_offset(r);
-    uint32_t n;
-    TRY(dec_len(r, &n));
-    uint32_t first = m->nmemories;
-    TRY(dec_extend(d, &m->memories, &m->nmemories, n, sizeof *m->memories, at));
-    for (uint32_t i = 0; i < n; i++)
-        TRY(dec_limits(r, dec_memory_flags(d), &m->memories[first + i]));
-fail:
-    return st;
-}
-
-static weft_status dec_global_section(dec *d)
-{
-    weft_status st = WEFT_OK;
-    reader *r = &d->r;
-    weft_module *m = d->m;
-    uint64_t at = rd_offset(r);
-    uint32_t n;
-    TRY(dec_len(r, &n));
-    uint32_t first = m->nglobals;
-    TRY(dec_extend(d, &m->globals, &m->nglobals, n, sizeof *m->globals, at));
-    for (uint32_t i = 0; i < n; i++) {
-        TRY(dec_globaltype(r, &m->globals[first + i].type));
-        TRY(dec_constexpr(r, &m->globals[first + i].init));
-    }
+    mod_global *g = item;
+    TRY(dec_globaltype(&d->r, &g->type));
+    TRY(dec_constexpr(&d->r, &g->init));
 fail:
     return st;
 }
@@ -892,13 +863,21 @@ static weft_status dec_name_section(dec *d)
 
 static weft_status dec_section(dec *d, uint8_t id)
 {
+    weft_module *m = d->m;
     switch (id) {
     case SEC_TYPE: return dec_type_section(d);
     case SEC_IMPORT: return dec_import_section(d);
-    case SEC_FUNC: return dec_func_section(d);
-    case SEC_TABLE: return dec_table_section(d);
-    case SEC_MEMORY: return dec_memory_section(d);
-    case SEC_GLOBAL: return dec_global_section(d);
+    case SEC_FUNC:
+        return dec_vector_section(d, &m->func_types, &m->nfuncs, sizeof *m->func_types,
+                                  dec_func_item);
+    case SEC_TABLE:
+        return dec_vector_section(d, &m->tables, &m->ntables, sizeof *m->tables, dec_table_item);
+    case SEC_MEMORY:
+        return dec_vector_section(d, &m->memories, &m->nmemories, sizeof *m->memories,
+                                  dec_memory_item);
+    case SEC_GLOBAL:
+        return dec_vector_section(d, &m->globals, &m->nglobals, sizeof *m->globals,
+                                  dec_global_item);
     case SEC_EXPORT: return dec_export_section(d);
     case SEC_START: return dec_start_section(d);
     case SEC_ELEM: return dec_elem_section(d);
