@@ -22,31 +22,7 @@
 
 #include "weft.h"
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static uint8_t *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL &&
-            fread(buf, 1, (size_t)n, f) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-        }
-        *size = (size_t)(n < 0 ? 0 : n);
-    }
-    fclose(f);
-    return buf;
-}
+#include "bench_util.h"
 
 static int fail(const char *stage, const weft_error *err)
 {
@@ -70,7 +46,7 @@ int main(int argc, char **argv)
     int repeat = argc > 3 ? atoi(argv[3]) : 3;
 
     size_t size = 0;
-    uint8_t *bytes = slurp(argv[1], &size);
+    uint8_t *bytes = bench_read_file(argv[1], &size);
     if (!bytes) {
         fprintf(stderr, "weft: cannot read %s\n", argv[1]);
         return 1;
@@ -114,9 +90,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < warmup + repeat; i++) {
         weft_val result;
         memset(&result, 0, sizeof result);
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         weft_status st = weft_call(ext.of.func, NULL, 0, &result, 1, &err);
-        double t1 = now_ms();
+        double t1 = bench_now_ms();
         if (st) {
             rc = fail("run", &err);
             goto out;

@@ -28,31 +28,7 @@
 
 #include "weft.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint8_t *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL &&
-            fread(buf, 1, (size_t)n, f) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-        }
-        *size = (size_t)(n < 0 ? 0 : n);
-    }
-    fclose(f);
-    return buf;
-}
+#include "../bench_util.h"
 
 static int fail(const char *stage, const weft_error *err)
 {
@@ -90,27 +66,27 @@ static int round_once(weft_engine *engine, const uint8_t *bytes, size_t size, do
     weft_val result;
     int rc = 1;
 
-    double t0 = now_s();
+    double t0 = bench_now_ms() / 1e3;
     if (weft_module_new(engine, bytes, size, &module, &err)) {
         rc = fail("module", &err);
         goto out;
     }
-    double t1 = now_s();
+    double t1 = bench_now_ms() / 1e3;
     if (weft_instance_new(module, NULL, 0, &inst, &err)) {
         rc = fail("instantiate", &err);
         goto out;
     }
-    double t2 = now_s();
+    double t2 = bench_now_ms() / 1e3;
     if (call_export(inst, "small", &result, &err)) {
         rc = fail("small", &err);
         goto out;
     }
-    double t3 = now_s();
+    double t3 = bench_now_ms() / 1e3;
     if (call_export(inst, "run", &result, &err)) {
         rc = fail("run", &err);
         goto out;
     }
-    double t4 = now_s();
+    double t4 = bench_now_ms() / 1e3;
     *checksum = (uint64_t)result.of.i64;
     t[MODULE_NEW] = t1 - t0;
     t[INSTANCE_NEW] = t2 - t1;
@@ -141,7 +117,7 @@ int main(int argc, char **argv)
         repeat = 1;
 
     size_t size = 0;
-    uint8_t *bytes = slurp(argv[1], &size);
+    uint8_t *bytes = bench_read_file(argv[1], &size);
     if (!bytes) {
         fprintf(stderr, "startup: cannot read %s\n", argv[1]);
         return 1;

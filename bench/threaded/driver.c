@@ -36,6 +36,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "../bench_util.h"
+
 #define MAX_THREADS 2
 
 /* Work sizes at scale 100: each measurement takes ~30-300 ms natively and in
@@ -102,23 +104,6 @@ static void die(const char *stage, const weft_error *err)
     exit(1);
 }
 
-static uint8_t *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf = NULL;
-    long n;
-    if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n)
-        *size = (size_t)n;
-    else {
-        free(buf);
-        buf = NULL;
-    }
-    if (f)
-        fclose(f);
-    return buf;
-}
-
 static int runner_new(runner *r, int argc, char **argv)
 {
     weft_error err;
@@ -129,7 +114,7 @@ static int runner_new(runner *r, int argc, char **argv)
         exit(2);
     }
     size_t size = 0;
-    uint8_t *bytes = slurp(argv[1], &size);
+    uint8_t *bytes = bench_read_file(argv[1], &size);
     if (!bytes) {
         fprintf(stderr, "weft: cannot read %s\n", argv[1]);
         exit(1);
@@ -193,13 +178,6 @@ static uint32_t call(runner *r, int worker, fn_id f, uint32_t a, uint32_t b, uin
 
 /* ---- measurement (shared) -------------------------------------------------- */
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 typedef struct worker {
     runner *r;
     int index;
@@ -240,10 +218,10 @@ static double run_threads(worker *ws, int n, double *cpu)
         }
     }
     pthread_barrier_wait(&start);
-    double c0 = cpu_ms(), t0 = now_ms();
+    double c0 = cpu_ms(), t0 = bench_now_ms();
     for (int i = 0; i < n; i++)
         pthread_join(th[i], NULL);
-    double t1 = now_ms();
+    double t1 = bench_now_ms();
     *cpu = cpu_ms() - c0;
     pthread_barrier_destroy(&start);
     return t1 - t0;
