@@ -94,6 +94,13 @@
  *   Atomics always check alignment; the _SW twins (and, under TSan, both)
  *   also check bounds, guard mode leaves that to the guard pages (an aligned
  *   atomic cannot fault half-done; atomics/atomic_ops.h).
+ *   With a constant address (a global counter, a lock in .bss) the translator
+ *   adds it to the offset and checks the alignment itself; then the _K forms
+ *   (and _K_SW) carry the effective address, the value operands move up:
+ *   atomic load _K      [op][x=dst][u64 address]
+ *   atomic store _K     [op][y=val][u64 address]
+ *   atomic rmw _K       [op][x=dst y=val][u64 address]
+ *   atomic cmpxchg _K   [op][x=dst y=expected][u64 address][x=replacement]
  *   ---- end atomics ----
  *
  * Every taken branch and every call polls the thread group's terminate flag.
@@ -118,6 +125,21 @@
  * the parking lot (wait/notify) and the TSan-aware guest accessors. */
 #include "atomics/parking_lot.h"
 #include "engine/guest_access.h"
+/* Loads, stores, read-modify-writes and compare-exchanges: the atomics that
+ * have _K forms (a constant address). */
+#define CMP_ATOMIC_RMW_FAMILY(X, OP)                                                \
+    X(I32_ATOMIC_RMW_##OP) X(I64_ATOMIC_RMW_##OP) X(I32_ATOMIC_RMW8_##OP##_U)         \
+    X(I32_ATOMIC_RMW16_##OP##_U) X(I64_ATOMIC_RMW8_##OP##_U)                        \
+    X(I64_ATOMIC_RMW16_##OP##_U) X(I64_ATOMIC_RMW32_##OP##_U)
+#define CMP_ATOMIC_K(X)                                                             \
+    X(I32_ATOMIC_LOAD) X(I64_ATOMIC_LOAD) X(I32_ATOMIC_LOAD8_U) X(I32_ATOMIC_LOAD16_U) \
+    X(I64_ATOMIC_LOAD8_U) X(I64_ATOMIC_LOAD16_U) X(I64_ATOMIC_LOAD32_U)               \
+    X(I32_ATOMIC_STORE) X(I64_ATOMIC_STORE) X(I32_ATOMIC_STORE8) X(I32_ATOMIC_STORE16) \
+    X(I64_ATOMIC_STORE8) X(I64_ATOMIC_STORE16) X(I64_ATOMIC_STORE32)                 \
+    CMP_ATOMIC_RMW_FAMILY(X, ADD) CMP_ATOMIC_RMW_FAMILY(X, SUB)                     \
+    CMP_ATOMIC_RMW_FAMILY(X, AND) CMP_ATOMIC_RMW_FAMILY(X, OR)                      \
+    CMP_ATOMIC_RMW_FAMILY(X, XOR) CMP_ATOMIC_RMW_FAMILY(X, XCHG)                    \
+    CMP_ATOMIC_RMW_FAMILY(X, CMPXCHG)
 /* ---- end atomics ---- */
 
 /* Plain loads and stores (IMM MEMARG) get a software-checked twin, ID_SW. */
@@ -271,6 +293,9 @@ typedef enum cmp_op {
 #define CMP_XSB(st, cmp) CO_##st##_A_ADD_BR_##cmp, CO_##st##_A_SW_ADD_BR_##cmp,
     CMP_STORE_BR_FUSABLE(CMP_XSB)
 #undef CMP_XSB
+#define CMP_XAK(id) CO_##id##_K, CO_##id##_K_SW,
+    CMP_ATOMIC_K(CMP_XAK)
+#undef CMP_XAK
     CMP_INTERNAL(CMP_X)
 #undef CMP_X
     CO_COUNT_

@@ -1434,15 +1434,36 @@ static void sig_counts(const char *sig, uint32_t *np, uint32_t *nr)
 
 /* ---- atomics (0xFE page): layouts in code.h -------------------------------- */
 
+/* The constant-address forms (code.h), plain and software-checked; 0: none. */
+static const uint16_t co_const_addr_of[OP_COUNT_][2] = {
+#define CMP_XAK(id) [OP_##id] = {CO_##id##_K, CO_##id##_K_SW},
+    CMP_ATOMIC_K(CMP_XAK)
+#undef CMP_XAK
+};
+
+/* The effective address of an access whose address operand is `slot`, when
+ * that is a constant and the sum is aligned to the access (`align`: log2 of
+ * its width); else false, and the access takes its run-time checks. */
+static bool const_address(const cmp_state *t, int32_t slot, uint32_t offset, uint8_t align,
+                          uint64_t *ea)
+{
+    if (slot < (int32_t)t->nlocals || slot >= (int32_t)(t->nlocals + t->nconsts))
+        return false;
+    *ea = (uint64_t)(uint32_t)t->consts[slot - (int32_t)t->nlocals] + offset;
+    return (*ea & ((UINT64_C(1) << align) - 1)) == 0;
+}
+
 /* Operands in cells by position: [x=dst y=op0][x=offset y=op1][x=op2]; stores,
- * which have no result, keep the plain store's layout [x=addr y=val][x=offset]. */
+ * which have no result, keep the plain store's layout [x=addr y=val][x=offset].
+ * With a constant aligned address, the _K form: [x=dst y=op1][address][x=op2]. */
 static weft_status translate_atomic(cmp_state *t, op_id op, const op_info *info,
                                     const imm_values *im)
 {
     weft_status st = WEFT_OK;
     cmp_op co = t->software ? co_sw_of[op] : co_of[op];
     uint32_t np, nr;
-    int32_t d, in[3] = {0, 0, 0};
+    int32_t d = 0, in[3] = {0, 0, 0};
+    uint64_t ea;
     if (op == OP_ATOMIC_FENCE) {
         TRY(emit_op(t, co_of[op]));
         goto fail;
@@ -1451,19 +1472,25 @@ static weft_status translate_atomic(cmp_state *t, op_id op, const op_info *info,
     weft_assert(np >= 1 && np <= 3 && nr <= 1);
     for (uint32_t i = np; i > 0; i--)
         in[i - 1] = pop(t);
-    if (nr == 0) {
+    if (nr)
+        TRY(push_temp(t, &d));
+    if (co_const_addr_of[op][0] && const_address(t, in[0], im->offset, info->align, &ea)) {
+        TRY(emit_op(t, co_const_addr_of[op][t->software]));
+        TRY(emit_xy(t, d, in[1]));
+        TRY(emit_cell(t, (cmp_cell){.u64 = ea}));
+    } else if (nr == 0) {
         TRY(emit_op(t, co));
         TRY(emit_xy(t, in[0], in[1]));
         TRY(emit_xy(t, (int32_t)im->offset, 0));
-        goto fail;
+    } else {
+        TRY(emit_op(t, co));
+        TRY(emit_xy(t, d, in[0]));
+        TRY(emit_xy(t, (int32_t)im->offset, in[1]));
     }
-    TRY(push_temp(t, &d));
-    TRY(emit_op(t, co));
-    TRY(emit_xy(t, d, in[0]));
-    TRY(emit_xy(t, (int32_t)im->offset, in[1]));
     if (np == 3)
         TRY(emit_xy(t, in[2], 0));
-    result_emitted(t, op, d);
+    if (nr)
+        result_emitted(t, op, d);
 fail:
     return st;
 }

@@ -176,6 +176,9 @@ static weft_status run(thr_context *ctx, interp_frame *rec, weft_error *err,
                          [CO_##st##_A_SW_ADD_BR_##cmp] = &&L_##st##_A_SW_ADD_BR_##cmp,
         CMP_STORE_BR_FUSABLE(CMP_XSB)
 #undef CMP_XSB
+#define CMP_XAK(id) [CO_##id##_K] = &&L_##id##_K, [CO_##id##_K_SW] = &&L_##id##_K_SW,
+        CMP_ATOMIC_K(CMP_XAK)
+#undef CMP_XAK
         CMP_INTERNAL(CMP_X)
 #undef CMP_X
     };

@@ -54,6 +54,18 @@ static inline weft_val fixture_call(fixture *fx, const char *name, const weft_va
     return out;
 }
 
+/* The function-space index of the module's export `name` (a function). */
+static inline uint32_t fixture_func_index(fixture *fx, const char *name)
+{
+    for (uint32_t i = 0; i < fx->module->nexports; i++) {
+        const mod_export *x = &fx->module->exports[i];
+        if (x->kind == EXT_FUNC && strcmp(x->name.data, name) == 0)
+            return x->index;
+    }
+    fail_msg("no exported function %s", name);
+    return 0;
+}
+
 /* How many instructions of function `func` (index in the function space;
  * translated now if it was not yet) run `op`. */
 static inline uint32_t fixture_count_op(fixture *fx, uint32_t func, cmp_op op)
