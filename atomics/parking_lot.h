@@ -15,6 +15,13 @@
  * nanoseconds turned into one absolute CLOCK_MONOTONIC deadline at entry
  * (negative: no deadline).
  *
+ * Speed: a waiter spins for up to ~20 us, never past its deadline, before
+ * it sleeps in the kernel, and a notify makes a FUTEX_WAKE system call only
+ * for a waiter that went to sleep; so a notify that follows a wait closely
+ * costs no system call on either side.  Nobody spins on a one-CPU machine,
+ * nor, for a while, on an address whose notifier was found to share the
+ * waiter's CPU (the spin would only keep it from running).
+ *
  * Lock order: a bucket lock is a leaf.
  */
 #ifndef WEFT_PARKING_LOT_H
