@@ -43,6 +43,8 @@
  *   store _S (fused)    [op][x=a y=val][u32 offset in x, y=b][x=k]   (i32, k mod 32)
  *   binop _ST (fused)   [op][x=addr y=a][u32 offset in x, y=b]   store(addr, a op b)
  *   binop _M (fused)    [op][x=dst y=a][u32 offset in x, y=addr]  dst = a op load(addr)
+ *   binop _MA (fused)   [op][x=dst y=a][u32 offset in x, y=addr][x=b]
+ *                       dst = a op load(addr + b), the address add of a load _A
  *   binop _MST (fused)  [op][x=addr y=b][u32 offset in x]   m = load(addr); store(addr,
  *                       m op b) (sub), b op m (add): a read-modify-write of one place
  *   store _A_ADD_BR_<cmp> (fused)  [op][x=a y=val][u32 offset in x, y=b]
@@ -54,6 +56,10 @@
  *   BR_<cmp> (fused)    [op][x=a y=b][x=off]          taken when a <cmp> b
  *   ADD_BR_<cmp>        [op][x=dst y=a][x=b y=c][x=off]   dst = a + b (i32), then
  *                                                    taken when dst <cmp> c
+ *   L_BR_<cmp> (fused)  [op][x=dst y=addr][u32 offset in x, y=b][x=off]   an i32.load
+ *                       and a compare-and-branch on it: v = load(addr); fp[dst] = v;
+ *                       taken when v <cmp> b (i32 compares; L_BR_NZ, L_BR_Z: v != 0,
+ *                       v == 0, y unused; all with _SW twins)
  *   ADD_BR_NZ, ADD_BR_Z [op][x=dst y=a][x=b][x=off]   dst = a + b (i32), then
  *                                                    taken when dst != 0 (== 0)
  *   BR_TABLE            [op][x=index y=n][x=off_0] .. [x=off_n]   off_n: default
@@ -199,8 +205,9 @@
     X(F32_STORE) X(F64_STORE)
 
 /* A binary op and the store of its result (ID_ST, ID_ST_SW), and a binary op
- * whose operand is a load just before it (ID_M, ID_M_SW; the other operand
- * may be on either side, but f64.sub only takes the load on its right). */
+ * whose operand is a load just before it (ID_M, ID_M_SW; ID_MA, ID_MA_SW when
+ * that load is a fused-address one; the other operand may be on either side,
+ * but f64.sub only takes the load on its right). */
 #define CMP_STORE_FUSABLE(X)                                                        \
     X(F64_ADD, F64_STORE) X(F64_SUB, F64_STORE) X(F64_MUL, F64_STORE)                \
     X(I32_ADD, I32_STORE) X(I64_ADD, I64_STORE)
@@ -212,6 +219,12 @@
  * (ID_MST, ID_MST_SW): `p->x -= v`, `p->x += v`. */
 #define CMP_MST_FUSABLE(X)                                                          \
     X(F64_ADD, F64_STORE) X(F64_SUB, F64_STORE) X(I32_ADD, I32_STORE) X(I64_ADD, I64_STORE)
+
+/* An f64 ID_MST whose operand is a product of three, the P_F64_MUL_F64_MUL_L
+ * just before it taken back (ID_MM_MST, ID_MM_MST_SW): `p->v -= a * b * c`.
+ * [op][x=addr y=a][u32 offset in x, y=b][x=c]   m = load(addr);
+ * store(addr, m - (a * b) * c) (sub), (a * b) * c + m (add), each product rounded. */
+#define CMP_MM_MST_FUSABLE(X) X(F64_ADD) X(F64_SUB)
 
 /* A fused-address store followed by ADD_BR_<cmp> (ST_A_ADD_BR_<cmp>, and the
  * _SW twin): the body of a strided fill loop, `a[j] = k; j += s; if (j < n)`. */
@@ -248,7 +261,11 @@
     X(BR_UNLESS) /* branch when the i32 in fp[x] is zero                       */   \
     X(CALL_LOCAL) /* call of a function this module defines                     */ \
     X(BR_TABLE_L8)    /* br_table on an i32.load8_u just before (interpreters) */ \
-    X(BR_TABLE_L8_SW)
+    X(BR_TABLE_L8_SW)                                                               \
+    X(L_BR_NZ)   /* i32.load, then br_if on it: the L_BR_<cmp> layout, y unused */    \
+    X(L_BR_NZ_SW)                                                                   \
+    X(L_BR_Z)    /* the same, taken when the loaded value is 0                   */   \
+    X(L_BR_Z_SW)
 
 /* Every instruction the interpreter has: the wasm ones it runs as they are
  * (their OP_ names), the _SW twins, the fused branches and address loads and
@@ -272,6 +289,9 @@ typedef enum cmp_op {
 #define CMP_XAB(id) CO_ADD_BR_##id,
     CMP_FUSABLE_I32(CMP_XAB)
 #undef CMP_XAB
+#define CMP_XLB(id) CO_L_BR_##id, CO_L_BR_##id##_SW,
+    CMP_FUSABLE_I32(CMP_XLB)
+#undef CMP_XLB
 #define CMP_XP(o1, o2) CO_P_##o1##_##o2##_L, CO_P_##o1##_##o2##_R,
     CMP_PAIRS(CMP_XP)
 #undef CMP_XP
@@ -281,7 +301,7 @@ typedef enum cmp_op {
 #define CMP_XST(id, st) CO_##id##_ST, CO_##id##_ST_SW,
     CMP_STORE_FUSABLE(CMP_XST)
 #undef CMP_XST
-#define CMP_XM(id, ld) CO_##id##_M, CO_##id##_M_SW,
+#define CMP_XM(id, ld) CO_##id##_M, CO_##id##_M_SW, CO_##id##_MA, CO_##id##_MA_SW,
     CMP_MEM_FUSABLE(CMP_XM)
 #undef CMP_XM
 #define CMP_XS(id) CO_SEL_##id,
@@ -290,6 +310,9 @@ typedef enum cmp_op {
 #define CMP_XMST(id, st) CO_##id##_MST, CO_##id##_MST_SW,
     CMP_MST_FUSABLE(CMP_XMST)
 #undef CMP_XMST
+#define CMP_XMM(id) CO_##id##_MM_MST, CO_##id##_MM_MST_SW,
+    CMP_MM_MST_FUSABLE(CMP_XMM)
+#undef CMP_XMM
 #define CMP_XSB(st, cmp) CO_##st##_A_ADD_BR_##cmp, CO_##st##_A_SW_ADD_BR_##cmp,
     CMP_STORE_BR_FUSABLE(CMP_XSB)
 #undef CMP_XSB

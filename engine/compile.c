@@ -448,8 +448,8 @@ static const struct { op_id op, st; cmp_op co, co_sw; } store_fusable[] = {
     CMP_STORE_FUSABLE(CMP_XST)
 #undef CMP_XST
 };
-static const struct { op_id op, ld; cmp_op co, co_sw; } mem_fusable[] = {
-#define CMP_XM(id, ld) {OP_##id, OP_##ld, CO_##id##_M, CO_##id##_M_SW},
+static const struct { op_id op, ld; cmp_op co, co_sw, a, a_sw; } mem_fusable[] = {
+#define CMP_XM(id, ld) {OP_##id, OP_##ld, CO_##id##_M, CO_##id##_M_SW, CO_##id##_MA, CO_##id##_MA_SW},
     CMP_MEM_FUSABLE(CMP_XM)
 #undef CMP_XM
 };
@@ -530,6 +530,67 @@ static cmp_op store_br_of(cmp_state *t, cmp_op br)
     return CO_COUNT_;
 }
 
+static const struct { op_id op; cmp_op co, co_sw; } load_br_fusable[] = {
+#define CMP_XLB(id) {OP_##id, CO_L_BR_##id, CO_L_BR_##id##_SW},
+    CMP_FUSABLE_I32(CMP_XLB)
+#undef CMP_XLB
+};
+
+/* The compare with its operands swapped (a < b is b > a). */
+static op_id swap_cmp(op_id op)
+{
+    switch (op) {
+    case OP_I32_LT_S: return OP_I32_GT_S;
+    case OP_I32_GT_S: return OP_I32_LT_S;
+    case OP_I32_LT_U: return OP_I32_GT_U;
+    case OP_I32_GT_U: return OP_I32_LT_U;
+    case OP_I32_LE_S: return OP_I32_GE_S;
+    case OP_I32_GE_S: return OP_I32_LE_S;
+    case OP_I32_LE_U: return OP_I32_GE_U;
+    case OP_I32_GE_U: return OP_I32_LE_U;
+    default: return op; /* eq, ne */
+    }
+}
+
+/* With the branch's compare taken back (its cells gone): when the instruction
+ * now last is a plain i32.load writing slot v, with no label after it, takes
+ * it back too and returns its cells [x=dst y=addr][x=offset] (L_BR_<cmp>). */
+static bool take_load(cmp_state *t, int32_t v, cmp_cell *load, cmp_cell *off)
+{
+    uint32_t n = t->ninstrs;
+    while (n && t->instrs[n - 1].at >= t->ncells)
+        n--;
+    if (!n || t->ncells < 3 || t->instrs[n - 1].at != t->ncells - 3 ||
+        t->last_label > t->ncells - 3 ||
+        t->instrs[n - 1].op != (t->software ? CO_I32_LOAD_SW : CO_I32_LOAD) ||
+        t->code[t->ncells - 2].s.x != v)
+        return false;
+    *load = t->code[t->ncells - 2];
+    *off = t->code[t->ncells - 1];
+    t->ncells -= 3;
+    t->last_valid = false;
+    return true;
+}
+
+/* Emits L_BR_<cmp> (or L_BR_NZ / L_BR_Z for cmp = OP_NOP and `nz`) on the
+ * load taken back, the loaded value compared with slot `other`. */
+static weft_status emit_load_br(cmp_state *t, op_id cmp, bool nz, cmp_cell load, cmp_cell off,
+                                int32_t other)
+{
+    weft_status st = WEFT_OK;
+    cmp_op co = nz ? (t->software ? CO_L_BR_NZ_SW : CO_L_BR_NZ)
+                   : (t->software ? CO_L_BR_Z_SW : CO_L_BR_Z);
+    for (size_t i = 0; i < WEFT_ARRAY_LEN(load_br_fusable); i++)
+        if (load_br_fusable[i].op == cmp)
+            co = t->software ? load_br_fusable[i].co_sw : load_br_fusable[i].co;
+    TRY(emit_op(t, co));
+    TRY(emit_xy(t, load.s.x, load.s.y));
+    TRY(emit_xy(t, off.s.x, other));
+    TRY(emit_xy(t, 0, 0));
+fail:
+    return st;
+}
+
 /* The compare whose result is the negation (integer compares: exact). */
 static op_id negate(op_id op)
 {
@@ -570,8 +631,14 @@ static weft_status emit_cond_br(cmp_state *t, int32_t cond, bool when, int32_t *
     if (t->last_valid && t->last_dst == cond) {
         op_id op = t->last_wasm;
         cmp_cell operands = t->code[t->last_start + 1];
+        cmp_cell load, off;
         if (op == OP_I32_EQZ) {
             t->ncells = t->last_start;
+            if (take_load(t, operands.s.y, &load, &off)) {
+                TRY(emit_load_br(t, OP_NOP, !when, load, off, 0));
+                *fid = field_id(t->ncells - 1, 0);
+                goto fail;
+            }
             TRY(emit_op(t, when ? CO_BR_UNLESS : CO_BR_IF));
             TRY(emit_xy(t, operands.s.y, 0));
             *fid = field_id(t->ncells - 1, 1);
@@ -602,8 +669,21 @@ static weft_status emit_cond_br(cmp_state *t, int32_t cond, bool when, int32_t *
             goto fail;
         }
         if (fused_of(cmp, &br)) {
-            int32_t b = t->code[t->last_start + 2].s.x;
+            int32_t a = operands.s.y, b = t->code[t->last_start + 2].s.x;
             t->ncells = t->last_start;
+            bool i32 = false;
+            for (size_t i = 0; i < WEFT_ARRAY_LEN(load_br_fusable); i++)
+                i32 = i32 || load_br_fusable[i].op == cmp;
+            if (i32 && a != b && take_load(t, a, &load, &off)) {
+                TRY(emit_load_br(t, cmp, false, load, off, b));
+                *fid = field_id(t->ncells - 1, 0);
+                goto fail;
+            }
+            if (i32 && a != b && take_load(t, b, &load, &off)) {
+                TRY(emit_load_br(t, swap_cmp(cmp), false, load, off, a));
+                *fid = field_id(t->ncells - 1, 0);
+                goto fail;
+            }
             TRY(emit_op(t, br));
             TRY(emit_xy(t, operands.s.y, b));
             TRY(emit_xy(t, 0, 0));
@@ -624,6 +704,14 @@ static weft_status emit_cond_br(cmp_state *t, int32_t cond, bool when, int32_t *
         TRY(emit_xy(t, 0, 0));
         *fid = field_id(t->ncells - 1, 0);
         goto fail;
+    }
+    {
+        cmp_cell load, off;
+        if (take_load(t, cond, &load, &off)) {
+            TRY(emit_load_br(t, OP_NOP, when, load, off, 0));
+            *fid = field_id(t->ncells - 1, 0);
+            goto fail;
+        }
     }
     TRY(emit_op(t, when ? CO_BR_IF : CO_BR_UNLESS));
     TRY(emit_xy(t, cond, 0));
@@ -820,6 +908,44 @@ fail:
     return st;
 }
 
+static const struct { cmp_op mst, mst_sw, co, co_sw; } mm_mst_fusable[] = {
+#define CMP_XMM(id) {CO_##id##_MST, CO_##id##_MST_SW, CO_##id##_MM_MST, CO_##id##_MM_MST_SW},
+    CMP_MM_MST_FUSABLE(CMP_XMM)
+#undef CMP_XMM
+};
+
+/* The ID_MST just emitted, when the instruction before it is the pair
+ * P_F64_MUL_F64_MUL_L computing its operand into a temp (read by nothing
+ * else: the MST consumed it) with no label between: both become ID_MM_MST. */
+static weft_status fuse_mm_mst(cmp_state *t)
+{
+    weft_status st = WEFT_OK;
+    uint32_t n = t->ninstrs;
+    if (n < 2)
+        goto fail;
+    uint32_t mat = t->instrs[n - 1].at, pat = t->instrs[n - 2].at;
+    if (t->instrs[n - 2].op != CO_P_F64_MUL_F64_MUL_L || pat + 3 != mat ||
+        t->ncells != mat + 3 || t->last_label > pat)
+        goto fail;
+    cmp_cell p1 = t->code[pat + 1], p2 = t->code[pat + 2];
+    cmp_cell m1 = t->code[mat + 1], m2 = t->code[mat + 2];
+    int32_t tmp = p1.s.x;
+    if (tmp < (int32_t)t->temp_base || m1.s.y != tmp || m1.s.x == tmp)
+        goto fail;
+    for (size_t i = 0; i < WEFT_ARRAY_LEN(mm_mst_fusable); i++) {
+        if (t->instrs[n - 1].op != (t->software ? mm_mst_fusable[i].mst_sw : mm_mst_fusable[i].mst))
+            continue;
+        t->ncells = pat;
+        TRY(emit_op(t, t->software ? mm_mst_fusable[i].co_sw : mm_mst_fusable[i].co));
+        TRY(emit_xy(t, m1.s.x, p1.s.y));
+        TRY(emit_xy(t, m2.s.x, p2.s.x));
+        TRY(emit_xy(t, p2.s.y, 0));
+        break;
+    }
+fail:
+    return st;
+}
+
 /* Instructions that only compute a value into cell 1's x from the slots in
  * their other fields (plus memory, for loads): what a store's address add
  * may be moved past.  The plain wasm ones are checked by range. */
@@ -836,7 +962,8 @@ static const bool value_op[CO_COUNT_] = {
 #define CMP_XP(o1, o2) [CO_P_##o1##_##o2##_L] = true, [CO_P_##o1##_##o2##_R] = true,
     CMP_PAIRS(CMP_XP)
 #undef CMP_XP
-#define CMP_XM(id, ld) [CO_##id##_M] = true, [CO_##id##_M_SW] = true,
+#define CMP_XM(id, ld) [CO_##id##_M] = true, [CO_##id##_M_SW] = true, [CO_##id##_MA] = true,  \
+                       [CO_##id##_MA_SW] = true,
     CMP_MEM_FUSABLE(CMP_XM)
 #undef CMP_XM
 #define CMP_XS(id) [CO_SEL_##id] = true,
@@ -908,13 +1035,19 @@ static weft_status emit_op_mem(cmp_state *t, op_id op, int32_t d, int32_t a, int
         op_id ld = mem_fusable[i].ld;
         if (mem_fusable[i].op != op || ld != t->last_wasm || (op == OP_F64_SUB && !right))
             continue;
-        if (!cell_is(t, t->last_start, t->software ? co_sw_of[ld] : co_of[ld]))
-            break; /* a fused load */
+        bool added = cell_is(t, t->last_start, co_addr_of[ld][t->software]);
+        if (!added && !cell_is(t, t->last_start, t->software ? co_sw_of[ld] : co_of[ld]))
+            break; /* another fused load */
         cmp_cell load = t->code[t->last_start + 1], off = t->code[t->last_start + 2];
         t->ncells = t->last_start;
-        TRY(emit_op(t, t->software ? mem_fusable[i].co_sw : mem_fusable[i].co));
+        if (added)
+            TRY(emit_op(t, t->software ? mem_fusable[i].a_sw : mem_fusable[i].a));
+        else
+            TRY(emit_op(t, t->software ? mem_fusable[i].co_sw : mem_fusable[i].co));
         TRY(emit_xy(t, d, right ? a : b));
         TRY(emit_xy(t, off.s.x, load.s.y));
+        if (added)
+            TRY(emit_xy(t, off.s.y, 0));
         result_emitted(t, OP_FUSED, d);
         *done = true;
         break;
@@ -1539,6 +1672,8 @@ static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, 
             bool fused = false;
             if (!scaled && co == (t->software ? co_sw_of[op] : co_of[op]))
                 TRY(emit_mst(t, op, a, v, im->offset, &fused));
+            if (fused)
+                TRY(fuse_mm_mst(t));
             if (!fused && !scaled && co == (t->software ? co_sw_of[op] : co_of[op]))
                 TRY(emit_op_store(t, op, a, v, im->offset, &fused));
             if (!fused && !scaled && co == (t->software ? co_sw_of[op] : co_of[op]) &&
@@ -1614,6 +1749,10 @@ static const uint8_t br_cell[CO_COUNT_] = {
 #define CMP_XSB(st, cmp) [CO_##st##_A_ADD_BR_##cmp] = 5, [CO_##st##_A_SW_ADD_BR_##cmp] = 5,
     CMP_STORE_BR_FUSABLE(CMP_XSB)
 #undef CMP_XSB
+#define CMP_XLB(id) [CO_L_BR_##id] = 3, [CO_L_BR_##id##_SW] = 3,
+    CMP_FUSABLE_I32(CMP_XLB)
+#undef CMP_XLB
+    [CO_L_BR_NZ] = 3, [CO_L_BR_NZ_SW] = 3, [CO_L_BR_Z] = 3, [CO_L_BR_Z_SW] = 3,
 #define CMP_XF(id) [CO_BR_##id] = 2,
     CMP_FUSABLE(CMP_XF)
 #undef CMP_XF
@@ -1731,6 +1870,19 @@ static cmp_op negated_branch(cmp_op op)
         return CO_ADD_BR_Z;
     if (op == CO_ADD_BR_Z)
         return CO_ADD_BR_NZ;
+    static const cmp_op lz[][2] = {{CO_L_BR_NZ, CO_L_BR_Z}, {CO_L_BR_NZ_SW, CO_L_BR_Z_SW}};
+    for (size_t i = 0; i < 2; i++)
+        for (int k = 0; k < 2; k++)
+            if (op == lz[i][k])
+                return lz[i][!k];
+    for (size_t i = 0; i < WEFT_ARRAY_LEN(load_br_fusable); i++)
+        if (load_br_fusable[i].co == op || load_br_fusable[i].co_sw == op) {
+            op_id neg = negate(load_br_fusable[i].op);
+            bool sw = load_br_fusable[i].co_sw == op;
+            for (size_t j = 0; j < WEFT_ARRAY_LEN(load_br_fusable); j++)
+                if (load_br_fusable[j].op == neg)
+                    return sw ? load_br_fusable[j].co_sw : load_br_fusable[j].co;
+        }
     for (size_t i = 0; i < WEFT_ARRAY_LEN(fusable); i++)
         if (fusable[i].br == op) {
             op_id neg = negate(fusable[i].op);

@@ -153,6 +153,9 @@ static weft_status run(thr_context *ctx, interp_frame *rec, weft_error *err,
 #define CMP_XAB(id) [CO_ADD_BR_##id] = &&L_ADD_BR_##id,
         CMP_FUSABLE_I32(CMP_XAB)
 #undef CMP_XAB
+#define CMP_XLB(id) [CO_L_BR_##id] = &&L_L_BR_##id, [CO_L_BR_##id##_SW] = &&L_L_BR_##id##_SW,
+        CMP_FUSABLE_I32(CMP_XLB)
+#undef CMP_XLB
 #define CMP_XP(o1, o2) [CO_P_##o1##_##o2##_L] = &&L_P_##o1##_##o2##_L,                    \
                        [CO_P_##o1##_##o2##_R] = &&L_P_##o1##_##o2##_R,
         CMP_PAIRS(CMP_XP)
@@ -166,12 +169,17 @@ static weft_status run(thr_context *ctx, interp_frame *rec, weft_error *err,
 #define CMP_XST(id, st) [CO_##id##_ST] = &&L_##id##_ST, [CO_##id##_ST_SW] = &&L_##id##_ST_SW,
         CMP_STORE_FUSABLE(CMP_XST)
 #undef CMP_XST
-#define CMP_XM(id, ld) [CO_##id##_M] = &&L_##id##_M, [CO_##id##_M_SW] = &&L_##id##_M_SW,
+#define CMP_XM(id, ld) [CO_##id##_M] = &&L_##id##_M, [CO_##id##_M_SW] = &&L_##id##_M_SW,       \
+                       [CO_##id##_MA] = &&L_##id##_MA, [CO_##id##_MA_SW] = &&L_##id##_MA_SW,
         CMP_MEM_FUSABLE(CMP_XM)
 #undef CMP_XM
 #define CMP_XMST(id, st) [CO_##id##_MST] = &&L_##id##_MST, [CO_##id##_MST_SW] = &&L_##id##_MST_SW,
         CMP_MST_FUSABLE(CMP_XMST)
 #undef CMP_XMST
+#define CMP_XMM(id) [CO_##id##_MM_MST] = &&L_##id##_MM_MST,                              \
+                    [CO_##id##_MM_MST_SW] = &&L_##id##_MM_MST_SW,
+        CMP_MM_MST_FUSABLE(CMP_XMM)
+#undef CMP_XMM
 #define CMP_XSB(st, cmp) [CO_##st##_A_ADD_BR_##cmp] = &&L_##st##_A_ADD_BR_##cmp,                  \
                          [CO_##st##_A_SW_ADD_BR_##cmp] = &&L_##st##_A_SW_ADD_BR_##cmp,
         CMP_STORE_BR_FUSABLE(CMP_XSB)

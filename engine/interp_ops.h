@@ -198,7 +198,11 @@
     CASE(id##_ST_SW) STORE_VAL_SW(MT_##st, g_u32(fp[X1]), EV_##id(fp[Y1], fp[Y2]), 3)
 #define OP_M(id, ld)                                                           \
     CASE(id##_M) LOAD_AT(MT_##ld, EV_##id(fp[Y1], (uint64_t)v), g_u32(fp[Y2]), 3) \
-    CASE(id##_M_SW) LOAD_AT_SW(MT_##ld, EV_##id(fp[Y1], (uint64_t)v), g_u32(fp[Y2]), 3)
+    CASE(id##_M_SW) LOAD_AT_SW(MT_##ld, EV_##id(fp[Y1], (uint64_t)v), g_u32(fp[Y2]), 3) \
+    CASE(id##_MA) LOAD_AT(MT_##ld, EV_##id(fp[Y1], (uint64_t)v),                \
+                          g_u32(fp[Y2]) + g_u32(fp[X3]), 4)                     \
+    CASE(id##_MA_SW) LOAD_AT_SW(MT_##ld, EV_##id(fp[Y1], (uint64_t)v),          \
+                                (uint32_t)(g_u32(fp[Y2]) + g_u32(fp[X3])), 4)
 
 /* Load, op, store back to the same place (code.h, CMP_MST_FUSABLE):
  * [op][x=addr y=b][x=offset].  MST_<op>(m, b) keeps the operand order of the
@@ -222,6 +226,28 @@
         if (WEFT_UNLIKELY(ea + sizeof(MT_##st) > mem_size(memory)))            \
             TRAP(OOB_MEMORY);                                                  \
         MST_AT(id, st, ea)                                                     \
+    }
+
+/* ID_MST on a product of three (code.h, CMP_MM_MST_FUSABLE):
+ * [op][x=addr y=a][x=offset y=b][x=c].  Both products are rounded, as the
+ * unfused pair and op round them. */
+#define MM_MST_AT(id, ea)                                                      \
+    {                                                                          \
+        uint64_t p = interp_rounded(EV_F64_MUL(fp[Y1], fp[Y2]));               \
+        p = interp_rounded(EV_F64_MUL(p, fp[X3]));                             \
+        uint64_t v;                                                            \
+        guest_read(&v, mem + (ea), sizeof v);                                  \
+        v = MST_##id(v, p);                                                    \
+        guest_write(mem + (ea), &v, sizeof v);                                 \
+        NEXT(4);                                                               \
+    }
+#define OP_MM_MST(id)                                                          \
+    CASE(id##_MM_MST) MM_MST_AT(id, (uint64_t)g_u32(fp[X1]) + (uint32_t)X2)   \
+    CASE(id##_MM_MST_SW) {                                                     \
+        uint64_t ea = (uint64_t)g_u32(fp[X1]) + (uint32_t)X2;                  \
+        if (WEFT_UNLIKELY(ea + sizeof(uint64_t) > mem_size(memory)))           \
+            TRAP(OOB_MEMORY);                                                  \
+        MM_MST_AT(id, ea)                                                      \
     }
 
 /* A fused-address store, then the ADD_BR_<cmp> whose operand cells follow the
@@ -312,6 +338,40 @@ INT_COMPARES_I64(INT_CMP)
 INT_COMPARES_I32(BR_CMP)
 INT_COMPARES_I64(BR_CMP)
 INT_COMPARES_I32(ADD_BR_CMP)
+
+/* An i32.load, then a branch on the loaded value (code.h, L_BR_<cmp>):
+ * [op][x=dst y=addr][x=offset y=b][x=off].  b is never dst (the translator
+ * sees to it), so every operand is read before the value is written: a store
+ * to a slot could alias the code cells, as far as the compiler knows. */
+#define L_BR_AT(id, T, G, expr, ea)                                            \
+    {                                                                          \
+        T b = G(fp[Y2]);                                                       \
+        int32_t off = X3;                                                      \
+        uint32_t v;                                                            \
+        guest_read(&v, mem + (ea), sizeof v);                                  \
+        fp[X1] = p_u32(v);                                                     \
+        T a = G(p_u32(v));                                                     \
+        (void)b;                                                               \
+        if (expr) {                                                            \
+            pc += 3 + off;                                                     \
+            POLL();                                                            \
+            DISPATCH();                                                        \
+        }                                                                      \
+        NEXT(4);                                                               \
+    }
+#define L_BR_CMP(id, T, G, expr)                                               \
+    CASE(L_BR_##id) L_BR_AT(id, T, G, expr, (uint64_t)g_u32(fp[Y1]) + (uint32_t)X2) \
+    CASE(L_BR_##id##_SW) {                                                     \
+        uint64_t ea = (uint64_t)g_u32(fp[Y1]) + (uint32_t)X2;                  \
+        if (WEFT_UNLIKELY(ea + sizeof(uint32_t) > mem_size(memory)))           \
+            TRAP(OOB_MEMORY);                                                  \
+        L_BR_AT(id, T, G, expr, ea)                                            \
+    }
+INT_COMPARES_I32(L_BR_CMP)
+L_BR_CMP(NZ, uint32_t, g_u32, a != 0)
+L_BR_CMP(Z, uint32_t, g_u32, a == 0)
+#undef L_BR_CMP
+#undef L_BR_AT
 INT_COMPARES_I32(SEL_CMP)
 INT_COMPARES_I64(SEL_CMP)
 
@@ -464,6 +524,7 @@ STORE(I64_STORE32, uint32_t)
 CMP_STORE_FUSABLE(OP_ST)
 CMP_MEM_FUSABLE(OP_M)
 CMP_MST_FUSABLE(OP_MST)
+CMP_MM_MST_FUSABLE(OP_MM_MST)
 CMP_STORE_BR_FUSABLE(STORE_BR)
 LOAD_S(I32_LOAD, uint32_t)
 LOAD_S(I64_LOAD, uint64_t)
@@ -799,6 +860,8 @@ UN(I64_TRUNC_SAT_F64_U, double, g_f64, p_u64, num_sat_i64_u(a))
 #undef MST_I64_ADD
 #undef MST_AT
 #undef OP_MST
+#undef MM_MST_AT
+#undef OP_MM_MST
 #undef MT_I32_STORE8
 #undef STORE_BR
 #undef SCALED

@@ -45,7 +45,10 @@ static void test_forms_used(void **state)
     /* The back edge of the top-tested loop is its negated test. */
     assert_int_equal(fixture_count_op(&fx, 1, CO_BR_I32_GE_U), 1);
     assert_int_equal(fixture_count_op(&fx, 1, CO_BR_I32_LT_U), 1);
-    assert_int_equal(fixture_count_op(&fx, 2, CO_F64_SUB_MST), 1);
+    /* ... and the product of three it subtracts is taken into it too. */
+    assert_int_equal(fixture_count_op(&fx, 2, CO_F64_SUB_MM_MST), 1);
+    assert_int_equal(fixture_count_op(&fx, 2, CO_F64_SUB_MST), 0);
+    assert_int_equal(fixture_count_op(&fx, 2, CO_P_F64_MUL_F64_MUL_L), 0);
     assert_int_equal(fixture_count_op(&fx, 2, CO_F64_LOAD), 0);
     assert_int_equal(fixture_count_op(&fx, 3, CO_F64_ADD_MST), 1);
     assert_int_equal(fixture_count_op(&fx, 4, CO_I32_ADD_MST), 1);
