@@ -329,7 +329,8 @@ def main():
         sys.path.insert(0, os.path.join(HERE, "threaded"))
         import threaded
         t_md, t_failures = threaded.run(build, dict(
-            settings, weft_missing=None if "weft" in engines else "not selected (BENCH_ENGINES)"))
+            settings, rounds=threaded.threaded_rounds(),
+            weft_missing=None if "weft" in engines else "not selected (BENCH_ENGINES)"))
         md += t_md
         failures += t_failures
     # The startup benchmark (bench/startup/run.sh, run before this script).

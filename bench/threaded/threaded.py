@@ -8,8 +8,10 @@ and joining a thread (spawn_native and `BUILD/weft run spawn.wasm`).  bench.py c
 and appends the result to its output and to results.md; run directly
 (`python3 bench/threaded/threaded.py BUILD`) it prints the table alone.
 
-Each driver process runs every measurement BENCH_REPEAT times, interleaved;
-the minimum time of each is used (BENCH_STAT=median for the median).
+Each driver process runs every measurement BENCH_REPEAT times, interleaved,
+and the drivers run BENCH_THREADED_ROUNDS times (default 4), alternating; the
+minimum time of each measurement over all of them is used (BENCH_STAT=median
+for the median).
 """
 import os
 import re
@@ -67,15 +69,24 @@ def parse(text, stat):
     return results, errors
 
 
-def run_driver(argv, settings, unavailable=lambda msg: False, expect=MEASUREMENTS):
+class Spec:
+    """A driver to run: its command, which failure messages mean "this weft
+    cannot run it yet" (not a failure of make bench), what it must print."""
+
+    def __init__(self, argv, unavailable=lambda msg: False, expect=MEASUREMENTS):
+        self.argv, self.unavailable, self.expect = argv, unavailable, expect
+
+
+def run_once(spec, settings):
+    """One process of a driver: (its output, None) or (None, the failed Driver)."""
     try:
-        p = subprocess.run(argv, capture_output=True, text=True, timeout=settings["timeout"])
+        p = subprocess.run(spec.argv, capture_output=True, text=True, timeout=settings["timeout"])
     except subprocess.TimeoutExpired:
-        return Driver(error=f"timed out after {settings['timeout']} s", fatal=True)
+        return None, Driver(error=f"timed out after {settings['timeout']} s", fatal=True)
     except OSError as e:
-        return Driver(error=f"cannot run {argv[0]}: {e}", fatal=True)
+        return None, Driver(error=f"cannot run {spec.argv[0]}: {e}", fatal=True)
     results, errors = parse(p.stdout, settings["stat"])
-    missing = [k for k in expect if k not in results]
+    missing = [k for k in spec.expect if k not in results]
     if p.returncode != 0 or missing or errors:
         if p.returncode < 0:
             msg = f"killed by signal {-p.returncode}"
@@ -85,8 +96,32 @@ def run_driver(argv, settings, unavailable=lambda msg: False, expect=MEASUREMENT
             msg = next((l.strip() for l in (p.stderr + p.stdout).splitlines() if l.strip()),
                        f"exit status {p.returncode}")
             msg = re.sub(r"^(weft|native): ", "", msg)
-        return Driver(error=msg[:160], fatal=not unavailable(msg))
-    return Driver(results=results)
+        return None, Driver(error=msg[:160], fatal=not spec.unavailable(msg))
+    return p.stdout, None
+
+
+def run_alternating(specs, settings):
+    """Runs the drivers settings["rounds"] times, one after the other in each
+    round, and parses each one's output of all rounds together.  Alternating
+    matters on a virtual machine: where the host puts the two vCPUs (one core
+    or two, near or far) changes what contention costs, and it changes over
+    minutes; runs of both engines spread over the same minutes see the same
+    placements.  A driver that fails is not run again."""
+    outputs, failed = [""] * len(specs), [None] * len(specs)
+    for _ in range(settings["rounds"]):
+        for i, spec in enumerate(specs):
+            if spec is None or failed[i]:
+                continue
+            out, failed[i] = run_once(spec, settings)
+            outputs[i] += out or ""
+    drivers = []
+    for i, spec in enumerate(specs):
+        if spec is None or failed[i]:
+            drivers.append(failed[i] or Driver())
+            continue
+        results, errors = parse(outputs[i], settings["stat"])
+        drivers.append(Driver(error=errors[0], fatal=True) if errors else Driver(results=results))
+    return drivers
 
 
 def fmt(v, digits=1, suffix=""):
@@ -145,35 +180,37 @@ def run(build, settings):
     out = os.path.join(build, "bench", "threaded")
     reps = [str(settings["repeat"])]
     print("bench: threaded kernels ...", file=sys.stderr, flush=True)
-    native = run_driver([os.path.join(out, "native_threaded")] + reps, settings)
+    unsupported = lambda msg: "unsupported" in msg.lower()  # noqa: E731
+    specs = [Spec([os.path.join(out, "native_threaded")] + reps), None,
+             # The spawn program: natively, and as a WASI program under the weft command.
+             Spec([os.path.join(out, "spawn_native")] + reps, expect=SPAWN_MEASUREMENTS), None]
+    missing = [None, None]  # why weft's driver / spawn program cannot run
     weft_bin = os.path.join(out, "weft_threaded")
     if settings.get("weft_missing"):
-        weft = Driver(error=settings["weft_missing"])
+        missing = [settings["weft_missing"], ""]  # the reason is noted once
     elif not os.path.exists(weft_bin):
         try:
             with open(os.path.join(out, "weft_threaded.log")) as f:
                 why = next((l.strip() for l in f if l.strip()), "")
         except OSError:
             why = ""
-        weft = Driver(error="weft_threaded not built" + (": " + why if why else ""))
+        missing[0] = "weft_threaded not built" + (": " + why if why else "")
     else:
-        weft = run_driver([weft_bin, os.path.join(out, "kernels.wasm")] + reps, settings,
-                          lambda msg: "unsupported" in msg.lower())
-
-    # The spawn program: natively, and as a WASI program under the weft command.
-    native_spawn = run_driver([os.path.join(out, "spawn_native")] + reps, settings,
-                              expect=SPAWN_MEASUREMENTS)
+        specs[1] = Spec([weft_bin, os.path.join(out, "kernels.wasm")] + reps, unsupported)
     weft_cli, spawn_wasm = os.path.join(build, "weft"), os.path.join(out, "spawn.wasm")
-    if settings.get("weft_missing"):
-        weft_spawn = Driver()  # the same reason is noted for weft_threaded
+    if missing[1] is not None:
+        pass
     elif not os.path.exists(weft_cli):
-        weft_spawn = Driver(error="spawn: the weft command is not built")
+        missing[1] = "spawn: the weft command is not built"
     elif not os.path.exists(spawn_wasm):
-        weft_spawn = Driver(error="spawn.wasm not built (see spawn_wasm.log)")
+        missing[1] = "spawn.wasm not built (see spawn_wasm.log)"
     else:
-        weft_spawn = run_driver([weft_cli, "run", spawn_wasm] + reps, settings,
-                                lambda msg: "unsupported" in msg.lower(),
-                                expect=SPAWN_MEASUREMENTS)
+        specs[3] = Spec([weft_cli, "run", spawn_wasm] + reps, unsupported, SPAWN_MEASUREMENTS)
+    native, weft, native_spawn, weft_spawn = run_alternating(specs, settings)
+    if missing[0]:
+        weft = Driver(error=missing[0])
+    if missing[1]:
+        weft_spawn = Driver(error=missing[1])
     native.results.update(native_spawn.results)
     weft.results.update(weft_spawn.results)
 
@@ -220,11 +257,17 @@ def run(build, settings):
     return md, failures
 
 
+def threaded_rounds():
+    """BENCH_THREADED_ROUNDS: how many times each driver runs (alternating)."""
+    return max(1, int(os.environ.get("BENCH_THREADED_ROUNDS", "4") or 4))
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: threaded.py BUILD")
     settings = {
         "repeat": int(os.environ.get("BENCH_REPEAT", "3") or 3),
+        "rounds": threaded_rounds(),
         "timeout": int(os.environ.get("BENCH_TIMEOUT", "1800") or 1800),
         "stat": os.environ.get("BENCH_STAT", "min"),
     }
