@@ -8,15 +8,16 @@
  *                             weft_memory, and calls the exports with weft_call.
  * The measurement logic below is the same for both.
  *
- * Every measurement starts its threads, lines them up on a barrier, and times
- * from the barrier to the last join (CLOCK_MONOTONIC); thread creation and
- * instantiation are outside the clock.  Output, one line per measurement and
- * repetition (bench/threaded/threaded.py reads it):
+ * Every measurement starts its threads and lines them up on a barrier; each
+ * thread times its own kernel call (CLOCK_MONOTONIC) and the run lasts from
+ * the first start to the last end; thread creation and instantiation are
+ * outside the clock.  Output, one line per measurement and repetition
+ * (bench/threaded/threaded.py reads it):
  *
  *     <kernel> <threads> checksum <u64> ops <count> ms <milliseconds> cpu <ms>
  *
  * where ops counts what the kernel did (atomic adds, round trips, numbers)
- * and cpu is the process's CPU time (user + system) over the same interval:
+ * and cpu is the CPU time its threads used in their calls (user + system):
  * cpu / ms is how many CPUs the run actually got, which tells a machine busy
  * with other work from an engine that does not scale.
  *
@@ -24,7 +25,7 @@
  *
  * usage: native_threaded [repeat [scale%]]
  *        weft_threaded KERNELS.wasm [repeat [scale%]]
- * THREADED_ONLY=contend|pingpong|primes in the environment runs that one
+ * THREADED_ONLY=contend|contend_sum|pingpong|primes in the environment runs that one
  * measurement alone (for profiling).
  */
 #include <inttypes.h>
@@ -33,7 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include "../bench_util.h"
@@ -46,8 +46,8 @@
 #define PINGPONG_ROUNDS 20000u
 #define PRIMES_LIMIT 1000000u
 
-typedef enum { F_CONTEND_RESET, F_CONTEND, F_CONTEND_TOTAL, F_PINGPONG_RESET, F_PINGPONG,
-               F_PRIMES, F_COUNT } fn_id;
+typedef enum { F_CONTEND_RESET, F_CONTEND, F_CONTEND_SUM, F_CONTEND_TOTAL, F_PINGPONG_RESET,
+               F_PINGPONG, F_PRIMES, F_COUNT } fn_id;
 
 #if defined(THREADED_NATIVE)
 #include "kernels.h"
@@ -71,6 +71,7 @@ static uint32_t call(runner *r, int worker, fn_id f, uint32_t a, uint32_t b, uin
     switch (f) {
     case F_CONTEND_RESET: contend_reset(); return 0;
     case F_CONTEND: return contend(a);
+    case F_CONTEND_SUM: return contend_sum(a);
     case F_CONTEND_TOTAL: return contend_total();
     case F_PINGPONG_RESET: pingpong_reset(); return 0;
     case F_PINGPONG: return pingpong(a, b);
@@ -82,8 +83,9 @@ static uint32_t call(runner *r, int worker, fn_id f, uint32_t a, uint32_t b, uin
 #include "weft.h"
 
 #define WHO "weft"
-static const char *const fn_names[F_COUNT] = {"contend_reset", "contend", "contend_total",
-                                              "pingpong_reset", "pingpong", "primes"};
+static const char *const fn_names[F_COUNT] = {"contend_reset", "contend", "contend_sum",
+                                              "contend_total", "pingpong_reset", "pingpong",
+                                              "primes"};
 
 typedef struct runner {
     weft_engine *engine;
@@ -165,8 +167,8 @@ static uint32_t call(runner *r, int worker, fn_id f, uint32_t a, uint32_t b, uin
     weft_val args[3] = {{.kind = WEFT_I32, .of.i32 = (int32_t)a},
                         {.kind = WEFT_I32, .of.i32 = (int32_t)b},
                         {.kind = WEFT_I32, .of.i32 = (int32_t)c}};
-    static const size_t nargs[F_COUNT] = {0, 1, 0, 0, 2, 3};
-    static const size_t nres[F_COUNT] = {0, 1, 1, 0, 1, 1};
+    static const size_t nargs[F_COUNT] = {0, 1, 1, 0, 0, 2, 3};
+    static const size_t nres[F_COUNT] = {0, 1, 1, 1, 0, 1, 1};
     weft_val res;
     memset(&res, 0, sizeof res);
     weft_error err;
@@ -185,31 +187,40 @@ typedef struct worker {
     uint32_t a, b, c;
     uint32_t result;
     pthread_barrier_t *start;
+    double t_start, t_end, cpu; /* ms: its call's span, and its CPU time */
 } worker;
 
+static double thread_cpu_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Each worker times its own call: the thread that created them cannot, as
+ * it would have to run after the barrier -- on a 2-CPU machine, where the
+ * two workers hold both CPUs, it might read the clock only when they are
+ * nearly done, and a run would look almost free. */
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     pthread_barrier_wait(w->start);
+    double c0 = thread_cpu_ms();
+    w->t_start = bench_now_ms();
     w->result = call(w->r, w->index, w->f, w->a, w->b, w->c);
+    w->t_end = bench_now_ms();
+    w->cpu = thread_cpu_ms() - c0;
     return NULL;
 }
 
-static double cpu_ms(void)
-{
-    struct rusage u;
-    getrusage(RUSAGE_SELF, &u);
-    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 +
-           (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
-}
-
-/* Runs ws[0..n) on n threads; returns the milliseconds from the barrier to
- * the last join, and in *cpu the CPU time the process used meanwhile. */
+/* Runs ws[0..n) on n threads; returns the milliseconds from the first
+ * worker's start to the last one's end, and in *cpu the CPU time the workers
+ * used meanwhile. */
 static double run_threads(worker *ws, int n, double *cpu)
 {
     pthread_t th[MAX_THREADS];
     pthread_barrier_t start;
-    pthread_barrier_init(&start, NULL, (unsigned)n + 1);
+    pthread_barrier_init(&start, NULL, (unsigned)n);
     for (int i = 0; i < n; i++) {
         ws[i].start = &start;
         if (pthread_create(&th[i], NULL, worker_main, &ws[i]) != 0) {
@@ -217,13 +228,16 @@ static double run_threads(worker *ws, int n, double *cpu)
             exit(1);
         }
     }
-    pthread_barrier_wait(&start);
-    double c0 = cpu_ms(), t0 = bench_now_ms();
     for (int i = 0; i < n; i++)
         pthread_join(th[i], NULL);
-    double t1 = bench_now_ms();
-    *cpu = cpu_ms() - c0;
     pthread_barrier_destroy(&start);
+    double t0 = ws[0].t_start, t1 = ws[0].t_end;
+    *cpu = 0;
+    for (int i = 0; i < n; i++) {
+        t0 = ws[i].t_start < t0 ? ws[i].t_start : t0;
+        t1 = ws[i].t_end > t1 ? ws[i].t_end : t1;
+        *cpu += ws[i].cpu;
+    }
     return t1 - t0;
 }
 
@@ -235,26 +249,28 @@ static void report(const char *kernel, int threads, uint64_t checksum, uint64_t 
     fflush(stdout);
 }
 
-/* (1) Two threads hammer one word with atomic adds.  The checksum is the
- * final total, and only if the old values the adds returned were 0 .. n-1
- * (n = both threads' adds) -- by their sum, mod 2^32. */
-static void bench_contend(runner *r, uint32_t iters)
+/* (1) Two threads hammer one word with atomic adds (`f`: contend, adds only,
+ * or contend_sum, which also sums the old values).  The checksum is the final
+ * total; for contend_sum, only if the old values the adds returned were
+ * 0 .. n-1 (n = both threads' adds) -- by their sum, mod 2^32. */
+static void bench_contend(runner *r, fn_id f, const char *name, uint32_t iters)
 {
     call(r, 0, F_CONTEND_RESET, 0, 0, 0);
-    worker ws[2] = {{r, 0, F_CONTEND, iters, 0, 0, 0, NULL}, {r, 1, F_CONTEND, iters, 0, 0, 0, NULL}};
+    worker ws[2] = {{.r = r, .index = 0, .f = f, .a = iters}, {.r = r, .index = 1, .f = f, .a = iters}};
     double cpu, ms = run_threads(ws, 2, &cpu);
     uint64_t total = call(r, 0, F_CONTEND_TOTAL, 0, 0, 0);
     uint64_t n = 2 * (uint64_t)iters;
-    bool each_once = (uint32_t)(ws[0].result + ws[1].result) == (uint32_t)(n * (n - 1) / 2);
-    report("contend", 2, each_once ? total : 0, n, ms, cpu);
+    bool each_once = f != F_CONTEND_SUM ||
+                     (uint32_t)(ws[0].result + ws[1].result) == (uint32_t)(n * (n - 1) / 2);
+    report(name, 2, each_once ? total : 0, n, ms, cpu);
 }
 
 /* (2) Two threads pass the turn back and forth through wait/notify. */
 static void bench_pingpong(runner *r, uint32_t rounds)
 {
     call(r, 0, F_PINGPONG_RESET, 0, 0, 0);
-    worker ws[2] = {{r, 0, F_PINGPONG, 0, rounds, 0, 0, NULL},
-                    {r, 1, F_PINGPONG, 1, rounds, 0, 0, NULL}};
+    worker ws[2] = {{.r = r, .index = 0, .f = F_PINGPONG, .a = 0, .b = rounds},
+                    {.r = r, .index = 1, .f = F_PINGPONG, .a = 1, .b = rounds}};
     double cpu, ms = run_threads(ws, 2, &cpu);
     report("pingpong", 2, (uint64_t)ws[0].result + ws[1].result, rounds, ms, cpu);
 }
@@ -264,7 +280,8 @@ static void bench_primes(runner *r, uint32_t limit, int threads)
 {
     worker ws[MAX_THREADS];
     for (int i = 0; i < threads; i++)
-        ws[i] = (worker){r, i, F_PRIMES, (uint32_t)i, (uint32_t)threads, limit, 0, NULL};
+        ws[i] = (worker){.r = r, .index = i, .f = F_PRIMES, .a = (uint32_t)i,
+                         .b = (uint32_t)threads, .c = limit};
     double cpu, ms = run_threads(ws, threads, &cpu);
     uint64_t count = 0;
     for (int i = 0; i < threads; i++)
@@ -291,7 +308,9 @@ int main(int argc, char **argv)
      * alike; the reader takes each one's minimum. */
     for (int i = 0; i < repeat; i++) {
         if (WANT("contend"))
-            bench_contend(&r, iters);
+            bench_contend(&r, F_CONTEND, "contend", iters);
+        if (WANT("contend_sum"))
+            bench_contend(&r, F_CONTEND_SUM, "contend_sum", iters);
         if (WANT("pingpong"))
             bench_pingpong(&r, rounds);
         if (WANT("primes")) {

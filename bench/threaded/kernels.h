@@ -11,6 +11,7 @@
 
 void contend_reset(void);
 uint32_t contend(uint32_t iters);
+uint32_t contend_sum(uint32_t iters);
 uint32_t contend_total(void);
 void pingpong_reset(void);
 uint32_t pingpong(uint32_t me, uint32_t rounds);

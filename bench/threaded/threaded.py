@@ -19,7 +19,8 @@ import subprocess
 import sys
 
 # (kernel, threads) pairs every driver prints, in the order of the table.
-MEASUREMENTS = [("contend", 2), ("pingpong", 2), ("primes", 1), ("primes", 2)]
+MEASUREMENTS = [("contend", 2), ("contend_sum", 2), ("pingpong", 2), ("primes", 1),
+                ("primes", 2)]
 # What the spawn program (spawn.c) prints.
 SPAWN_MEASUREMENTS = [("spawn", 1)]
 
@@ -37,7 +38,7 @@ class Driver:
 # measures what it is meant to (contention, parallel speedup) if it got about n
 # CPUs; when other work on the machine took one, the threads ran in turns --
 # which, for the contended adds, is even faster than contending.
-PARALLEL = {"contend", "primes"}
+PARALLEL = {"contend", "contend_sum", "primes"}
 
 
 def parse(text, stat):
@@ -147,6 +148,8 @@ def table(native, weft, nproc):
 
     mops_n = div(1e-3, per_op(native, ("contend", 2), 1))  # adds per us = Mops/s
     mops_w = div(1e-3, per_op(weft, ("contend", 2), 1))
+    sums_n = div(1e-3, per_op(native, ("contend_sum", 2), 1))
+    sums_w = div(1e-3, per_op(weft, ("contend_sum", 2), 1))
     rt_n = per_op(native, ("pingpong", 2), 1e3)  # us per round trip
     rt_w = per_op(weft, ("pingpong", 2), 1e3)
     s1_n, s2_n = ms(native, ("primes", 1)), ms(native, ("primes", 2))
@@ -159,6 +162,8 @@ def table(native, weft, nproc):
          fmt(div(mops_w, mops_n), 2, " of native"), ">= 0.8 of native"],
         ["CPUs the contended adds got (CPU time / wall time)",
          fmt(cpus(native, ("contend", 2)), 2), fmt(cpus(weft, ("contend", 2)), 2), "", ""],
+        ["the same, each old value added to a sum (Mops/s)", fmt(sums_n), fmt(sums_w),
+         fmt(div(sums_w, sums_n), 2, " of native"), ""],
         ["wait/notify ping-pong round trip (us)", fmt(rt_n, 2), fmt(rt_w, 2),
          fmt(div(rt_w, rt_n), 2, "x native time"), "<= 2x native"],
         ["prime count, 1 thread (ms)", fmt(s1_n), fmt(s1_w), fmt(div(s1_w, s1_n), 2, "x native time"), ""],
