@@ -17,8 +17,9 @@
  * before a local.set to that local, at block boundaries, as a call argument.
  * Constants are the function's distinct constant values.  On entry one copy
  * of cmp_code.init sets fp[nparams ..): the declared locals' zeros, then the
- * constants, then one padding zero when that makes the count odd (the copy
- * moves 16 bytes at a time; frame_size leaves room for the pad).
+ * constants, then padding zeros up to an even count of at least CMP_INIT_MIN
+ * (the copy moves 16 bytes at a time and the first CMP_INIT_MIN slots without
+ * a test; frame_size leaves room for the pad, which lands in temps).
  *
  * A call passes its arguments in consecutive temps; the callee's frame starts
  * at the first of them (fp' = fp + base) and its results come back in the same
@@ -68,7 +69,8 @@
  *   RETURN              [op]                 results already in fp[0..)
  *   RETURN1             [op][x=src]          fp[0] = fp[src], then return
  *   CALL                [op][x=func y=base]  func: index in the module's space
- *   CALL_LOCAL          [op][x=code y=base]  code: index in module->codes
+ *   CALL_LOCAL          [op][x=code y=base][x=at]   code: index in module->codes,
+ *                       at: byte offset of codes[code].code in it (u32)
  *   CALL_INDIRECT       [op][x=type y=base][x=table y=elem-index slot]
  *   SELECT              [op][x=dst y=cond][x=a y=b]
  *   SEL_<cmp> (fused)   [op][x=dst y=a][x=c y=d][x=b]   dst = c <cmp> d ? a : b
@@ -342,10 +344,14 @@ typedef struct cmp_code {
     uint32_t frame_size;  /* slots the frame needs, temps included     */
     uint32_t nresults;
     uint32_t ncells;
-    uint32_t ninit;       /* even: nlocals - nparams + nconsts, padded  */
+    uint32_t ninit;       /* nlocals - nparams + nconsts, padded: even, >= CMP_INIT_MIN */
     uint64_t *init;       /* ninit values for fp[nparams ..) (inside this allocation) */
     cmp_cell cells[];     /* the instructions; execution starts at cells[0] */
 } cmp_code;
+
+/* The fewest init slots a frame copies (cmp_code.ninit): the interpreter
+ * copies that many without a loop test. */
+enum { CMP_INIT_MIN = 4 };
 
 /* The published code of defined function `func_index` of m, translating it on
  * first use.  Thread-safe: racing translators publish one result (compare-

@@ -1,6 +1,10 @@
 /*
  * compile.c -- translation (cmp_) of a validated function body into the
- * internal code of engine/code.h, lazily on first call, published once.
+ * internal code of engine/code.h, lazily on first call, published once: the
+ * driver (pre-scan, the main pass, control, calls, atomics, cmp_get).  The
+ * plain instructions and their fused forms are in compile_fuse.c, the
+ * branch-threading pass in compile_thread.c, what they share in
+ * compile_internal.h.
  *
  * One pass over the body after a pre-scan.  The pre-scan collects the distinct
  * constants (their slots sit below the temps, so their number must be known
@@ -13,9 +17,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "engine/code.h"
-#include "engine/engine.h"
-#include "engine/immediates.h"
+#include "engine/compile_internal.h"
 #include "engine/reader.h"
 
 /* ---- instruction reading ------------------------------------------------- */
@@ -51,162 +53,27 @@ fail:
     return st;
 }
 
-/* ---- translation state ---------------------------------------------------- */
+/* ---- instruction tables ------------------------------------------------------- */
 
-enum { CTRL_FUNC, CTRL_BLOCK, CTRL_LOOP, CTRL_IF, CTRL_ELSE };
+/* The internal instruction of each wasm op that runs as it is, and its
+ * software-checked twin. */
+WEFT_INTERNAL const uint16_t cmp_co_of[OP_COUNT_] = {
+#define CMP_X(id) [OP_##id] = CO_##id,
+#define OP(id, prefix, code, name, imm, align, sig) CMP_PICK_##prefix(CMP_X, id)
+#include "engine/opcodes.def"
+#undef OP
+#undef CMP_X
+};
 
-typedef struct cmp_ctrl {
-    uint8_t kind;
-    bool unreachable;  /* the rest of this block up to else/end is dead  */
-    uint32_t base;     /* stack height below the block's parameters      */
-    uint32_t np, nr;
-    uint32_t loop_pc;  /* loop: the cell its label names                */
-    int32_t chain;     /* forward branches to the end label (field ids) */
-    int32_t else_chain; /* if: the branch to the else arm               */
-    uint32_t scratch;  /* if with parameters: their saved copies         */
-} cmp_ctrl;
+WEFT_INTERNAL const uint16_t cmp_co_sw_of[OP_COUNT_] = {
+#define CMP_XSW(id) [OP_##id] = CO_##id##_SW,
+#define OP(id, prefix, code, name, imm, align, sig) CMP_PICK_##prefix(CMP_SW_##imm, id)
+#include "engine/opcodes.def"
+#undef OP
+#undef CMP_XSW
+};
 
-typedef struct cmp_state {
-    const weft_module *m;
-    const weft_engine *e;
-    weft_error *err;
-    const void *const *handlers;
-    bool software;
-
-    uint32_t nparams, nlocals, nconsts, nscratch, temp_base;
-    uint64_t *consts;   /* sorted distinct values */
-
-    cmp_cell *code;
-    uint32_t ncells, cap_cells;
-
-    int32_t *stack;     /* slot of each operand */
-    uint32_t height, max_height, cap_stack;
-
-    cmp_ctrl *ctrls;
-    uint32_t nctrls, cap_ctrls;
-
-    uint32_t next_scratch;
-
-    /* Peephole: the last instruction, if nothing (no label) came after it. */
-    bool last_valid;
-    op_id last_wasm;     /* the wasm op it came from                        */
-    uint32_t last_start; /* its handler cell                                */
-    int32_t last_dst;    /* the temp it wrote, or -1                        */
-    /* The last i32.add emitted, if no label came after it (ADD_BR_<cmp>). */
-    bool add_valid;
-    uint32_t add_start;  /* its handler cell                                */
-    uint32_t last_label; /* the cell of the latest label                     */
-
-    /* Where each instruction starts and what it runs, in order (instructions
-     * taken back drop out): the map the branch-threading pass walks. */
-    struct cmp_instr {
-        uint32_t at;
-        uint16_t op;
-    } *instrs;
-    uint32_t ninstrs, cap_instrs;
-} cmp_state;
-
-static weft_status grow(cmp_state *t, void **p, uint32_t *cap, uint32_t need, size_t size)
-{
-    if (need <= *cap)
-        return WEFT_OK;
-    uint32_t n = *cap ? *cap : 16;
-    while (n < need) {
-        if (n > UINT32_MAX / 2)
-            return err_set(t->err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, "function too large");
-        n *= 2;
-    }
-    void *q = eng_realloc(t->e, *p, (size_t)n * size);
-    if (!q)
-        return err_set(t->err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);
-    *p = q;
-    *cap = n;
-    return WEFT_OK;
-}
-
-/* ---- emission -------------------------------------------------------------- */
-
-static weft_status emit_cell(cmp_state *t, cmp_cell c)
-{
-    weft_status st = WEFT_OK;
-    TRY(grow(t, (void **)&t->code, &t->cap_cells, t->ncells + 1, sizeof(cmp_cell)));
-    t->code[t->ncells++] = c;
-fail:
-    return st;
-}
-
-static cmp_cell op_cell(const cmp_state *t, cmp_op op)
-{
-    cmp_cell c;
-    c.u64 = 0;
-    if (t->handlers)
-        c.h = t->handlers[op];
-    else
-        c.op = op;
-    return c;
-}
-
-/* Records that an instruction running `op` starts at cell `at`, forgetting
- * the ones taken back (at or above it). */
-static weft_status note_instr(cmp_state *t, uint32_t at, cmp_op op)
-{
-    weft_status st = WEFT_OK;
-    while (t->ninstrs && t->instrs[t->ninstrs - 1].at >= at)
-        t->ninstrs--;
-    TRY(grow(t, (void **)&t->instrs, &t->cap_instrs, t->ninstrs + 1, sizeof *t->instrs));
-    t->instrs[t->ninstrs].at = at;
-    t->instrs[t->ninstrs].op = (uint16_t)op;
-    t->ninstrs++;
-fail:
-    return st;
-}
-
-/* The cell after record k's instruction. */
-static uint32_t instr_end(const cmp_state *t, uint32_t k)
-{
-    return k + 1 < t->ninstrs ? t->instrs[k + 1].at : t->ncells;
-}
-
-static weft_status emit_op(cmp_state *t, cmp_op op)
-{
-    weft_status st = WEFT_OK;
-    t->last_valid = false;
-    t->last_start = t->ncells;
-    TRY(note_instr(t, t->ncells, op));
-    TRY(emit_cell(t, op_cell(t, op)));
-fail:
-    return st;
-}
-
-static weft_status emit_xy(cmp_state *t, int32_t x, int32_t y)
-{
-    cmp_cell c;
-    c.u64 = 0;
-    c.s.x = x;
-    c.s.y = y;
-    return emit_cell(t, c);
-}
-
-static int32_t field_id(uint32_t cell, int half) { return (int32_t)(cell * 2 + (uint32_t)half); }
-static int32_t *field(cmp_state *t, int32_t id)
-{
-    cmp_cell *c = &t->code[id / 2];
-    return id % 2 ? &c->s.y : &c->s.x;
-}
-
-/* Points the branch offset in field `id` at cell `target` (offsets count
- * cells from the cell holding them). */
-static void set_target(cmp_state *t, int32_t id, uint32_t target)
-{
-    *field(t, id) = (int32_t)target - id / 2;
-}
-
-/* Adds field `id` to a chain of unresolved branches. */
-static void chain_add(cmp_state *t, int32_t *chain, int32_t id)
-{
-    *field(t, id) = *chain;
-    *chain = id;
-}
+/* ---- the operand stack --------------------------------------------------------- */
 
 static void chain_bind(cmp_state *t, int32_t chain, uint32_t target)
 {
@@ -219,29 +86,6 @@ static void chain_bind(cmp_state *t, int32_t chain, uint32_t target)
     t->add_valid = false;
     t->last_label = t->ncells;
 }
-
-/* ---- the operand stack ------------------------------------------------------- */
-
-static int32_t temp_slot(cmp_state *t, uint32_t pos) { return (int32_t)(t->temp_base + pos); }
-
-static weft_status push(cmp_state *t, int32_t slot)
-{
-    weft_status st = WEFT_OK;
-    TRY(grow(t, (void **)&t->stack, &t->cap_stack, t->height + 1, sizeof(int32_t)));
-    t->stack[t->height++] = slot;
-    if (t->height > t->max_height)
-        t->max_height = t->height;
-fail:
-    return st;
-}
-
-static weft_status push_temp(cmp_state *t, int32_t *slot)
-{
-    *slot = temp_slot(t, t->height);
-    return push(t, *slot);
-}
-
-static int32_t pop(cmp_state *t) { return t->stack[--t->height]; }
 
 static weft_status copy(cmp_state *t, int32_t dst, int32_t src)
 {
@@ -317,14 +161,6 @@ static int32_t const_slot(cmp_state *t, uint64_t v)
     }
     weft_assert(lo < t->nconsts && t->consts[lo] == v);
     return (int32_t)(t->nlocals + lo);
-}
-
-/* Marks the instruction just emitted as having written the new top temp. */
-static void result_emitted(cmp_state *t, op_id wasm, int32_t dst)
-{
-    t->last_valid = true;
-    t->last_wasm = wasm;
-    t->last_dst = dst;
 }
 
 /* ---- control ------------------------------------------------------------------ */
@@ -407,690 +243,6 @@ fail:
     return st;
 }
 
-/* ---- instruction tables ------------------------------------------------------- */
-
-/* The internal instruction of each wasm op that runs as it is, and its
- * software-checked twin. */
-static const uint16_t co_of[OP_COUNT_] = {
-#define CMP_X(id) [OP_##id] = CO_##id,
-#define OP(id, prefix, code, name, imm, align, sig) CMP_PICK_##prefix(CMP_X, id)
-#include "engine/opcodes.def"
-#undef OP
-#undef CMP_X
-};
-
-static const uint16_t co_sw_of[OP_COUNT_] = {
-#define CMP_XSW(id) [OP_##id] = CO_##id##_SW,
-#define OP(id, prefix, code, name, imm, align, sig) CMP_PICK_##prefix(CMP_SW_##imm, id)
-#include "engine/opcodes.def"
-#undef OP
-#undef CMP_XSW
-};
-
-/* The fused-address variants (code.h), plain and software-checked; 0: none. */
-static const uint16_t co_addr_of[OP_COUNT_][2] = {
-#define CMP_XA(id) [OP_##id] = {CO_##id##_A, CO_##id##_A_SW},
-    CMP_ADDR_FUSABLE(CMP_XA)
-#undef CMP_XA
-};
-
-/* The scaled-address variants (code.h), plain and software-checked; 0: none. */
-static const uint16_t co_scaled_of[OP_COUNT_][2] = {
-#define CMP_XK(id) [OP_##id] = {CO_##id##_S, CO_##id##_S_SW},
-    CMP_SCALED_FUSABLE(CMP_XK)
-#undef CMP_XK
-};
-
-/* Binary ops fused with the store of their result or with a load of an
- * operand (code.h): the op, the store or load, the fused forms. */
-static const struct { op_id op, st; cmp_op co, co_sw; } store_fusable[] = {
-#define CMP_XST(id, st) {OP_##id, OP_##st, CO_##id##_ST, CO_##id##_ST_SW},
-    CMP_STORE_FUSABLE(CMP_XST)
-#undef CMP_XST
-};
-static const struct { op_id op, ld; cmp_op co, co_sw, a, a_sw; } mem_fusable[] = {
-#define CMP_XM(id, ld) {OP_##id, OP_##ld, CO_##id##_M, CO_##id##_M_SW, CO_##id##_MA, CO_##id##_MA_SW},
-    CMP_MEM_FUSABLE(CMP_XM)
-#undef CMP_XM
-};
-
-/* ---- fused compares --------------------------------------------------------- */
-
-static const struct { op_id op; cmp_op br; } fusable[] = {
-#define CMP_XF(id) {OP_##id, CO_BR_##id},
-    CMP_FUSABLE(CMP_XF)
-#undef CMP_XF
-};
-
-static const struct { op_id op; cmp_op br; } add_fusable[] = {
-#define CMP_XF(id) {OP_##id, CO_ADD_BR_##id},
-    CMP_FUSABLE_I32(CMP_XF)
-#undef CMP_XF
-};
-
-/* Does the instruction at cell `at` run `op`? */
-static bool cell_is(cmp_state *t, uint32_t at, cmp_op op)
-{
-    cmp_cell h = t->code[at];
-    return t->handlers ? h.h == t->handlers[op] : h.op == (uintptr_t)op;
-}
-
-static bool fused_of(op_id op, cmp_op *out)
-{
-    for (size_t i = 0; i < WEFT_ARRAY_LEN(fusable); i++)
-        if (fusable[i].op == op) {
-            *out = fusable[i].br;
-            return true;
-        }
-    return false;
-}
-
-/* The ADD_BR_<cmp> that can replace the compare-and-branch `op` together with
- * the i32.add just before it, when that add computed the compare's first
- * operand `a`. */
-static bool add_fused_of(cmp_state *t, op_id op, int32_t a, cmp_op *out)
-{
-    if (!t->add_valid || t->add_start + 3 != t->last_start)
-        return false;
-    if (!cell_is(t, t->add_start, CO_I32_ADD) ||
-        t->code[t->add_start + 1].s.x != a) /* taken back since? */
-        return false;
-    for (size_t i = 0; i < WEFT_ARRAY_LEN(add_fusable); i++)
-        if (add_fusable[i].op == op) {
-            *out = add_fusable[i].br;
-            return true;
-        }
-    return false;
-}
-
-static const struct { cmp_op st, st_sw, br, co, co_sw; } store_br_fusable[] = {
-#define CMP_XSB(st, cmp)                                                                \
-    {CO_##st##_A, CO_##st##_A_SW, CO_ADD_BR_##cmp, CO_##st##_A_ADD_BR_##cmp,             \
-     CO_##st##_A_SW_ADD_BR_##cmp},
-    CMP_STORE_BR_FUSABLE(CMP_XSB)
-#undef CMP_XSB
-};
-
-/* With ADD_BR `br` about to be emitted at t->ncells (the add and compare
- * taken back): the fused form that also takes back the _A store just before
- * the add, when there is one and no label came between; else CO_COUNT_. */
-static cmp_op store_br_of(cmp_state *t, cmp_op br)
-{
-    uint32_t n = t->ninstrs;
-    while (n && t->instrs[n - 1].at >= t->ncells)
-        n--;
-    if (!n || t->ncells < 3 || t->instrs[n - 1].at != t->ncells - 3 ||
-        t->last_label > t->ncells - 3)
-        return CO_COUNT_;
-    cmp_op prev = t->instrs[n - 1].op;
-    for (size_t i = 0; i < WEFT_ARRAY_LEN(store_br_fusable); i++)
-        if (store_br_fusable[i].br == br &&
-            prev == (t->software ? store_br_fusable[i].st_sw : store_br_fusable[i].st))
-            return t->software ? store_br_fusable[i].co_sw : store_br_fusable[i].co;
-    return CO_COUNT_;
-}
-
-static const struct { op_id op; cmp_op co, co_sw; } load_br_fusable[] = {
-#define CMP_XLB(id) {OP_##id, CO_L_BR_##id, CO_L_BR_##id##_SW},
-    CMP_FUSABLE_I32(CMP_XLB)
-#undef CMP_XLB
-};
-
-/* The compare with its operands swapped (a < b is b > a). */
-static op_id swap_cmp(op_id op)
-{
-    switch (op) {
-    case OP_I32_LT_S: return OP_I32_GT_S;
-    case OP_I32_GT_S: return OP_I32_LT_S;
-    case OP_I32_LT_U: return OP_I32_GT_U;
-    case OP_I32_GT_U: return OP_I32_LT_U;
-    case OP_I32_LE_S: return OP_I32_GE_S;
-    case OP_I32_GE_S: return OP_I32_LE_S;
-    case OP_I32_LE_U: return OP_I32_GE_U;
-    case OP_I32_GE_U: return OP_I32_LE_U;
-    default: return op; /* eq, ne */
-    }
-}
-
-/* With the branch's compare taken back (its cells gone): when the instruction
- * now last is a plain i32.load writing slot v, with no label after it, takes
- * it back too and returns its cells [x=dst y=addr][x=offset] (L_BR_<cmp>). */
-static bool take_load(cmp_state *t, int32_t v, cmp_cell *load, cmp_cell *off)
-{
-    uint32_t n = t->ninstrs;
-    while (n && t->instrs[n - 1].at >= t->ncells)
-        n--;
-    if (!n || t->ncells < 3 || t->instrs[n - 1].at != t->ncells - 3 ||
-        t->last_label > t->ncells - 3 ||
-        t->instrs[n - 1].op != (t->software ? CO_I32_LOAD_SW : CO_I32_LOAD) ||
-        t->code[t->ncells - 2].s.x != v)
-        return false;
-    *load = t->code[t->ncells - 2];
-    *off = t->code[t->ncells - 1];
-    t->ncells -= 3;
-    t->last_valid = false;
-    return true;
-}
-
-/* Emits L_BR_<cmp> (or L_BR_NZ / L_BR_Z for cmp = OP_NOP and `nz`) on the
- * load taken back, the loaded value compared with slot `other`. */
-static weft_status emit_load_br(cmp_state *t, op_id cmp, bool nz, cmp_cell load, cmp_cell off,
-                                int32_t other)
-{
-    weft_status st = WEFT_OK;
-    cmp_op co = nz ? (t->software ? CO_L_BR_NZ_SW : CO_L_BR_NZ)
-                   : (t->software ? CO_L_BR_Z_SW : CO_L_BR_Z);
-    for (size_t i = 0; i < WEFT_ARRAY_LEN(load_br_fusable); i++)
-        if (load_br_fusable[i].op == cmp)
-            co = t->software ? load_br_fusable[i].co_sw : load_br_fusable[i].co;
-    TRY(emit_op(t, co));
-    TRY(emit_xy(t, load.s.x, load.s.y));
-    TRY(emit_xy(t, off.s.x, other));
-    TRY(emit_xy(t, 0, 0));
-fail:
-    return st;
-}
-
-/* The compare whose result is the negation (integer compares: exact). */
-static op_id negate(op_id op)
-{
-    switch (op) {
-    case OP_I32_EQ: return OP_I32_NE;
-    case OP_I32_NE: return OP_I32_EQ;
-    case OP_I32_LT_S: return OP_I32_GE_S;
-    case OP_I32_GE_S: return OP_I32_LT_S;
-    case OP_I32_LT_U: return OP_I32_GE_U;
-    case OP_I32_GE_U: return OP_I32_LT_U;
-    case OP_I32_GT_S: return OP_I32_LE_S;
-    case OP_I32_LE_S: return OP_I32_GT_S;
-    case OP_I32_GT_U: return OP_I32_LE_U;
-    case OP_I32_LE_U: return OP_I32_GT_U;
-    case OP_I64_EQ: return OP_I64_NE;
-    case OP_I64_NE: return OP_I64_EQ;
-    case OP_I64_LT_S: return OP_I64_GE_S;
-    case OP_I64_GE_S: return OP_I64_LT_S;
-    case OP_I64_LT_U: return OP_I64_GE_U;
-    case OP_I64_GE_U: return OP_I64_LT_U;
-    case OP_I64_GT_S: return OP_I64_LE_S;
-    case OP_I64_LE_S: return OP_I64_GT_S;
-    case OP_I64_GT_U: return OP_I64_LE_U;
-    case OP_I64_LE_U: return OP_I64_GT_U;
-    default: return op;
-    }
-}
-
-/* A conditional branch on the condition just popped (slot `cond`), taken when
- * the condition is true (`when` = true) or false.  Returns the field id of
- * its offset.  When the condition came from the instruction just before (an
- * integer compare or i32.eqz writing that temp), the compare is taken back
- * and fused into the branch. */
-static weft_status emit_cond_br(cmp_state *t, int32_t cond, bool when, int32_t *fid)
-{
-    weft_status st = WEFT_OK;
-    cmp_op br;
-    if (t->last_valid && t->last_dst == cond) {
-        op_id op = t->last_wasm;
-        cmp_cell operands = t->code[t->last_start + 1];
-        cmp_cell load, off;
-        if (op == OP_I32_EQZ) {
-            t->ncells = t->last_start;
-            if (take_load(t, operands.s.y, &load, &off)) {
-                TRY(emit_load_br(t, OP_NOP, !when, load, off, 0));
-                *fid = field_id(t->ncells - 1, 0);
-                goto fail;
-            }
-            TRY(emit_op(t, when ? CO_BR_UNLESS : CO_BR_IF));
-            TRY(emit_xy(t, operands.s.y, 0));
-            *fid = field_id(t->ncells - 1, 1);
-            goto fail;
-        }
-        op_id cmp = when ? op : negate(op);
-        if (add_fused_of(t, cmp, operands.s.y, &br)) {
-            cmp_cell add = t->code[t->add_start + 1];
-            int32_t b = t->code[t->add_start + 2].s.x, c = t->code[t->last_start + 2].s.x;
-            t->ncells = t->add_start;
-            t->add_valid = false;
-            cmp_op sb = store_br_of(t, br);
-            if (sb != CO_COUNT_) {
-                /* The _A store just before goes first (ST_A_ADD_BR_<cmp>). */
-                uint32_t at = t->ncells - 3;
-                cmp_cell s1 = t->code[at + 1], s2 = t->code[at + 2];
-                t->ncells = at;
-                TRY(emit_op(t, sb));
-                TRY(emit_cell(t, s1));
-                TRY(emit_cell(t, s2));
-            } else {
-                TRY(emit_op(t, br));
-            }
-            TRY(emit_xy(t, add.s.x, add.s.y));
-            TRY(emit_xy(t, b, c));
-            TRY(emit_xy(t, 0, 0));
-            *fid = field_id(t->ncells - 1, 0);
-            goto fail;
-        }
-        if (fused_of(cmp, &br)) {
-            int32_t a = operands.s.y, b = t->code[t->last_start + 2].s.x;
-            t->ncells = t->last_start;
-            bool i32 = false;
-            for (size_t i = 0; i < WEFT_ARRAY_LEN(load_br_fusable); i++)
-                i32 = i32 || load_br_fusable[i].op == cmp;
-            if (i32 && a != b && take_load(t, a, &load, &off)) {
-                TRY(emit_load_br(t, cmp, false, load, off, b));
-                *fid = field_id(t->ncells - 1, 0);
-                goto fail;
-            }
-            if (i32 && a != b && take_load(t, b, &load, &off)) {
-                TRY(emit_load_br(t, swap_cmp(cmp), false, load, off, a));
-                *fid = field_id(t->ncells - 1, 0);
-                goto fail;
-            }
-            TRY(emit_op(t, br));
-            TRY(emit_xy(t, operands.s.y, b));
-            TRY(emit_xy(t, 0, 0));
-            *fid = field_id(t->ncells - 1, 0);
-            goto fail;
-        }
-    }
-    if (t->add_valid && t->add_start + 3 == t->ncells && cell_is(t, t->add_start, CO_I32_ADD) &&
-        t->code[t->add_start + 1].s.x == cond) {
-        /* The condition is an i32.add just before (`i += 1; br_if (i)`). */
-        cmp_cell add = t->code[t->add_start + 1];
-        int32_t b = t->code[t->add_start + 2].s.x;
-        t->ncells = t->add_start;
-        t->add_valid = false;
-        TRY(emit_op(t, when ? CO_ADD_BR_NZ : CO_ADD_BR_Z));
-        TRY(emit_xy(t, add.s.x, add.s.y));
-        TRY(emit_xy(t, b, 0));
-        TRY(emit_xy(t, 0, 0));
-        *fid = field_id(t->ncells - 1, 0);
-        goto fail;
-    }
-    {
-        cmp_cell load, off;
-        if (take_load(t, cond, &load, &off)) {
-            TRY(emit_load_br(t, OP_NOP, when, load, off, 0));
-            *fid = field_id(t->ncells - 1, 0);
-            goto fail;
-        }
-    }
-    TRY(emit_op(t, when ? CO_BR_IF : CO_BR_UNLESS));
-    TRY(emit_xy(t, cond, 0));
-    *fid = field_id(t->ncells - 1, 1);
-fail:
-    if (st == WEFT_OK)
-        *field(t, *fid) = -1; /* a chain of one, until it is linked or bound */
-    return st;
-}
-
-/* ---- fused pairs --------------------------------------------------------------- */
-
-/* What result_emitted records for a fused instruction: no wasm op, so that
- * nothing fuses with it again. */
-#define OP_FUSED OP_NOP
-
-static const struct { op_id o1, o2; cmp_op l, r; } pairs[] = {
-#define CMP_XP(o1, o2) {OP_##o1, OP_##o2, CO_P_##o1##_##o2##_L, CO_P_##o1##_##o2##_R},
-    CMP_PAIRS(CMP_XP)
-#undef CMP_XP
-};
-
-static const struct { op_id op; cmp_op sel; } sel_fusable[] = {
-#define CMP_XS(id) {OP_##id, CO_SEL_##id},
-    CMP_SEL_FUSABLE(CMP_XS)
-#undef CMP_XS
-};
-
-/* The last instruction, when it is the plain binary op `last_wasm` (3 cells)
- * that wrote temp `v` and nothing came after it. */
-static bool last_binary_wrote(cmp_state *t, int32_t v)
-{
-    return t->last_valid && t->last_dst == v && t->ncells == t->last_start + 3 &&
-           t->last_wasm != OP_FUSED && cell_is(t, t->last_start, co_of[t->last_wasm]);
-}
-
-/* Binary op `op` on slots a and b: when one of them is the result of the
- * binary op just before and the two make a pair of CMP_PAIRS, takes that op
- * back and emits the pair writing `d`.  *done tells whether it did. */
-static weft_status emit_pair(cmp_state *t, op_id op, int32_t d, int32_t a, int32_t b, bool *done)
-{
-    weft_status st = WEFT_OK;
-    *done = false;
-    bool left = last_binary_wrote(t, a);
-    if (!left && !last_binary_wrote(t, b))
-        goto fail;
-    for (size_t i = 0; i < WEFT_ARRAY_LEN(pairs); i++) {
-        if (pairs[i].o1 != t->last_wasm || pairs[i].o2 != op)
-            continue;
-        cmp_cell first = t->code[t->last_start + 1], second = t->code[t->last_start + 2];
-        t->ncells = t->last_start;
-        TRY(emit_op(t, left ? pairs[i].l : pairs[i].r));
-        TRY(emit_xy(t, d, first.s.y));
-        TRY(emit_xy(t, second.s.x, left ? b : a));
-        result_emitted(t, OP_FUSED, d);
-        *done = true;
-        break;
-    }
-fail:
-    return st;
-}
-
-/* A store of the value in slot v at address slot `addr`: when v is the result
- * of the binary op just before and the two fuse, takes the op back and emits
- * the _ST form.  *done tells whether it did. */
-static weft_status emit_op_store(cmp_state *t, op_id st_op, int32_t addr, int32_t v,
-                                 uint32_t offset, bool *done)
-{
-    weft_status st = WEFT_OK;
-    *done = false;
-    if (!last_binary_wrote(t, v))
-        goto fail;
-    for (size_t i = 0; i < WEFT_ARRAY_LEN(store_fusable); i++) {
-        if (store_fusable[i].op != t->last_wasm || store_fusable[i].st != st_op)
-            continue;
-        int32_t a = t->code[t->last_start + 1].s.y, b = t->code[t->last_start + 2].s.x;
-        t->ncells = t->last_start;
-        TRY(emit_op(t, t->software ? store_fusable[i].co_sw : store_fusable[i].co));
-        TRY(emit_xy(t, addr, a));
-        TRY(emit_xy(t, (int32_t)offset, b));
-        *done = true;
-        break;
-    }
-fail:
-    return st;
-}
-
-static const struct { op_id op, st; cmp_op m, m_sw, co, co_sw; } mst_fusable[] = {
-#define CMP_XMST(id, st) {OP_##id, OP_##st, CO_##id##_M, CO_##id##_M_SW, CO_##id##_MST, CO_##id##_MST_SW},
-    CMP_MST_FUSABLE(CMP_XMST)
-#undef CMP_XMST
-};
-
-/* Instruction k of the records, if it is a pure f64 op of 3 cells with the
- * [x=dst ..] layout (a pair or f64 arithmetic) that neither reads slot `keep`
- * nor writes slot `keep` or `addr`: an op a load may move past. */
-static bool movable_past(cmp_state *t, uint32_t k, int32_t keep, int32_t addr)
-{
-    static const cmp_op arith[] = {CO_F64_ADD, CO_F64_SUB, CO_F64_MUL, CO_F64_DIV};
-    cmp_op op = t->instrs[k].op;
-    bool ok = false;
-    for (size_t i = 0; i < WEFT_ARRAY_LEN(pairs) && !ok; i++)
-        ok = op == pairs[i].l || op == pairs[i].r;
-    for (size_t i = 0; i < WEFT_ARRAY_LEN(arith) && !ok; i++)
-        ok = op == arith[i];
-    uint32_t at = t->instrs[k].at;
-    if (!ok || instr_end(t, k) != at + 3)
-        return false;
-    cmp_cell c1 = t->code[at + 1], c2 = t->code[at + 2];
-    return c1.s.x != keep && c1.s.x != addr && c1.s.y != keep && c2.s.x != keep &&
-           c2.s.y != keep;
-}
-
-/* A store of v at (addr, offset) that writes back `load(addr, offset) op x`:
- * takes back the load and the op (and the _M form that fused them) and emits
- * ID_MST.  The load may sit one pure f64 op before the op (`p->x -= a * b`);
- * its result must be a temp nothing else reads.  *done tells whether it did. */
-static weft_status emit_mst(cmp_state *t, op_id st_op, int32_t addr, int32_t v, uint32_t offset,
-                            bool *done)
-{
-    weft_status st = WEFT_OK;
-    *done = false;
-    uint32_t n = t->ninstrs;
-    if (!t->last_valid || t->last_dst != v || v < (int32_t)t->temp_base || !n ||
-        t->instrs[n - 1].at != t->last_start || t->ncells != t->last_start + 3)
-        goto fail;
-    cmp_op last = t->instrs[n - 1].op;
-    cmp_cell l1 = t->code[t->last_start + 1], l2 = t->code[t->last_start + 2];
-    for (size_t i = 0; i < WEFT_ARRAY_LEN(mst_fusable); i++) {
-        if (mst_fusable[i].st != st_op)
-            continue;
-        cmp_op co = t->software ? mst_fusable[i].co_sw : mst_fusable[i].co;
-        int32_t x = 0;
-        uint32_t from = 0;
-        if (last == (t->software ? mst_fusable[i].m_sw : mst_fusable[i].m)) {
-            /* x op load, _M: [x=v y=x][x=offset y=addr]; sub is x - load. */
-            if (mst_fusable[i].op == OP_F64_SUB || l2.s.y != addr || (uint32_t)l2.s.x != offset)
-                continue;
-            x = l1.s.y;
-            from = t->last_start;
-        } else if (last == co_of[mst_fusable[i].op] && t->last_wasm == mst_fusable[i].op) {
-            /* load op x, or x op load for the adds: [x=v y=a][x=b]. */
-            cmp_op ld = t->software ? co_sw_of[st_op == OP_F64_STORE ? OP_F64_LOAD
-                                               : st_op == OP_I32_STORE ? OP_I32_LOAD
-                                                                       : OP_I64_LOAD]
-                                    : co_of[st_op == OP_F64_STORE ? OP_F64_LOAD
-                                            : st_op == OP_I32_STORE ? OP_I32_LOAD
-                                                                    : OP_I64_LOAD];
-            uint32_t k = n - 2;
-            if (n < 2)
-                continue;
-            if (t->instrs[k].op != ld && n >= 3 && t->instrs[k - 1].op == ld)
-                k--;
-            if (t->instrs[k].op != ld || instr_end(t, k) != t->instrs[k].at + 3)
-                continue;
-            uint32_t at = t->instrs[k].at;
-            int32_t tmp = t->code[at + 1].s.x;
-            if (t->code[at + 1].s.y != addr || (uint32_t)t->code[at + 2].s.x != offset ||
-                tmp < (int32_t)t->temp_base || t->last_label > at)
-                continue;
-            if (tmp == l1.s.y && tmp != l2.s.x)
-                x = l2.s.x;
-            else if (tmp == l2.s.x && tmp != l1.s.y && mst_fusable[i].op != OP_F64_SUB)
-                x = l1.s.y;
-            else
-                continue;
-            bool mid = k + 3 == n;
-            if (mid && !movable_past(t, k + 1, tmp, addr))
-                continue;
-            if (mid) {
-                /* Keep the op in between: move it down over the load. */
-                cmp_cell m[3];
-                memcpy(m, &t->code[t->instrs[k + 1].at], sizeof m);
-                cmp_op mop = t->instrs[k + 1].op;
-                t->ncells = at;
-                TRY(note_instr(t, at, mop));
-                for (int j = 0; j < 3; j++)
-                    TRY(emit_cell(t, m[j]));
-                from = t->ncells;
-            } else {
-                from = at;
-            }
-        } else {
-            continue;
-        }
-        t->ncells = from;
-        TRY(emit_op(t, co));
-        TRY(emit_xy(t, addr, x));
-        TRY(emit_xy(t, (int32_t)offset, 0));
-        *done = true;
-        break;
-    }
-fail:
-    return st;
-}
-
-static const struct { cmp_op mst, mst_sw, co, co_sw; } mm_mst_fusable[] = {
-#define CMP_XMM(id) {CO_##id##_MST, CO_##id##_MST_SW, CO_##id##_MM_MST, CO_##id##_MM_MST_SW},
-    CMP_MM_MST_FUSABLE(CMP_XMM)
-#undef CMP_XMM
-};
-
-/* The ID_MST just emitted, when the instruction before it is the pair
- * P_F64_MUL_F64_MUL_L computing its operand into a temp (read by nothing
- * else: the MST consumed it) with no label between: both become ID_MM_MST. */
-static weft_status fuse_mm_mst(cmp_state *t)
-{
-    weft_status st = WEFT_OK;
-    uint32_t n = t->ninstrs;
-    if (n < 2)
-        goto fail;
-    uint32_t mat = t->instrs[n - 1].at, pat = t->instrs[n - 2].at;
-    if (t->instrs[n - 2].op != CO_P_F64_MUL_F64_MUL_L || pat + 3 != mat ||
-        t->ncells != mat + 3 || t->last_label > pat)
-        goto fail;
-    cmp_cell p1 = t->code[pat + 1], p2 = t->code[pat + 2];
-    cmp_cell m1 = t->code[mat + 1], m2 = t->code[mat + 2];
-    int32_t tmp = p1.s.x;
-    if (tmp < (int32_t)t->temp_base || m1.s.y != tmp || m1.s.x == tmp)
-        goto fail;
-    for (size_t i = 0; i < WEFT_ARRAY_LEN(mm_mst_fusable); i++) {
-        if (t->instrs[n - 1].op != (t->software ? mm_mst_fusable[i].mst_sw : mm_mst_fusable[i].mst))
-            continue;
-        t->ncells = pat;
-        TRY(emit_op(t, t->software ? mm_mst_fusable[i].co_sw : mm_mst_fusable[i].co));
-        TRY(emit_xy(t, m1.s.x, p1.s.y));
-        TRY(emit_xy(t, m2.s.x, p2.s.x));
-        TRY(emit_xy(t, p2.s.y, 0));
-        break;
-    }
-fail:
-    return st;
-}
-
-/* Instructions that only compute a value into cell 1's x from the slots in
- * their other fields (plus memory, for loads): what a store's address add
- * may be moved past.  The plain wasm ones are checked by range. */
-static const bool value_op[CO_COUNT_] = {
-#define CMP_XL(id) [CO_##id##_A] = true, [CO_##id##_A_SW] = true, [CO_##id##_SW] = true,
-    CMP_XL(I32_LOAD) CMP_XL(I64_LOAD) CMP_XL(F32_LOAD) CMP_XL(F64_LOAD) CMP_XL(I32_LOAD8_S)
-    CMP_XL(I32_LOAD8_U) CMP_XL(I32_LOAD16_S) CMP_XL(I32_LOAD16_U) CMP_XL(I64_LOAD8_S)
-    CMP_XL(I64_LOAD8_U) CMP_XL(I64_LOAD16_S) CMP_XL(I64_LOAD16_U) CMP_XL(I64_LOAD32_S)
-    CMP_XL(I64_LOAD32_U)
-#undef CMP_XL
-#define CMP_XK(id) [CO_##id##_S] = true, [CO_##id##_S_SW] = true,
-    CMP_XK(I32_LOAD) CMP_XK(I64_LOAD) CMP_XK(F32_LOAD) CMP_XK(F64_LOAD)
-#undef CMP_XK
-#define CMP_XP(o1, o2) [CO_P_##o1##_##o2##_L] = true, [CO_P_##o1##_##o2##_R] = true,
-    CMP_PAIRS(CMP_XP)
-#undef CMP_XP
-#define CMP_XM(id, ld) [CO_##id##_M] = true, [CO_##id##_M_SW] = true, [CO_##id##_MA] = true,  \
-                       [CO_##id##_MA_SW] = true,
-    CMP_MEM_FUSABLE(CMP_XM)
-#undef CMP_XM
-#define CMP_XS(id) [CO_SEL_##id] = true,
-    CMP_SEL_FUSABLE(CMP_XS)
-#undef CMP_XS
-};
-
-static bool is_value_op(cmp_op op)
-{
-    return (op >= CO_I32_LOAD && op <= CO_I64_LOAD32_U) ||
-           (op >= CO_I32_EQZ && op <= CO_I64_EXTEND32_S) || value_op[op];
-}
-
-/* A store's address `a`: when it is the temp an i32.add wrote just before the
- * one instruction that computed the stored value (`p[i] = f(x)`: address
- * first, then the value), takes the add back, so that the store adds (the _A
- * forms): *base and *idx are its operands.  The value's instruction must not
- * read the add's temp or write its operands. */
-static bool hoist_addr_add(cmp_state *t, int32_t a, int32_t *base, int32_t *idx)
-{
-    uint32_t n = t->ninstrs;
-    if (n < 2 || a < (int32_t)t->temp_base)
-        return false;
-    uint32_t vat = t->instrs[n - 1].at, aat = t->instrs[n - 2].at;
-    cmp_op vop = t->instrs[n - 1].op;
-    if (t->instrs[n - 2].op != CO_I32_ADD || aat + 3 != vat || t->last_label > aat ||
-        !is_value_op(vop) || t->ncells - vat > 4 || t->ncells - vat < 2)
-        return false;
-    cmp_cell add = t->code[aat + 1];
-    int32_t b = t->code[aat + 2].s.x;
-    if (add.s.x != a)
-        return false;
-    /* The value's fields: cell 1's x is what it writes, the rest what it reads
-     * (or offsets and shift counts: a false match only costs the fusion). */
-    uint32_t len = t->ncells - vat;
-    int32_t wrote = t->code[vat + 1].s.x;
-    if (wrote == a || wrote == add.s.y || wrote == b)
-        return false;
-    for (uint32_t c = 1; c < len; c++) {
-        cmp_cell f = t->code[vat + c];
-        if ((c > 1 && f.s.x == a) || f.s.y == a)
-            return false;
-    }
-    memmove(&t->code[aat], &t->code[vat], len * sizeof(cmp_cell));
-    t->ncells -= 3;
-    t->instrs[n - 2] = t->instrs[n - 1];
-    t->instrs[n - 2].at = aat;
-    t->ninstrs--;
-    t->last_valid = false;
-    t->add_valid = false;
-    *base = add.s.y;
-    *idx = b;
-    return true;
-}
-
-/* Binary op `op` on slots a and b writing d: when one of them is the result of
- * a plain load just before and the two fuse, takes the load back and emits
- * the _M form (integer add, f64 add and mul commute; f64.sub only takes the
- * load on its right).  *done tells whether it did. */
-static weft_status emit_op_mem(cmp_state *t, op_id op, int32_t d, int32_t a, int32_t b, bool *done)
-{
-    weft_status st = WEFT_OK;
-    *done = false;
-    if (!t->last_valid || (t->last_dst != a && t->last_dst != b) ||
-        t->ncells != t->last_start + 3)
-        goto fail;
-    bool right = t->last_dst == b;
-    for (size_t i = 0; i < WEFT_ARRAY_LEN(mem_fusable); i++) {
-        op_id ld = mem_fusable[i].ld;
-        if (mem_fusable[i].op != op || ld != t->last_wasm || (op == OP_F64_SUB && !right))
-            continue;
-        bool added = cell_is(t, t->last_start, co_addr_of[ld][t->software]);
-        if (!added && !cell_is(t, t->last_start, t->software ? co_sw_of[ld] : co_of[ld]))
-            break; /* another fused load */
-        cmp_cell load = t->code[t->last_start + 1], off = t->code[t->last_start + 2];
-        t->ncells = t->last_start;
-        if (added)
-            TRY(emit_op(t, t->software ? mem_fusable[i].a_sw : mem_fusable[i].a));
-        else
-            TRY(emit_op(t, t->software ? mem_fusable[i].co_sw : mem_fusable[i].co));
-        TRY(emit_xy(t, d, right ? a : b));
-        TRY(emit_xy(t, off.s.x, load.s.y));
-        if (added)
-            TRY(emit_xy(t, off.s.y, 0));
-        result_emitted(t, OP_FUSED, d);
-        *done = true;
-        break;
-    }
-fail:
-    return st;
-}
-
-/* select of a and b on `cond`: when an integer compare or i32.eqz just before
- * computed cond, takes it back (SEL_<cmp>, or a plain select on the eqz's
- * operand with a and b swapped). */
-static weft_status emit_select(cmp_state *t, int32_t d, int32_t a, int32_t b, int32_t cond)
-{
-    weft_status st = WEFT_OK;
-    if (t->last_valid && t->last_dst == cond) {
-        cmp_cell operands = t->code[t->last_start + 1];
-        if (t->last_wasm == OP_I32_EQZ && t->ncells == t->last_start + 2 &&
-            cell_is(t, t->last_start, CO_I32_EQZ)) {
-            t->ncells = t->last_start;
-            TRY(emit_op(t, CO_SELECT));
-            TRY(emit_xy(t, d, operands.s.y));
-            TRY(emit_xy(t, b, a));
-            goto fail;
-        }
-        for (size_t i = 0; i < WEFT_ARRAY_LEN(sel_fusable); i++) {
-            if (sel_fusable[i].op != t->last_wasm || !last_binary_wrote(t, cond))
-                continue;
-            int32_t y = t->code[t->last_start + 2].s.x;
-            t->ncells = t->last_start;
-            TRY(emit_op(t, sel_fusable[i].sel));
-            TRY(emit_xy(t, d, a));
-            TRY(emit_xy(t, operands.s.y, y));
-            TRY(emit_xy(t, b, 0));
-            goto fail;
-        }
-    }
-    TRY(emit_op(t, CO_SELECT));
-    TRY(emit_xy(t, d, cond));
-    TRY(emit_xy(t, a, b));
-fail:
-    return st;
-}
-
 /* ---- pre-scan ------------------------------------------------------------------ */
 
 static int cmp_u64(const void *a, const void *b)
@@ -1142,7 +294,6 @@ fail:
 
 /* ---- the main pass --------------------------------------------------------------- */
 
-static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, const imm_values *im);
 static weft_status translate_atomic(cmp_state *t, op_id op, const op_info *info,
                                     const imm_values *im); /* atomics block, below */
 
@@ -1228,7 +379,7 @@ static weft_status do_br_if(cmp_state *t, uint32_t depth)
     int32_t fid;
     uint32_t n = c->kind == CTRL_LOOP ? c->np : c->nr;
     if (c->kind != CTRL_FUNC && !needs_moves(t, n, c->base)) {
-        TRY(emit_cond_br(t, cond, true, &fid));
+        TRY(cmp_emit_cond_br(t, cond, true, &fid));
         if (c->kind == CTRL_LOOP)
             set_target(t, fid, c->loop_pc);
         else
@@ -1236,7 +387,7 @@ static weft_status do_br_if(cmp_state *t, uint32_t depth)
         goto fail;
     }
     /* Values move (or the function returns) only when taken: branch around. */
-    TRY(emit_cond_br(t, cond, false, &fid));
+    TRY(cmp_emit_cond_br(t, cond, false, &fid));
     TRY(emit_br(t, depth));
     chain_bind(t, fid, t->ncells);
 fail:
@@ -1251,7 +402,7 @@ static weft_status do_br_table(cmp_state *t, reader *r, const imm_values *im)
     int32_t idx = pop(t);
     uint32_t n = im->count;
     op_id ld = OP_I32_LOAD8_U;
-    cmp_op plain = t->software ? co_sw_of[ld] : co_of[ld];
+    cmp_op plain = t->software ? cmp_co_sw_of[ld] : cmp_co_of[ld];
     if (t->last_valid && t->last_dst == idx && t->last_wasm == ld &&
         t->ncells == t->last_start + 3 && cell_is(t, t->last_start, plain)) {
         /* The index was loaded just before: the table loads it (BR_TABLE_L8). */
@@ -1308,6 +459,12 @@ static weft_status do_call(cmp_state *t, const mod_functype *ft, cmp_op op, int3
     TRY(emit_xy(t, x, temp_slot(t, q)));
     if (indirect)
         TRY(emit_xy(t, table, elem));
+    if (op == CO_CALL_LOCAL) { /* where the callee's code pointer is (code.h) */
+        uint64_t at = (uint64_t)(uint32_t)x * sizeof(mod_code) + offsetof(mod_code, code);
+        if (at > UINT32_MAX)
+            return err_set(t->err, WEFT_E_UNSUPPORTED, WEFT_NO_OFFSET, "too many functions");
+        TRY(emit_xy(t, (int32_t)(uint32_t)at, 0));
+    }
     t->height = q;
     for (uint32_t i = 0; i < ft->nresults; i++)
         TRY(push(t, temp_slot(t, t->height)));
@@ -1406,7 +563,7 @@ static weft_status translate_body(cmp_state *t, reader *r)
             if (block_np)
                 t->last_valid = false;
             int32_t fid;
-            TRY(emit_cond_br(t, cond, false, &fid));
+            TRY(cmp_emit_cond_br(t, cond, false, &fid));
             c->else_chain = fid;
             *field(t, fid) = -1;
             break;
@@ -1450,7 +607,7 @@ static weft_status translate_body(cmp_state *t, reader *r)
         case OP_SELECT_T: {
             int32_t cnd = pop(t), b = pop(t), a = pop(t);
             TRY(push_temp(t, &d));
-            TRY(emit_select(t, d, a, b, cnd));
+            TRY(cmp_emit_select(t, d, a, b, cnd));
             result_emitted(t, op, d);
             break;
         }
@@ -1547,22 +704,12 @@ static weft_status translate_body(cmp_state *t, reader *r)
             if (info->prefix == 0xFE)
                 TRY(translate_atomic(t, op, info, &im));
             else
-                TRY(translate_plain(t, op, info, &im));
+                TRY(cmp_translate_plain(t, op, info, &im));
             break;
         }
     }
 fail:
     return st;
-}
-
-/* ---- plain instructions: numeric ops, loads and stores ---------------------- */
-
-/* Operand and result counts from the SIG column ("ii:i"). */
-static void sig_counts(const char *sig, uint32_t *np, uint32_t *nr)
-{
-    const char *colon = strchr(sig, ':');
-    *np = (uint32_t)(colon - sig);
-    *nr = (uint32_t)strlen(colon + 1);
 }
 
 /* ---- atomics (0xFE page): layouts in code.h -------------------------------- */
@@ -1593,12 +740,12 @@ static weft_status translate_atomic(cmp_state *t, op_id op, const op_info *info,
                                     const imm_values *im)
 {
     weft_status st = WEFT_OK;
-    cmp_op co = t->software ? co_sw_of[op] : co_of[op];
+    cmp_op co = t->software ? cmp_co_sw_of[op] : cmp_co_of[op];
     uint32_t np, nr;
     int32_t d = 0, in[3] = {0, 0, 0};
     uint64_t ea;
     if (op == OP_ATOMIC_FENCE) {
-        TRY(emit_op(t, co_of[op]));
+        TRY(emit_op(t, cmp_co_of[op]));
         goto fail;
     }
     sig_counts(info->sig, &np, &nr);
@@ -1629,381 +776,6 @@ fail:
 }
 
 /* ---- end atomics -------------------------------------------------------------- */
-
-static weft_status translate_plain(cmp_state *t, op_id op, const op_info *info, const imm_values *im)
-{
-    weft_status st = WEFT_OK;
-    uint32_t np = 1, nr = 1;
-    int32_t d = 0;
-    if (op != OP_REF_IS_NULL)
-        sig_counts(info->sig, &np, &nr);
-    if (info->imm == IMM_MEMARG) {
-        cmp_op co = t->software ? co_sw_of[op] : co_of[op];
-        int32_t v = nr == 1 ? 0 : pop(t), a = pop(t), b = 0;
-        /* The address came from the i32.add just before: take it back and let
-         * the load or store add its operands (the _A variants). */
-        if (t->last_valid && t->last_dst == a && t->last_wasm == OP_I32_ADD &&
-            co_addr_of[op][0]) {
-            b = t->code[t->last_start + 2].s.x;
-            a = t->code[t->last_start + 1].s.y;
-            t->ncells = t->last_start;
-            co = co_addr_of[op][t->software];
-        }
-        /* Or from base + (index << k) (the _S variants). */
-        bool scaled = false;
-        int32_t k = 0;
-        if (t->last_valid && t->last_dst == a && t->last_wasm == OP_FUSED &&
-            t->ncells == t->last_start + 3 && co_scaled_of[op][0] &&
-            (cell_is(t, t->last_start, CO_P_I32_SHL_I32_ADD_L) ||
-             cell_is(t, t->last_start, CO_P_I32_SHL_I32_ADD_R))) {
-            b = t->code[t->last_start + 1].s.y;
-            k = t->code[t->last_start + 2].s.x;
-            a = t->code[t->last_start + 2].s.y;
-            t->ncells = t->last_start;
-            co = co_scaled_of[op][t->software];
-            scaled = true;
-        }
-        if (nr == 1) {
-            TRY(push_temp(t, &d));
-            TRY(emit_op(t, co));
-            TRY(emit_xy(t, d, a));
-            TRY(emit_xy(t, (int32_t)im->offset, b));
-        } else {
-            bool fused = false;
-            if (!scaled && co == (t->software ? co_sw_of[op] : co_of[op]))
-                TRY(emit_mst(t, op, a, v, im->offset, &fused));
-            if (fused)
-                TRY(fuse_mm_mst(t));
-            if (!fused && !scaled && co == (t->software ? co_sw_of[op] : co_of[op]))
-                TRY(emit_op_store(t, op, a, v, im->offset, &fused));
-            if (!fused && !scaled && co == (t->software ? co_sw_of[op] : co_of[op]) &&
-                co_addr_of[op][0]) {
-                int32_t a2, b2;
-                if (hoist_addr_add(t, a, &a2, &b2)) {
-                    a = a2;
-                    b = b2;
-                    co = co_addr_of[op][t->software];
-                }
-            }
-            if (fused)
-                goto fail;
-            TRY(emit_op(t, co));
-            TRY(emit_xy(t, a, v));
-            TRY(emit_xy(t, (int32_t)im->offset, b));
-        }
-        if (scaled)
-            TRY(emit_xy(t, k, 0));
-        if (nr == 1)
-            result_emitted(t, op, d);
-        goto fail;
-    }
-    weft_assert(nr == 1 && (np == 1 || np == 2));
-    if (np == 1) {
-        int32_t a = pop(t);
-        TRY(push_temp(t, &d));
-        TRY(emit_op(t, co_of[op]));
-        TRY(emit_xy(t, d, a));
-    } else {
-        int32_t b = pop(t), a = pop(t);
-        bool paired;
-        TRY(push_temp(t, &d));
-        TRY(emit_pair(t, op, d, a, b, &paired));
-        if (!paired)
-            TRY(emit_op_mem(t, op, d, a, b, &paired));
-        if (paired)
-            goto fail;
-        TRY(emit_op(t, co_of[op]));
-        TRY(emit_xy(t, d, a));
-        TRY(emit_xy(t, b, 0));
-        if (op == OP_I32_ADD) {
-            t->add_valid = true;
-            t->add_start = t->last_start;
-        }
-    }
-    result_emitted(t, op, d);
-fail:
-    return st;
-}
-
-/* ---- branch threading -------------------------------------------------------- */
-
-/* A pass over the finished code that makes branches cheaper.  A branch whose
- * target is an unconditional BR goes straight to that BR's target.  A BR is
- * replaced by a copy of the code it jumps to ("tail duplication"), when that
- * code is short and straight and ends in an unconditional transfer (br,
- * br_table, return) or in an integer conditional branch.  The copy of a
- * conditional branch is negated to jump to the original's fall-through, and a
- * BR to its target follows: a loop whose test sits at its top runs one
- * dispatch less per iteration, and a bytecode interpreter's `continue` runs
- * the dispatch br_table itself, each case with its own copy.  Every cycle
- * still passes a taken branch, which polls. */
-
-/* The cell, counted from the handler cell, of an instruction's (first) branch
- * offset; 0: none.  BR_TABLE's offsets run from there to its end. */
-static const uint8_t br_cell[CO_COUNT_] = {
-    [CO_BR] = 1, [CO_BR_IF] = 1, [CO_BR_UNLESS] = 1, [CO_BR_TABLE] = 2,
-    [CO_BR_TABLE_L8] = 3, [CO_BR_TABLE_L8_SW] = 3, [CO_ADD_BR_NZ] = 3, [CO_ADD_BR_Z] = 3,
-#define CMP_XF(id) [CO_ADD_BR_##id] = 3,
-    CMP_FUSABLE_I32(CMP_XF)
-#undef CMP_XF
-#define CMP_XSB(st, cmp) [CO_##st##_A_ADD_BR_##cmp] = 5, [CO_##st##_A_SW_ADD_BR_##cmp] = 5,
-    CMP_STORE_BR_FUSABLE(CMP_XSB)
-#undef CMP_XSB
-#define CMP_XLB(id) [CO_L_BR_##id] = 3, [CO_L_BR_##id##_SW] = 3,
-    CMP_FUSABLE_I32(CMP_XLB)
-#undef CMP_XLB
-    [CO_L_BR_NZ] = 3, [CO_L_BR_NZ_SW] = 3, [CO_L_BR_Z] = 3, [CO_L_BR_Z_SW] = 3,
-#define CMP_XF(id) [CO_BR_##id] = 2,
-    CMP_FUSABLE(CMP_XF)
-#undef CMP_XF
-};
-
-enum { THREAD_MAX_CELLS = 48, THREAD_MAX_HOPS = 4 };
-
-typedef struct cmp_thread {
-    uint32_t *index;    /* old cell -> instruction index, UINT32_MAX inside one */
-    uint32_t *newpos;   /* instruction index -> new cell (ninstrs -> new end) */
-    cmp_cell *out;
-    uint32_t nout, cap_out;
-    int32_t *patches;   /* new field ids holding an old absolute target     */
-    uint32_t npatches, cap_patches;
-} cmp_thread;
-
-static bool is_table(cmp_op op)
-{
-    return op == CO_BR_TABLE || op == CO_BR_TABLE_L8 || op == CO_BR_TABLE_L8_SW;
-}
-
-static uint32_t instr_len(const cmp_state *t, uint32_t i)
-{
-    return instr_end(t, i) - t->instrs[i].at;
-}
-
-/* The field id of instruction i's k-th branch offset (old code). */
-static int32_t br_field(const cmp_state *t, uint32_t i, uint32_t k)
-{
-    cmp_op op = t->instrs[i].op;
-    int half = op == CO_BR_IF || op == CO_BR_UNLESS;
-    return field_id(t->instrs[i].at + br_cell[op] + k, half);
-}
-
-static uint32_t br_count(const cmp_state *t, uint32_t i)
-{
-    cmp_op op = t->instrs[i].op;
-    if (!br_cell[op])
-        return 0;
-    return is_table(op) ? instr_len(t, i) - br_cell[op] : 1;
-}
-
-/* The instruction index the old field `fid` branches to, or UINT32_MAX when it
- * is not an instruction's start (then the pass gives up). */
-static uint32_t old_target(const cmp_state *t, const cmp_thread *th, int32_t fid)
-{
-    int64_t at = (int64_t)(fid / 2) + *field((cmp_state *)t, fid);
-    if (at < 0 || at > (int64_t)t->ncells)
-        return UINT32_MAX;
-    return th->index[at];
-}
-
-/* Follows unconditional BRs from instruction i. */
-static uint32_t final_target(const cmp_state *t, const cmp_thread *th, uint32_t i)
-{
-    for (int hops = 0; hops < 8 && i < t->ninstrs && t->instrs[i].op == CO_BR; hops++) {
-        uint32_t next = old_target(t, th, br_field(t, i, 0));
-        if (next == UINT32_MAX)
-            break;
-        i = next;
-    }
-    return i;
-}
-
-static weft_status put_cell(cmp_state *t, cmp_thread *th, cmp_cell c)
-{
-    weft_status st = WEFT_OK;
-    TRY(grow(t, (void **)&th->out, &th->cap_out, th->nout + 1, sizeof(cmp_cell)));
-    th->out[th->nout++] = c;
-fail:
-    return st;
-}
-
-/* Marks the field just put as a branch to old instruction `target`. */
-static weft_status put_target(cmp_state *t, cmp_thread *th, int half, uint32_t target)
-{
-    weft_status st = WEFT_OK;
-    int32_t fid = field_id(th->nout - 1, half);
-    cmp_cell *c = &th->out[th->nout - 1];
-    *(half ? &c->s.y : &c->s.x) = (int32_t)target;
-    TRY(grow(t, (void **)&th->patches, &th->cap_patches, th->npatches + 1, sizeof(int32_t)));
-    th->patches[th->npatches++] = fid;
-fail:
-    return st;
-}
-
-/* Copies old instruction i, running `op`; a single branch goes to old
- * instruction `retarget` when that is not UINT32_MAX. */
-static weft_status put_instr(cmp_state *t, cmp_thread *th, uint32_t i, cmp_op op, uint32_t retarget)
-{
-    weft_status st = WEFT_OK;
-    uint32_t at = t->instrs[i].at, len = instr_len(t, i), nbr = br_count(t, i);
-    uint32_t first = br_cell[t->instrs[i].op];
-    TRY(put_cell(t, th, op_cell(t, op)));
-    for (uint32_t k = 1; k < len; k++) {
-        TRY(put_cell(t, th, t->code[at + k]));
-        if (nbr && k >= first && k < first + nbr) {
-            int32_t fid = br_field(t, i, k - first);
-            uint32_t to = retarget != UINT32_MAX ? retarget : old_target(t, th, fid);
-            TRY(put_target(t, th, fid % 2, to));
-        }
-    }
-fail:
-    return st;
-}
-
-/* The negated form of an integer conditional branch; CO_COUNT_: none. */
-static cmp_op negated_branch(cmp_op op)
-{
-    if (op == CO_BR_IF)
-        return CO_BR_UNLESS;
-    if (op == CO_BR_UNLESS)
-        return CO_BR_IF;
-    if (op == CO_ADD_BR_NZ)
-        return CO_ADD_BR_Z;
-    if (op == CO_ADD_BR_Z)
-        return CO_ADD_BR_NZ;
-    static const cmp_op lz[][2] = {{CO_L_BR_NZ, CO_L_BR_Z}, {CO_L_BR_NZ_SW, CO_L_BR_Z_SW}};
-    for (size_t i = 0; i < 2; i++)
-        for (int k = 0; k < 2; k++)
-            if (op == lz[i][k])
-                return lz[i][!k];
-    for (size_t i = 0; i < WEFT_ARRAY_LEN(load_br_fusable); i++)
-        if (load_br_fusable[i].co == op || load_br_fusable[i].co_sw == op) {
-            op_id neg = negate(load_br_fusable[i].op);
-            bool sw = load_br_fusable[i].co_sw == op;
-            for (size_t j = 0; j < WEFT_ARRAY_LEN(load_br_fusable); j++)
-                if (load_br_fusable[j].op == neg)
-                    return sw ? load_br_fusable[j].co_sw : load_br_fusable[j].co;
-        }
-    for (size_t i = 0; i < WEFT_ARRAY_LEN(fusable); i++)
-        if (fusable[i].br == op) {
-            op_id neg = negate(fusable[i].op);
-            for (size_t j = 0; j < WEFT_ARRAY_LEN(fusable); j++)
-                if (fusable[j].op == neg)
-                    return fusable[j].br;
-        }
-    for (size_t i = 0; i < WEFT_ARRAY_LEN(add_fusable); i++)
-        if (add_fusable[i].br == op) {
-            op_id neg = negate(add_fusable[i].op);
-            for (size_t j = 0; j < WEFT_ARRAY_LEN(add_fusable); j++)
-                if (add_fusable[j].op == neg)
-                    return add_fusable[j].br;
-        }
-    return CO_COUNT_;
-}
-
-/* Puts a copy of the code the BR at instruction i jumps to, if it qualifies
- * (see above); *done tells whether it did. */
-static weft_status put_tail(cmp_state *t, cmp_thread *th, uint32_t i, bool *done)
-{
-    weft_status st = WEFT_OK;
-    uint32_t list[THREAD_MAX_CELLS];
-    uint32_t n = 0, cells = 0, hops = 0;
-    uint32_t pos = old_target(t, th, br_field(t, i, 0));
-    *done = false;
-    for (;;) {
-        if (pos >= t->ninstrs)
-            goto fail;
-        cmp_op op = t->instrs[pos].op;
-        if (op == CO_BR) {
-            if (++hops > THREAD_MAX_HOPS)
-                goto fail;
-            pos = old_target(t, th, br_field(t, pos, 0));
-            continue;
-        }
-        cells += instr_len(t, pos);
-        if (cells > THREAD_MAX_CELLS)
-            goto fail;
-        list[n++] = pos;
-        if (is_table(op) || op == CO_RETURN || op == CO_RETURN1 || op == CO_UNREACHABLE)
-            break;
-        if (br_cell[op]) {
-            if (negated_branch(op) == CO_COUNT_)
-                goto fail;
-            break;
-        }
-        pos++;
-    }
-    for (uint32_t k = 0; k + 1 < n; k++)
-        TRY(put_instr(t, th, list[k], t->instrs[list[k]].op, UINT32_MAX));
-    uint32_t last = list[n - 1];
-    cmp_op op = t->instrs[last].op;
-    if (br_cell[op] && !is_table(op)) {
-        /* Negated to the fall-through, then on to the original target. */
-        uint32_t to = old_target(t, th, br_field(t, last, 0));
-        TRY(put_instr(t, th, last, negated_branch(op), last + 1));
-        TRY(put_cell(t, th, op_cell(t, CO_BR)));
-        TRY(put_cell(t, th, (cmp_cell){.u64 = 0}));
-        TRY(put_target(t, th, 0, to));
-    } else {
-        TRY(put_instr(t, th, last, op, UINT32_MAX));
-    }
-    *done = true;
-fail:
-    return st;
-}
-
-static weft_status thread_branches(cmp_state *t)
-{
-    weft_status st = WEFT_OK;
-    cmp_thread th;
-    memset(&th, 0, sizeof th);
-    uint32_t n = t->ninstrs;
-    while (n && t->instrs[n - 1].at >= t->ncells)
-        n--;
-    t->ninstrs = n;
-    th.index = eng_alloc(t->e, ((size_t)t->ncells + 1) * sizeof(uint32_t));
-    th.newpos = eng_alloc(t->e, ((size_t)n + 1) * sizeof(uint32_t));
-    if (!th.index || !th.newpos) {
-        st = err_set(t->err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);
-        goto fail;
-    }
-    for (uint32_t c = 0; c <= t->ncells; c++)
-        th.index[c] = UINT32_MAX;
-    for (uint32_t i = 0; i < n; i++)
-        th.index[t->instrs[i].at] = i;
-    th.index[t->ncells] = n;
-    /* Every branch must land on an instruction; otherwise keep the code. */
-    for (uint32_t i = 0; i < n; i++)
-        for (uint32_t k = 0; k < br_count(t, i); k++)
-            if (old_target(t, &th, br_field(t, i, k)) == UINT32_MAX)
-                goto fail;
-    for (uint32_t i = 0; i < n; i++) {
-        th.newpos[i] = th.nout;
-        bool done = false;
-        if (t->instrs[i].op == CO_BR)
-            TRY(put_tail(t, &th, i, &done));
-        if (!done)
-            TRY(put_instr(t, &th, i, t->instrs[i].op, UINT32_MAX));
-    }
-    th.newpos[n] = th.nout;
-    for (uint32_t p = 0; p < th.npatches; p++) {
-        int32_t fid = th.patches[p];
-        cmp_cell *c = &th.out[fid / 2];
-        int32_t *f = fid % 2 ? &c->s.y : &c->s.x;
-        uint32_t to = final_target(t, &th, (uint32_t)*f);
-        *f = (int32_t)th.newpos[to] - fid / 2;
-    }
-    eng_free(t->e, t->code);
-    t->code = th.out;
-    t->ncells = th.nout;
-    t->cap_cells = th.cap_out;
-    th.out = NULL;
-fail:
-    eng_free(t->e, th.index);
-    eng_free(t->e, th.newpos);
-    eng_free(t->e, th.out);
-    eng_free(t->e, th.patches);
-    return st;
-}
 
 /* ---- entry points --------------------------------------------------------------- */
 
@@ -2044,11 +816,13 @@ static weft_status translate(const weft_module *m, uint32_t func_index, cmp_code
     t.temp_base = (uint32_t)temp_base;
     TRY(push_ctrl(&t, CTRL_FUNC, 0, ft->nresults));
     TRY(translate_body(&t, &r));
-    TRY(thread_branches(&t));
+    TRY(cmp_thread_branches(&t));
 
     uint32_t nzero = t.nlocals - t.nparams;
     uint32_t ninit = nzero + t.nconsts;
     ninit += ninit & 1;
+    if (ninit < CMP_INIT_MIN)
+        ninit = CMP_INIT_MIN;
     size_t bytes = sizeof(cmp_code) + (size_t)t.ncells * sizeof(cmp_cell) +
                    (size_t)ninit * sizeof(uint64_t);
     cmp_code *c = eng_alloc(t.e, bytes);
@@ -2066,7 +840,7 @@ static weft_status translate(const weft_module *m, uint32_t func_index, cmp_code
     if (size < ft->nresults)
         size = ft->nresults;
     if (size < t.nparams + ninit)
-        size = t.nparams + ninit; /* the padding slot */
+        size = t.nparams + ninit; /* the padding slots */
     c->frame_size = size;
     c->ncells = t.ncells;
     memcpy(c->cells, t.code, (size_t)t.ncells * sizeof(cmp_cell));

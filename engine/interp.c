@@ -21,7 +21,7 @@
 
 typedef struct interp_frame {
     const cmp_code *code;   /* NULL: an entry marker                           */
-    weft_instance *inst;
+    weft_instance *inst;    /* NULL in a marker too (the return path tests it) */
     uint64_t *fp;
     union {
         const cmp_cell *ret_pc;          /* frames: where the caller resumes */
@@ -81,19 +81,29 @@ static inline void *ref_of(uint64_t v) { return (void *)(uintptr_t)v; }
 
 /* ---- the loop ------------------------------------------------------------------ */
 
-/* A frame's declared locals and constants (cmp_code.init; n is even).  A short
- * loop of 16-byte moves, not a memcpy call: frames are small and calls hot.
- * The empty asm keeps the compiler from turning the loop back into a call. */
+/* A frame's declared locals and constants (cmp_code.init; n is even and at
+ * least CMP_INIT_MIN).  The first CMP_INIT_MIN slots go without a test (most
+ * frames need no more), the rest in a short loop of 16-byte moves, not a
+ * memcpy call: frames are small and calls hot.  The empty asm keeps the
+ * compiler from turning the copies back into a call. */
 static inline void interp_init_frame(uint64_t *dst, const uint64_t *src, uint32_t n)
 {
+    _Static_assert(CMP_INIT_MIN == 4, "the unconditional copy moves 4 slots");
 #if defined(__x86_64__) && defined(__SSE2__)
     /* One SSE register per pair of slots; pointer steps, no index. */
     typedef uint64_t interp_pair __attribute__((vector_size(16), aligned(8), may_alias));
-    const uint64_t *end = src + n;
-    for (; src < end; src += 2, dst += 2) {
-        interp_pair v = *(const interp_pair *)(const void *)src;
-        __asm__("" : "+x"(v));
-        *(interp_pair *)(void *)dst = v;
+    interp_pair v0 = *(const interp_pair *)(const void *)src;
+    interp_pair v1 = *(const interp_pair *)(const void *)(src + 2);
+    __asm__("" : "+x"(v0), "+x"(v1));
+    *(interp_pair *)(void *)dst = v0;
+    *(interp_pair *)(void *)(dst + 2) = v1;
+    if (WEFT_UNLIKELY(n > CMP_INIT_MIN)) {
+        const uint64_t *end = src + n;
+        for (src += 4, dst += 4; src < end; src += 2, dst += 2) {
+            interp_pair v = *(const interp_pair *)(const void *)src;
+            __asm__("" : "+x"(v));
+            *(interp_pair *)(void *)dst = v;
+        }
     }
 #else
     for (uint32_t i = 0; i < n; i += 2) {
@@ -259,26 +269,26 @@ static weft_status run(thr_context *ctx, interp_frame *rec, weft_error *err,
         pc += (n);      \
         DISPATCH();     \
     } while (0)
-/* Enters `callee` (translated code of instance `cinst`) whose frame starts at
- * callee_fp: polls, checks depth and stack space, pushes the frame record
- * that returns to pc + ret, zeroes the locals and copies the constants.  A
- * macro, not a function: CALL_LOCAL, the hottest call, runs it inline. */
-#define ENTER_FRAME(cinst, ret)                                                        \
+/* Enters translated code `ccode` of instance `cinst` with its frame at `cfp`:
+ * polls, checks depth and stack space, pushes the frame record that returns
+ * to pc + ret, zeroes the locals and copies the constants.  A macro, not a
+ * function: CALL_LOCAL, the hottest call, runs it inline. */
+#define ENTER_FRAME(ccode, cfp, cinst, ret)                                            \
     do {                                                                               \
         POLL();                                                                        \
         interp_frame *nrec = rec - 1;                                                  \
         if (WEFT_UNLIKELY((uintptr_t)nrec < rec_floor ||                               \
-                          (uintptr_t)(callee_fp + callee->frame_size) > (uintptr_t)nrec)) \
-            TRAP(STACK_EXHAUSTED);                                                     \
-        nrec->code = callee;                                                           \
+                          (uintptr_t)((cfp) + (ccode)->frame_size) > (uintptr_t)nrec)) \
+            goto stack_exhausted;                                                      \
+        nrec->code = (ccode);                                                          \
         nrec->inst = (cinst);                                                          \
-        nrec->fp = callee_fp;                                                          \
+        nrec->fp = (cfp);                                                              \
         nrec->ret_pc = pc + (ret);                                                     \
         rec = nrec;                                                                    \
         ctx->interp_top = rec;                                                         \
-        interp_init_frame(callee_fp + callee->nparams, callee->init, callee->ninit);   \
-        fp = callee_fp;                                                                \
-        pc = callee->cells;                                                            \
+        interp_init_frame((cfp) + (ccode)->nparams, (ccode)->init, (ccode)->ninit);    \
+        fp = (cfp);                                                                    \
+        pc = (ccode)->cells;                                                           \
     } while (0)
 
 #if WEFT_COMPUTED_GOTO
@@ -311,14 +321,16 @@ call_func:
         callee = atomic_load_explicit(&m->codes[f->index - m->nfunc_imports].code,
                                       memory_order_acquire);
         if (WEFT_UNLIKELY(!callee)) {
-            st = cmp_get(m, f->index, &callee, err);
+            const cmp_code *got; /* callee itself stays out of memory */
+            st = cmp_get(m, f->index, &got, err);
             if (st != WEFT_OK)
                 goto trap_st;
+            callee = got;
         }
     }
     /* Entering the callee, plus the instance switch of a call into another
      * instance. */
-    ENTER_FRAME(callee_inst, len);
+    ENTER_FRAME(callee, callee_fp, callee_inst, len);
     if (WEFT_UNLIKELY(callee_inst != inst)) {
         inst = callee_inst;
         LOAD_INST();
@@ -331,19 +343,28 @@ ret: {
     const cmp_cell *rpc = rec->ret_pc;
     rec++;
     ctx->interp_top = rec;
-    if (WEFT_UNLIKELY(!rec->code))
-        return WEFT_OK; /* the entry marker: back to interp_invoke */
-    fp = rec->fp;
-    pc = rpc;
+    /* An entry marker's inst is NULL, never the running instance's: the
+     * marker test hides behind the instance test, off the common path. */
     if (WEFT_UNLIKELY(rec->inst != inst)) {
+        if (!rec->code)
+            return WEFT_OK; /* the entry marker: back to interp_invoke */
         inst = rec->inst;
         LOAD_INST();
     }
+    fp = rec->fp;
+    pc = rpc;
     DISPATCH();
 }
 
+    /* Exits of their own, not `tcode = ...; goto trap`: with a shared exit the
+     * compiler loads the code before every poll and check that can branch
+     * there, on the hot path. */
+stack_exhausted:
+    ctx->interp_top = rec;
+    return err_set(err, WEFT_E_STACK_EXHAUSTED, WEFT_NO_OFFSET, NULL);
 terminated:
-    tcode = WEFT_E_TERMINATED;
+    ctx->interp_top = rec;
+    return err_set(err, WEFT_E_TERMINATED, WEFT_NO_OFFSET, NULL);
 trap:
     ctx->interp_top = rec;
     return err_set(err, tcode, WEFT_NO_OFFSET, NULL);

@@ -433,16 +433,21 @@ CASE(RETURN1) {
 CASE(RETURN) goto ret;
 
 /* The hottest call: same instance, code usually translated, so no instance
- * switch (CALL's `enter` in interp.c has one). */
+ * switch (CALL's `enter` in interp.c has one).  X2 is the byte offset of the
+ * code pointer in `codes` (code.h): no index arithmetic. */
 CASE(CALL_LOCAL) {
-    callee = atomic_load_explicit(&codes[X1].code, memory_order_acquire);
-    callee_fp = fp + Y1;
-    if (WEFT_UNLIKELY(!callee)) {
-        st = cmp_get(inst->module, (uint32_t)X1 + inst->module->nfunc_imports, &callee, err);
+    struct cmp_code *_Atomic const *slot =
+        (struct cmp_code *_Atomic const *)(const void *)((const char *)codes + (uint32_t)X2);
+    const cmp_code *code = atomic_load_explicit(slot, memory_order_acquire);
+    uint64_t *cfp = fp + Y1;
+    if (WEFT_UNLIKELY(!code)) {
+        const cmp_code *got; /* code itself stays out of memory */
+        st = cmp_get(inst->module, (uint32_t)X1 + inst->module->nfunc_imports, &got, err);
         if (st != WEFT_OK)
             goto trap_st;
+        code = got;
     }
-    ENTER_FRAME(inst, 2);
+    ENTER_FRAME(code, cfp, inst, 3);
     DISPATCH();
 }
 
