@@ -48,6 +48,20 @@ static const k_form forms[] = {
 #undef XK
 };
 
+/* How many instructions of the exported function `name` run `op`. */
+static uint32_t count_op(fixture *fx, const char *name, cmp_op op)
+{
+    return fixture_count_op(fx, fixture_func_index(fx, name), op);
+}
+
+/* The bytes of the module's exported memory. */
+static uint8_t *memory_of(fixture *fx)
+{
+    weft_extern mx;
+    assert_true(weft_instance_export(fx->inst, "mem", 3, &mx));
+    return weft_memory_data(mx.of.memory);
+}
+
 static uint64_t rng_state = 0x9E3779B97F4A7C15u;
 static uint64_t rng(void)
 {
@@ -90,12 +104,11 @@ static weft_status call_f(weft_func *f, const weft_val *args, size_t n, weft_val
     return weft_call(f, args, n, out, ft.nresults, err);
 }
 
-/* One k_/d_ pair on `rounds` random byte windows and operands. */
-static void check_pair(fixture *fx, const k_form *form, uint8_t *mem, int rounds)
+/* One k_/d_ pair (exports kname, dname) on `rounds` random byte windows and
+ * operands. */
+static void check_pair(fixture *fx, const k_form *form, const char *kname, const char *dname,
+                       uint8_t *mem, int rounds)
 {
-    char kname[64], dname[64];
-    snprintf(kname, sizeof kname, "k_%s", form->id);
-    snprintf(dname, sizeof dname, "d_%s", form->id);
     weft_func *kf = test_export_func(fx->inst, kname), *df = test_export_func(fx->inst, dname);
     weft_functype ft;
     weft_func_type(kf, &ft);
@@ -136,19 +149,17 @@ static void run_forms(weft_bounds_mode bounds)
     fixture fx;
     fixture_open(&fx, "atomic_const", bounds);
     bool sw = bounds == WEFT_BOUNDS_SOFTWARE;
-    weft_extern mx;
-    assert_true(weft_instance_export(fx.inst, "mem", 3, &mx));
-    uint8_t *mem = weft_memory_data(mx.of.memory);
+    uint8_t *mem = memory_of(&fx);
 
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         char kname[64], dname[64];
         snprintf(kname, sizeof kname, "k_%s", forms[i].id);
         snprintf(dname, sizeof dname, "d_%s", forms[i].id);
         cmp_op k = sw ? forms[i].k_sw : forms[i].k, other = sw ? forms[i].k : forms[i].k_sw;
-        assert_int_equal(fixture_count_op(&fx, fixture_func_index(&fx, kname), k), 1);
-        assert_int_equal(fixture_count_op(&fx, fixture_func_index(&fx, kname), other), 0);
-        assert_int_equal(fixture_count_op(&fx, fixture_func_index(&fx, dname), k), 0);
-        check_pair(&fx, &forms[i], mem, 64);
+        assert_int_equal(count_op(&fx, kname, k), 1);
+        assert_int_equal(count_op(&fx, kname, other), 0);
+        assert_int_equal(count_op(&fx, dname, k), 0);
+        check_pair(&fx, &forms[i], kname, dname, mem, 64);
     }
     fixture_close(&fx);
 }
@@ -179,27 +190,28 @@ static void run_edges(weft_bounds_mode bounds)
     fixture fx;
     fixture_open(&fx, "atomic_const", bounds);
     bool sw = bounds == WEFT_BOUNDS_SOFTWARE;
-    weft_extern mx;
-    assert_true(weft_instance_export(fx.inst, "mem", 3, &mx));
-    uint8_t *mem = weft_memory_data(mx.of.memory);
+    uint8_t *mem = memory_of(&fx);
     weft_val out;
     weft_code code;
 
     /* 60 + 2 is not a multiple of 4: no _K form, and the run-time check traps. */
-    assert_int_equal(fixture_count_op(&fx, fixture_func_index(&fx, "unaligned"),
-                                      sw ? CO_I32_ATOMIC_RMW_ADD_K_SW : CO_I32_ATOMIC_RMW_ADD_K), 0);
+    assert_int_equal(count_op(&fx, "unaligned",
+                              sw ? CO_I32_ATOMIC_RMW_ADD_K_SW : CO_I32_ATOMIC_RMW_ADD_K),
+                     0);
     assert_int_equal(call_edge(&fx, "unaligned", &out, &code), WEFT_TRAP);
     assert_int_equal(code, WEFT_E_UNALIGNED_ATOMIC);
 
     /* The last word of the one page; then the first word past it. */
-    assert_int_equal(fixture_count_op(&fx, fixture_func_index(&fx, "last"),
-                                      sw ? CO_I32_ATOMIC_RMW_ADD_K_SW : CO_I32_ATOMIC_RMW_ADD_K), 1);
+    assert_int_equal(count_op(&fx, "last",
+                              sw ? CO_I32_ATOMIC_RMW_ADD_K_SW : CO_I32_ATOMIC_RMW_ADD_K),
+                     1);
     memcpy(mem + 65532, &(uint32_t){41}, 4);
     assert_int_equal(call_edge(&fx, "last", &out, &code), WEFT_OK);
     assert_int_equal(out.of.i32, 41);
     assert_int_equal(mem[65532], 42);
-    assert_int_equal(fixture_count_op(&fx, fixture_func_index(&fx, "past"),
-                                      sw ? CO_I64_ATOMIC_LOAD_K_SW : CO_I64_ATOMIC_LOAD_K), 1);
+    assert_int_equal(count_op(&fx, "past",
+                              sw ? CO_I64_ATOMIC_LOAD_K_SW : CO_I64_ATOMIC_LOAD_K),
+                     1);
     assert_int_equal(call_edge(&fx, "past", &out, &code), WEFT_TRAP);
     assert_int_equal(code, WEFT_E_OOB_MEMORY);
     assert_int_equal(call_edge(&fx, "past_store", &out, &code), WEFT_TRAP);
@@ -208,15 +220,16 @@ static void run_edges(weft_bounds_mode bounds)
     /* After memory.grow the same code reaches the new page. */
     assert_int_equal(call_edge(&fx, "grow", &out, &code), WEFT_OK);
     assert_int_equal(out.of.i32, 1);
-    mem = weft_memory_data(mx.of.memory);
+    mem = memory_of(&fx);
     assert_int_equal(call_edge(&fx, "past_store", &out, &code), WEFT_OK);
     assert_int_equal(call_edge(&fx, "past", &out, &code), WEFT_OK);
     assert_int_equal(out.of.i64, -1);
     assert_int_equal(mem[65536 + 7], 0xFF);
 
     /* -8 + 16 is 2^32 + 8, aligned, far past any memory: a trap, not a wrap. */
-    assert_int_equal(fixture_count_op(&fx, fixture_func_index(&fx, "wrap"),
-                                      sw ? CO_I64_ATOMIC_RMW_XCHG_K_SW : CO_I64_ATOMIC_RMW_XCHG_K), 1);
+    assert_int_equal(count_op(&fx, "wrap",
+                              sw ? CO_I64_ATOMIC_RMW_XCHG_K_SW : CO_I64_ATOMIC_RMW_XCHG_K),
+                     1);
     memset(mem, 0, 16);
     assert_int_equal(call_edge(&fx, "wrap", &out, &code), WEFT_TRAP);
     assert_int_equal(code, WEFT_E_OOB_MEMORY);
