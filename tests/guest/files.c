@@ -4,34 +4,49 @@
  * THREADS threads each create their own file in DIR, write RECORDS records
  * with write(), and close it; then the main thread reads every file back.
  * Also checks an environment variable given with `--env WEFT_GUEST=threads`.
- * Raw open/write/read/close only: wasi-libc's stdio is not thread-safe.
+ * Raw write/read/close only: wasi-libc's stdio is not thread-safe.  The
+ * writers open their files with path_open itself, relative to the preopen
+ * (fd 3): Debian's single-thread wasi-libc resolves open()'s path through one
+ * static buffer, so concurrent open() calls can swap paths in the guest.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <wasi/api.h>
 
 #include "weft_guest.h"
 
 #define THREADS 4
 #define RECORDS 200
 
+#define PREOPEN_FD 3 /* the first (and only) --dir */
+
 static const char *dir;
+
+static void name_of(char *buf, size_t size, unsigned n)
+{
+    snprintf(buf, size, "thread%u.txt", n);
+}
 
 static void path_of(char *buf, size_t size, unsigned n)
 {
-    snprintf(buf, size, "%s/thread%u.txt", dir, n);
+    char name[32];
+    name_of(name, sizeof name, n);
+    snprintf(buf, size, "%s/%s", dir, name);
 }
 
 static void *writer(void *arg)
 {
     unsigned me = (unsigned)(uintptr_t)arg;
-    char path[256], rec[32];
-    path_of(path, sizeof path, me);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
+    char name[32], rec[32];
+    name_of(name, sizeof name, me);
+    __wasi_fd_t wfd;
+    if (__wasi_path_open(PREOPEN_FD, 0, name, __WASI_OFLAGS_CREAT | __WASI_OFLAGS_TRUNC,
+                         __WASI_RIGHTS_FD_WRITE, 0, 0, &wfd))
         return (void *)1;
+    int fd = (int)wfd;
     for (unsigned i = 0; i < RECORDS; i++) {
         int len = snprintf(rec, sizeof rec, "%u:%04u\n", me, i);
         if (write(fd, rec, (size_t)len) != len) {

@@ -22,6 +22,9 @@
  *  - stdio (printf, FILE buffers) and errno are NOT thread-safe in that libc:
  *    print from one thread at a time (wg_stdio_lock/unlock), and do not rely
  *    on errno when several threads make WASI calls.
+ *  - Path calls (open, stat, unlink, ...) resolve the path against the
+ *    preopens through one static buffer: call them from one thread at a
+ *    time, or call the __wasi_path_* functions with a preopen fd directly.
  *  - The main thread's id is 0; spawned threads get the engine's ids (> 0).
  *  - Waiting (mutex, join, ...) on the main thread is allowed (weft allows
  *    memory.atomic.wait32 there; browsers would not).
