@@ -366,13 +366,13 @@ static void test_rename_race(void **state)
     assert_int_equal(pthread_create(&t, NULL, mover_main, &m), 0);
     /* While x sits in out1/out2, x/../.. is out1: a resolver that asked the
      * kernel for `..` would truncate out1/victim or create out1/out2/created. */
-    int ok = 0, enoent = 0;
-    /* 3000 rounds, and on a loaded machine more (up to 10 s) until both a
-     * resolution succeeded and the mover moved x at least once. */
+    int ok[2] = {0, 0}, enoent = 0; /* ok[1]: victim, ok[0]: created */
+    /* 3000 rounds, and on a loaded machine more (up to 10 s) until each path
+     * resolved at least once and the mover moved x at least once. */
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0;; i++) {
-        if (i >= 3000 && ok > 0 && m.moves > 0)
+        if (i >= 3000 && ok[0] > 0 && ok[1] > 0 && m.moves > 0)
             break;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec - t0.tv_sec > 10)
@@ -394,7 +394,7 @@ static void test_rename_race(void **state)
         const char *p = i & 1 ? "d/x/../../victim" : "d/x/../created";
         int e = sopen(f, p, O_WRONLY | O_CREAT | O_TRUNC, 0, &fd);
         if (e == 0) {
-            ok++;
+            ok[i & 1]++;
             close(fd);
         } else if (e == ENOENT) {
             enoent++;
@@ -404,7 +404,8 @@ static void test_rename_race(void **state)
     }
     m.stop = true;
     pthread_join(t, NULL);
-    assert_true(ok > 0);
+    assert_true(ok[0] > 0);
+    assert_true(ok[1] > 0);
     assert_true(m.moves > 0);
     assert_true(exists(f, "box/victim"));
     /* x ends inside (the mover always moves it back). */
