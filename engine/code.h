@@ -23,7 +23,10 @@
  *
  * A call passes its arguments in consecutive temps; the callee's frame starts
  * at the first of them (fp' = fp + base) and its results come back in the same
- * slots, which are the caller's temps for them.  Frame records (return pc,
+ * slots, which are the caller's temps for them -- except a single result,
+ * which goes to the caller's slot `dst`, the y field of the call's last cell:
+ * base itself, or the local of a local.set that followed the call (the
+ * translator moved the set into the call, so no COPY runs after the return).  Frame records (return pc,
  * caller state) live at the other end of the thread's value stack, growing
  * down (interp.c), so frames themselves carry no header.
  *
@@ -67,11 +70,12 @@
  *   BR_TABLE_L8(_SW)    [op][x=addr y=n][u32 offset in x][x=off_0] .. [x=off_n]
  *                       index = i32.load8_u(addr + offset), taken back
  *   RETURN              [op]                 results already in fp[0..)
- *   RETURN1             [op][x=src]          fp[0] = fp[src], then return
- *   CALL                [op][x=func y=base]  func: index in the module's space
- *   CALL_LOCAL          [op][x=code y=base][x=at]   code: index in module->codes,
+ *   RETURN1             [op][x=src]          the caller's fp[dst] = fp[src] (dst: the
+ *                       call's, see Frames; fp[0] in the entry frame), then return
+ *   CALL                [op][x=func y=base][y=dst]  func: index in the module's space
+ *   CALL_LOCAL          [op][x=code y=base][x=at y=dst]   code: index in module->codes,
  *                       at: byte offset of codes[code].code in it (u32)
- *   CALL_INDIRECT       [op][x=type y=base][x=table y=elem-index slot]
+ *   CALL_INDIRECT       [op][x=type y=base][x=table y=elem-index slot][y=dst]
  *   SELECT              [op][x=dst y=cond][x=a y=b]
  *   SEL_<cmp> (fused)   [op][x=dst y=a][x=c y=d][x=b]   dst = c <cmp> d ? a : b
  *   P_<op1>_<op2>_L|R   [op][x=dst y=a][x=b y=c]   pairs of binary ops (CMP_PAIRS)
@@ -259,7 +263,7 @@
     X(COPY2)     /* two COPYs: [op][x=dst y=src][x=dst2 y=src2], in order       */   \
     X(ADD_BR_NZ) /* [op][x=dst y=a][x=b][x=off]: dst = a + b (i32), taken if != 0 */ \
     X(ADD_BR_Z)  /* the same, taken when the sum is 0                           */   \
-    X(RETURN1)   /* fp[0] = fp[x]; return                                      */   \
+    X(RETURN1)   /* one result to the caller's dst slot; return               */   \
     X(BR_UNLESS) /* branch when the i32 in fp[x] is zero                       */   \
     X(CALL_LOCAL) /* call of a function this module defines                     */ \
     X(BR_TABLE_L8)    /* br_table on an i32.load8_u just before (interpreters) */ \

@@ -455,21 +455,38 @@ static weft_status do_call(cmp_state *t, const mod_functype *ft, cmp_op op, int3
     int32_t elem = indirect ? pop(t) : 0;
     uint32_t q = t->height - ft->nparams;
     TRY(materialize_from(t, q));
+    int32_t base = temp_slot(t, q);
+    t->call_start = t->ncells;
     TRY(emit_op(t, op));
-    TRY(emit_xy(t, x, temp_slot(t, q)));
+    TRY(emit_xy(t, x, base));
     if (indirect)
         TRY(emit_xy(t, table, elem));
     if (op == CO_CALL_LOCAL) { /* where the callee's code pointer is (code.h) */
         uint64_t at = (uint64_t)(uint32_t)x * sizeof(mod_code) + offsetof(mod_code, code);
         if (at > UINT32_MAX)
             return err_set(t->err, WEFT_E_UNSUPPORTED, WEFT_NO_OFFSET, "too many functions");
-        TRY(emit_xy(t, (int32_t)(uint32_t)at, 0));
+        TRY(emit_xy(t, (int32_t)(uint32_t)at, base));
+    } else {
+        TRY(emit_xy(t, 0, base)); /* y: dst, the result's slot (code.h) */
     }
+    t->call_end = t->ncells;
+    t->call_result = ft->nresults == 1 ? base : -1;
     t->height = q;
     for (uint32_t i = 0; i < ft->nresults; i++)
         TRY(push(t, temp_slot(t, t->height)));
 fail:
     return st;
+}
+
+/* Is the last instruction the call recorded in call_start/call_end, with
+ * no label after it? */
+static bool call_just_before(const cmp_state *t)
+{
+    uint32_t n = t->ninstrs;
+    return n && t->instrs[n - 1].at == t->call_start && t->ncells == t->call_end &&
+           t->last_label <= t->call_start &&
+           (t->instrs[n - 1].op == CO_CALL || t->instrs[n - 1].op == CO_CALL_LOCAL ||
+            t->instrs[n - 1].op == CO_CALL_INDIRECT);
 }
 
 static weft_status do_local_set(cmp_state *t, int32_t x, bool tee)
@@ -482,6 +499,11 @@ static weft_status do_local_set(cmp_state *t, int32_t x, bool tee)
     if (t->last_valid && t->last_dst == v && v == temp_slot(t, top) && !refers_to(t, x, top)) {
         t->code[t->last_start + 1].s.x = x;
         t->last_valid = false;
+    } else if (v == t->call_result && v == temp_slot(t, top) && call_just_before(t) &&
+               !refers_to(t, x, top)) {
+        /* The call just before returns its result into the local itself. */
+        *field(t, field_id(t->call_end - 1, 1)) = x;
+        t->call_result = -1;
     } else {
         TRY(protect_local(t, x, top));
         if (t->stack[top] == x)
@@ -793,6 +815,7 @@ static weft_status translate(const weft_module *m, uint32_t func_index, cmp_code
     weft_status st = WEFT_OK;
     cmp_state t;
     memset(&t, 0, sizeof t);
+    t.call_result = -1;
     t.m = m;
     t.e = m->engine;
     t.err = err;

@@ -61,6 +61,12 @@ typedef struct cmp_state {
     bool add_valid;
     uint32_t add_start;  /* its handler cell                                */
     uint32_t last_label; /* the cell of the latest label                     */
+    /* The last call emitted: its handler cell, the cell after it, and the
+     * temp of its single result (-1: not one result).  A local.set right
+     * after it, with no label between, becomes the call's dst (code.h,
+     * Frames). */
+    uint32_t call_start, call_end;
+    int32_t call_result;
 
     /* Where each instruction starts and what it runs, in order (instructions
      * taken back drop out): the map the branch-threading pass walks. */

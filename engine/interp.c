@@ -313,6 +313,12 @@ call_func:
         ctx->interp_top = rec; /* a nested entry that faulted may have left it */
         if (st != WEFT_OK)
             goto trap_st;
+        {
+            /* A single result the call sends elsewhere (code.h, Frames). */
+            int32_t dst = pc[len - 1].s.y;
+            if (dst != Y1)
+                fp[dst] = callee_fp[0];
+        }
         NEXT(len);
     }
     callee_inst = f->instance;

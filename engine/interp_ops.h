@@ -426,8 +426,16 @@ CASE(BR_TABLE_L8_SW) {
     DISPATCH();
 }
 
+/* The one result goes to the slot the call names (code.h, Frames): its
+ * temp, or the local a local.set after the call named.  The entry frame (no
+ * return pc) leaves it in fp[0] for interp_invoke. */
 CASE(RETURN1) {
-    fp[0] = fp[X1];
+    uint64_t v = fp[X1];
+    const cmp_cell *rpc = rec->ret_pc;
+    if (WEFT_LIKELY(rpc != NULL))
+        rec[1].fp[rpc[-1].s.y] = v;
+    else
+        fp[0] = v;
     goto ret;
 }
 CASE(RETURN) goto ret;
@@ -454,7 +462,7 @@ CASE(CALL_LOCAL) {
 CASE(CALL) {
     f = inst->funcs[X1];
     callee_fp = fp + Y1;
-    len = 2;
+    len = 3;
     goto call_func;
 }
 
@@ -473,7 +481,7 @@ CASE(CALL_INDIRECT) {
     if (WEFT_UNLIKELY(f->sig != inst->sigs[X1]))
         TRAP(INDIRECT_MISMATCH);
     callee_fp = fp + Y1;
-    len = 3;
+    len = 4;
     goto call_func;
 }
 

@@ -6,8 +6,10 @@
  * dirty; the padding written into a callee's temps leaves the caller's values
  * alone; CALL_LOCAL translates a callee on first use and names its code by
  * byte offset; unbounded recursion traps with "call stack exhausted" and the
- * instance runs normally after.  Both bounds modes.  The module is
- * tests/wat/calls.wat.
+ * instance runs normally after; a single result set into a local right after
+ * the call returns into the local itself (no COPY), for every kind of call,
+ * but not across a label (tests/wat/call_results.wat).  Both bounds modes.
+ * The module is tests/wat/calls.wat.
  */
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -106,11 +108,102 @@ static void test_exhausted_software(void **state)
     run_exhausted(WEFT_BOUNDS_SOFTWARE);
 }
 
+/* ---- results set into locals ------------------------------------------------ */
+
+static weft_status host_sq(void *env, weft_caller *caller, const weft_val *args,
+                           weft_val *results, weft_error *err)
+{
+    (void)env, (void)caller, (void)err;
+    results[0] = i32v((uint32_t)args[0].of.i32 * (uint32_t)args[0].of.i32);
+    return WEFT_OK;
+}
+
+/* The dst of each call instruction of `func` (code.h: the y of its last
+ * cell), in code order, into dst[0..max); returns how many calls there are. */
+static uint32_t call_dsts(fixture *fx, uint32_t func, int32_t *dst, uint32_t max)
+{
+    const cmp_code *code;
+    weft_error err;
+    assert_int_equal(cmp_get(fx->module, func, &code, &err), WEFT_OK);
+    const void *const *h = interp_handlers();
+    static const struct { cmp_op op; uint32_t last; } calls[] = {
+        {CO_CALL, 2}, {CO_CALL_LOCAL, 2}, {CO_CALL_INDIRECT, 3}};
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < code->ncells; i++)
+        for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++)
+            if ((h ? code->cells[i].h == h[calls[k].op]
+                   : code->cells[i].op == (uintptr_t)calls[k].op) &&
+                i + calls[k].last < code->ncells && n < max)
+                dst[n++] = code->cells[i + calls[k].last].s.y;
+    return n;
+}
+
+static void run_into_locals(weft_bounds_mode bounds)
+{
+    weft_engine *e = test_engine_new(bounds);
+    weft_module *callee_mod = test_module_load(e, "calls"), *m = test_module_load(e, "call_results");
+    weft_instance *callee, *inst;
+    weft_error err;
+    assert_int_equal(weft_instance_new(callee_mod, NULL, 0, &callee, &err), WEFT_OK);
+    static const weft_valkind k_i32[] = {WEFT_I32};
+    weft_functype ft = {.params = k_i32, .nparams = 1, .results = k_i32, .nresults = 1};
+    weft_func *sq = NULL;
+    assert_int_equal(weft_func_new(e, &ft, host_sq, NULL, NULL, &sq, &err), WEFT_OK);
+    weft_extern imports[2] = {{.kind = WEFT_EXTERN_FUNC, .of.func = sq},
+                              {.kind = WEFT_EXTERN_FUNC, .of.func = test_export_func(callee, "narrow")}};
+    assert_int_equal(weft_instance_new(m, imports, 2, &inst, &err), WEFT_OK);
+    fixture fx = {.engine = e, .module = m, .inst = inst};
+
+    for (uint32_t x = 0; x <= 5; x++) {
+        weft_val a = i32v(x);
+        assert_int_equal((uint32_t)fixture_call(&fx, "into_locals", &a, 1).of.i32,
+                         3 * x * x + 1000 * ((2u << x) - 1) + 1000000 * x * x);
+        assert_int_equal((uint32_t)fixture_call(&fx, "tee_and_old", &a, 1).of.i32,
+                         7 - x * x + 2 * x * x * x * x);
+        assert_int_equal((uint32_t)fixture_call(&fx, "after_label", &a, 1).of.i32, x * x + 2);
+    }
+
+    /* Where the results went: into_locals' five calls straight into $a $b $c
+     * $d (slots 1..4) and $x (slot 0); tee_and_old's first call into $y only
+     * after the old $y was copied out -- so its temp -- and its second into
+     * $y (slot 1); after_label's into its temp, whatever that is. */
+    int32_t dst[8];
+    assert_int_equal(call_dsts(&fx, fixture_func_index(&fx, "into_locals"), dst, 8), 5);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(dst[i], i + 1);
+    assert_int_equal(dst[4], 0);
+    const cmp_code *code;
+    uint32_t f = fixture_func_index(&fx, "tee_and_old");
+    assert_int_equal(cmp_get(m, f, &code, &err), WEFT_OK);
+    assert_int_equal(call_dsts(&fx, f, dst, 8), 2);
+    assert_true(dst[0] >= (int32_t)code->nlocals + (int32_t)code->nconsts);
+    assert_int_equal(dst[1], 1);
+    f = fixture_func_index(&fx, "after_label");
+    assert_int_equal(cmp_get(m, f, &code, &err), WEFT_OK);
+    assert_int_equal(call_dsts(&fx, f, dst, 8), 1);
+    assert_true(dst[0] >= (int32_t)code->nlocals + (int32_t)code->nconsts);
+
+    weft_instance_free(inst);
+    weft_func_free(sq);
+    weft_instance_free(callee);
+    weft_module_free(m);
+    weft_module_free(callee_mod);
+    weft_engine_free(e);
+}
+
+static void test_into_locals_guard(void **state) { (void)state; run_into_locals(WEFT_BOUNDS_GUARD); }
+static void test_into_locals_software(void **state)
+{
+    (void)state;
+    run_into_locals(WEFT_BOUNDS_SOFTWARE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_frames_guard),    cmocka_unit_test(test_frames_software),
-        cmocka_unit_test(test_exhausted_guard), cmocka_unit_test(test_exhausted_software),
+        cmocka_unit_test(test_frames_guard),       cmocka_unit_test(test_frames_software),
+        cmocka_unit_test(test_exhausted_guard),    cmocka_unit_test(test_exhausted_software),
+        cmocka_unit_test(test_into_locals_guard),  cmocka_unit_test(test_into_locals_software),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

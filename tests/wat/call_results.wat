@@ -1,0 +1,58 @@
+;; tests/engine/test_calls.c: a single call result set into a local right after
+;; the call goes straight there (code.h, Frames: the call's dst), through every
+;; kind of call and return path; and where it must not.
+(module
+  (import "env" "host_sq" (func $host_sq (param i32) (result i32)))
+  (import "env" "narrow" (func $narrow (param i32) (result i32))) ;; another instance's
+  (type $t (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $sq $host_sq)
+  (func $sq (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+
+  ;; One local.set after each kind of call: CALL_LOCAL, CALL of a host
+  ;; function, CALL_INDIRECT of a wasm function, CALL into another instance,
+  ;; CALL_INDIRECT of a host function into a parameter.
+  ;; 3x^2 + 1000 (2^(x+1) - 1) + 1000000 x^2.
+  (func (export "into_locals") (param $x i32) (result i32)
+    (local $a i32) (local $b i32) (local $c i32) (local $d i32)
+    (local.set $a (call $sq (local.get $x)))
+    (local.set $b (call $host_sq (local.get $x)))
+    (local.set $c (call_indirect (type $t) (local.get $x) (i32.const 0)))
+    (local.set $d (call $narrow (local.get $x)))
+    (local.set $x (call_indirect (type $t) (local.get $x) (i32.const 1)))
+    (i32.add (i32.add (i32.add (local.get $a) (local.get $b)) (local.get $c))
+             (i32.add (i32.mul (local.get $d) (i32.const 1000))
+                      (i32.mul (local.get $x) (i32.const 1000000)))))
+
+  ;; The old value of $y is still on the stack when a call's result is set
+  ;; into $y: it must be read before.  Then a local.tee.  7 - x^2 + 2 x^4.
+  (func (export "tee_and_old") (param $x i32) (result i32)
+    (local $y i32)
+    i32.const 7
+    local.set $y
+    local.get $y
+    local.get $x
+    call $sq
+    local.set $y
+    local.get $y
+    i32.sub
+    local.get $y
+    call $sq
+    local.tee $y
+    i32.add
+    local.get $y
+    i32.add)
+
+  ;; A loop label between the call and the set: the back edge brings other
+  ;; values, so the set stays where it is.  x^2 + 2.
+  (func (export "after_label") (param $x i32) (result i32)
+    (local $y i32) (local $n i32)
+    (local.set $n (i32.const 3))
+    (call $sq (local.get $x))
+    (loop $l (param i32)
+      (local.set $y)
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $l (i32.add (local.get $y) (i32.const 1)) (local.get $n))
+      (drop))
+    (local.get $y))
+)
