@@ -55,6 +55,7 @@
  *                       [x=dst y=a'][x=b' y=c][x=off]   store _A, then ADD_BR_<cmp>
  *   COPY                [op][x=dst y=src]
  *   COPY2               [op][x=dst y=src][x=dst2 y=src2]   two COPYs, in order
+ *   COPY3               [op][x=dst y=src][x=dst2 y=src2][x=dst3 y=src3]   three
  *   BR                  [op][x=off]
  *   BR_IF, BR_UNLESS    [op][x=cond y=off]
  *   BR_<cmp> (fused)    [op][x=a y=b][x=off]          taken when a <cmp> b
@@ -261,6 +262,7 @@
 #define CMP_INTERNAL(X)                                                             \
     X(COPY)      /* fp[x] = fp[y]                                              */   \
     X(COPY2)     /* two COPYs: [op][x=dst y=src][x=dst2 y=src2], in order       */   \
+    X(COPY3)     /* three COPYs, in order                                      */   \
     X(ADD_BR_NZ) /* [op][x=dst y=a][x=b][x=off]: dst = a + b (i32), taken if != 0 */ \
     X(ADD_BR_Z)  /* the same, taken when the sum is 0                           */   \
     X(RETURN1)   /* one result to the caller's dst slot; return               */   \

@@ -92,12 +92,15 @@ static weft_status copy(cmp_state *t, int32_t dst, int32_t src)
     weft_status st = WEFT_OK;
     if (dst == src)
         goto fail;
-    /* Right after another COPY, with no label between: one COPY2. */
-    uint32_t n = t->ninstrs, at = t->ncells - 2;
-    if (n && t->instrs[n - 1].op == CO_COPY && t->instrs[n - 1].at == at && t->ncells >= 2 &&
-        t->last_label <= at) {
-        t->code[at] = op_cell(t, CO_COPY2);
-        t->instrs[n - 1].op = CO_COPY2;
+    /* Right after a COPY (COPY2), with no label between: one COPY2 (COPY3). */
+    uint32_t n = t->ninstrs;
+    cmp_op prev = n ? (cmp_op)t->instrs[n - 1].op : CO_COUNT_;
+    uint32_t len = prev == CO_COPY ? 2 : prev == CO_COPY2 ? 3 : 0;
+    if (len && t->ncells >= len && t->instrs[n - 1].at == t->ncells - len &&
+        t->last_label <= t->ncells - len) {
+        cmp_op merged = prev == CO_COPY ? CO_COPY2 : CO_COPY3;
+        t->code[t->ncells - len] = op_cell(t, merged);
+        t->instrs[n - 1].op = (uint16_t)merged;
         t->last_valid = false;
         TRY(emit_xy(t, dst, src));
         goto fail;

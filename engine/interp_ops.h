@@ -308,6 +308,13 @@ CASE(COPY2) {
     NEXT(3);
 }
 
+CASE(COPY3) {
+    fp[X1] = fp[Y1];
+    fp[X2] = fp[Y2];
+    fp[X3] = fp[Y3];
+    NEXT(4);
+}
+
 CASE(BR) {
     pc += 1 + X1;
     POLL();

@@ -8,7 +8,8 @@
  * byte offset; unbounded recursion traps with "call stack exhausted" and the
  * instance runs normally after; a single result set into a local right after
  * the call returns into the local itself (no COPY), for every kind of call,
- * but not across a label (tests/wat/call_results.wat).  Both bounds modes.
+ * but not across a label, and three argument copies in a row run as one
+ * COPY3 (tests/wat/call_results.wat).  Both bounds modes.
  * The module is tests/wat/calls.wat.
  */
 #include <stdarg.h>
@@ -162,6 +163,12 @@ static void run_into_locals(weft_bounds_mode bounds)
                          7 - x * x + 2 * x * x * x * x);
         assert_int_equal((uint32_t)fixture_call(&fx, "after_label", &a, 1).of.i32, x * x + 2);
     }
+    weft_val four[4] = {i32v(1), i32v(2), i32v(3), i32v(4)};
+    assert_int_equal(fixture_call(&fx, "rotate", four, 4).of.i32, 3142);
+    uint32_t rotate = fixture_func_index(&fx, "rotate");
+    assert_int_equal(fixture_count_op(&fx, rotate, CO_COPY3), 1);
+    assert_int_equal(fixture_count_op(&fx, rotate, CO_COPY), 1);
+    assert_int_equal(fixture_count_op(&fx, rotate, CO_COPY2), 0);
 
     /* Where the results went: into_locals' five calls straight into $a $b $c
      * $d (slots 1..4) and $x (slot 0); tee_and_old's first call into $y only

@@ -1,6 +1,7 @@
 ;; tests/engine/test_calls.c: a single call result set into a local right after
 ;; the call goes straight there (code.h, Frames: the call's dst), through every
-;; kind of call and return path; and where it must not.
+;; kind of call and return path; and where it must not.  Also the copies of
+;; arguments into place: three in a row run as one COPY3.
 (module
   (import "env" "host_sq" (func $host_sq (param i32) (result i32)))
   (import "env" "narrow" (func $narrow (param i32) (result i32))) ;; another instance's
@@ -55,4 +56,11 @@
       (br_if $l (i32.add (local.get $y) (i32.const 1)) (local.get $n))
       (drop))
     (local.get $y))
+
+  ;; Four locals passed in another order: COPY3 then COPY.  3142 for 1 2 3 4.
+  (func $digits (param i32 i32 i32 i32) (result i32)
+    (i32.add (i32.add (i32.mul (local.get 0) (i32.const 1000)) (i32.mul (local.get 1) (i32.const 100)))
+             (i32.add (i32.mul (local.get 2) (i32.const 10)) (local.get 3))))
+  (func (export "rotate") (param $a i32) (param $b i32) (param $c i32) (param $d i32) (result i32)
+    (call $digits (local.get $c) (local.get $a) (local.get $d) (local.get $b)))
 )
