@@ -51,6 +51,9 @@
  *                       dst = a op load(addr + b), the address add of a load _A
  *   binop _MST (fused)  [op][x=addr y=b][u32 offset in x]   m = load(addr); store(addr,
  *                       m op b) (sub), b op m (add): a read-modify-write of one place
+ *   binop _MST_A        [op][x=addr y=b][u32 offset in x, y=p][x=q]   fp[addr] = p + q
+ *                       (i32), then the _MST at it: the address add taken in
+ *   binop _MM_MST_A     see CMP_MM_MST_FUSABLE
  *   store _A_ADD_BR_<cmp> (fused)  [op][x=a y=val][u32 offset in x, y=b]
  *                       [x=dst y=a'][x=b' y=c][x=off]   store _A, then ADD_BR_<cmp>
  *   COPY                [op][x=dst y=src]
@@ -223,14 +226,18 @@
     X(I64_ADD, I64_LOAD)
 
 /* A load, a binary op on it and the store of the result to the same place
- * (ID_MST, ID_MST_SW): `p->x -= v`, `p->x += v`. */
+ * (ID_MST, ID_MST_SW): `p->x -= v`, `p->x += v`.  With the i32.add that
+ * computed the address just before (into a temp or a local, which it still
+ * writes): ID_MST_A, ID_MST_A_SW (and ID_MM_MST_A, ID_MM_MST_A_SW below). */
 #define CMP_MST_FUSABLE(X)                                                          \
     X(F64_ADD, F64_STORE) X(F64_SUB, F64_STORE) X(I32_ADD, I32_STORE) X(I64_ADD, I64_STORE)
 
 /* An f64 ID_MST whose operand is a product of three, the P_F64_MUL_F64_MUL_L
  * just before it taken back (ID_MM_MST, ID_MM_MST_SW): `p->v -= a * b * c`.
  * [op][x=addr y=a][u32 offset in x, y=b][x=c]   m = load(addr);
- * store(addr, m - (a * b) * c) (sub), (a * b) * c + m (add), each product rounded. */
+ * store(addr, m - (a * b) * c) (sub), (a * b) * c + m (add), each product rounded.
+ * _MM_MST_A: [op][x=addr y=a][u32 offset in x, y=b][x=c y=p][x=q]: fp[addr] = p + q
+ * (i32) first. */
 #define CMP_MM_MST_FUSABLE(X) X(F64_ADD) X(F64_SUB)
 
 /* A fused-address store followed by ADD_BR_<cmp> (ST_A_ADD_BR_<cmp>, and the
@@ -315,10 +322,10 @@ typedef enum cmp_op {
 #define CMP_XS(id) CO_SEL_##id,
     CMP_SEL_FUSABLE(CMP_XS)
 #undef CMP_XS
-#define CMP_XMST(id, st) CO_##id##_MST, CO_##id##_MST_SW,
+#define CMP_XMST(id, st) CO_##id##_MST, CO_##id##_MST_SW, CO_##id##_MST_A, CO_##id##_MST_A_SW,
     CMP_MST_FUSABLE(CMP_XMST)
 #undef CMP_XMST
-#define CMP_XMM(id) CO_##id##_MM_MST, CO_##id##_MM_MST_SW,
+#define CMP_XMM(id) CO_##id##_MM_MST, CO_##id##_MM_MST_SW, CO_##id##_MM_MST_A, CO_##id##_MM_MST_A_SW,
     CMP_MM_MST_FUSABLE(CMP_XMM)
 #undef CMP_XMM
 #define CMP_XSB(st, cmp) CO_##st##_A_ADD_BR_##cmp, CO_##st##_A_SW_ADD_BR_##cmp,

@@ -565,6 +565,49 @@ fail:
     return st;
 }
 
+static const struct { cmp_op op, a; } mst_addr_fusable[] = {
+#define CMP_XMST(id, st) {CO_##id##_MST, CO_##id##_MST_A}, {CO_##id##_MST_SW, CO_##id##_MST_A_SW},
+    CMP_MST_FUSABLE(CMP_XMST)
+#undef CMP_XMST
+#define CMP_XMM(id) {CO_##id##_MM_MST, CO_##id##_MM_MST_A}, {CO_##id##_MM_MST_SW, CO_##id##_MM_MST_A_SW},
+    CMP_MM_MST_FUSABLE(CMP_XMM)
+#undef CMP_XMM
+};
+
+/* The ID_MST or ID_MM_MST just emitted, when the instruction before it is
+ * the i32.add that computed its address, with no label between: both become
+ * the _A form, which still writes the add's result (a local, usually, that
+ * later code may read).  Its operands go in the MST's free last y and one
+ * more cell (code.h). */
+static weft_status fuse_mst_addr(cmp_state *t)
+{
+    weft_status st = WEFT_OK;
+    uint32_t n = t->ninstrs;
+    if (n < 2)
+        goto fail;
+    uint32_t mat = t->instrs[n - 1].at, aat = t->instrs[n - 2].at, len = t->ncells - mat;
+    if (t->instrs[n - 2].op != CO_I32_ADD || aat + 3 != mat || t->last_label > aat ||
+        t->code[aat + 1].s.x != t->code[mat + 1].s.x || len > 4)
+        goto fail;
+    int32_t p = t->code[aat + 1].s.y, q = t->code[aat + 2].s.x;
+    for (size_t i = 0; i < WEFT_ARRAY_LEN(mst_addr_fusable); i++) {
+        if (t->instrs[n - 1].op != mst_addr_fusable[i].op)
+            continue;
+        cmp_cell c[4];
+        memcpy(c, &t->code[mat], len * sizeof(cmp_cell));
+        weft_assert(c[len - 1].s.y == 0);
+        c[len - 1].s.y = p;
+        t->ncells = aat;
+        TRY(emit_op(t, mst_addr_fusable[i].a));
+        for (uint32_t k = 1; k < len; k++)
+            TRY(emit_cell(t, c[k]));
+        TRY(emit_xy(t, q, 0));
+        break;
+    }
+fail:
+    return st;
+}
+
 /* Instructions that only compute a value into cell 1's x from the slots in
  * their other fields (plus memory, for loads): what a store's address add
  * may be moved past.  The plain wasm ones are checked by range. */
@@ -758,6 +801,8 @@ WEFT_INTERNAL weft_status cmp_translate_plain(cmp_state *t, op_id op, const op_i
                 TRY(emit_mst(t, op, a, v, im->offset, &fused));
             if (fused)
                 TRY(fuse_mm_mst(t));
+            if (fused)
+                TRY(fuse_mst_addr(t));
             if (!fused && !scaled && co == (t->software ? cmp_co_sw_of[op] : cmp_co_of[op]))
                 TRY(emit_op_store(t, op, a, v, im->offset, &fused));
             if (!fused && !scaled && co == (t->software ? cmp_co_sw_of[op] : cmp_co_of[op]) &&

@@ -183,11 +183,15 @@ static weft_status run(thr_context *ctx, interp_frame *rec, weft_error *err,
                        [CO_##id##_MA] = &&L_##id##_MA, [CO_##id##_MA_SW] = &&L_##id##_MA_SW,
         CMP_MEM_FUSABLE(CMP_XM)
 #undef CMP_XM
-#define CMP_XMST(id, st) [CO_##id##_MST] = &&L_##id##_MST, [CO_##id##_MST_SW] = &&L_##id##_MST_SW,
+#define CMP_XMST(id, st) [CO_##id##_MST] = &&L_##id##_MST, [CO_##id##_MST_SW] = &&L_##id##_MST_SW, \
+                         [CO_##id##_MST_A] = &&L_##id##_MST_A,                                \
+                         [CO_##id##_MST_A_SW] = &&L_##id##_MST_A_SW,
         CMP_MST_FUSABLE(CMP_XMST)
 #undef CMP_XMST
 #define CMP_XMM(id) [CO_##id##_MM_MST] = &&L_##id##_MM_MST,                              \
-                    [CO_##id##_MM_MST_SW] = &&L_##id##_MM_MST_SW,
+                    [CO_##id##_MM_MST_SW] = &&L_##id##_MM_MST_SW,                        \
+                    [CO_##id##_MM_MST_A] = &&L_##id##_MM_MST_A,                          \
+                    [CO_##id##_MM_MST_A_SW] = &&L_##id##_MM_MST_A_SW,
         CMP_MM_MST_FUSABLE(CMP_XMM)
 #undef CMP_XMM
 #define CMP_XSB(st, cmp) [CO_##st##_A_ADD_BR_##cmp] = &&L_##st##_A_ADD_BR_##cmp,                  \
@@ -247,6 +251,7 @@ static weft_status run(thr_context *ctx, interp_frame *rec, weft_error *err,
 #define Y2 (pc[2].s.y)
 #define X3 (pc[3].s.x)
 #define Y3 (pc[3].s.y)
+#define X4 (pc[4].s.x)
 #define TRAP(c)                 \
     do {                        \
         tcode = WEFT_E_##c;     \
@@ -388,6 +393,7 @@ bad_code:
 #undef Y2
 #undef X3
 #undef Y3
+#undef X4
 #undef TRAP
 #undef POLL
 #undef CASE

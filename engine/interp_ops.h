@@ -211,27 +211,42 @@
 #define MST_F64_SUB(m, b) EV_F64_SUB(m, b)
 #define MST_I32_ADD(m, b) EV_I32_ADD(b, m)
 #define MST_I64_ADD(m, b) EV_I64_ADD(b, m)
-#define MST_AT(id, st, ea)                                                     \
+#define MST_AT(id, st, ea, n)                                                  \
     {                                                                          \
         MT_##st v;                                                             \
         guest_read(&v, mem + (ea), sizeof v);                                  \
         v = (MT_##st)MST_##id((uint64_t)v, fp[Y1]);                            \
         guest_write(mem + (ea), &v, sizeof v);                                 \
-        NEXT(3);                                                               \
+        NEXT(n);                                                               \
     }
+/* The _A forms first write the address add's result where the add did (the
+ * op's operands are read after it, as they were after the add). */
+#define MST_ADDR_SET(p, q) (fp[X1] = p_u32(g_u32(fp[p]) + g_u32(fp[q])))
+#define MST_CHECK(T, ea)                                                       \
+    if (WEFT_UNLIKELY((ea) + sizeof(T) > mem_size(memory)))                    \
+        TRAP(OOB_MEMORY)
 #define OP_MST(id, st)                                                         \
-    CASE(id##_MST) MST_AT(id, st, (uint64_t)g_u32(fp[X1]) + (uint32_t)X2)      \
+    CASE(id##_MST) MST_AT(id, st, (uint64_t)g_u32(fp[X1]) + (uint32_t)X2, 3)   \
     CASE(id##_MST_SW) {                                                        \
         uint64_t ea = (uint64_t)g_u32(fp[X1]) + (uint32_t)X2;                  \
-        if (WEFT_UNLIKELY(ea + sizeof(MT_##st) > mem_size(memory)))            \
-            TRAP(OOB_MEMORY);                                                  \
-        MST_AT(id, st, ea)                                                     \
+        MST_CHECK(MT_##st, ea);                                                \
+        MST_AT(id, st, ea, 3)                                                  \
+    }                                                                          \
+    CASE(id##_MST_A) {                                                         \
+        MST_ADDR_SET(Y2, X3);                                                  \
+        MST_AT(id, st, (uint64_t)g_u32(fp[X1]) + (uint32_t)X2, 4)              \
+    }                                                                          \
+    CASE(id##_MST_A_SW) {                                                      \
+        MST_ADDR_SET(Y2, X3);                                                  \
+        uint64_t ea = (uint64_t)g_u32(fp[X1]) + (uint32_t)X2;                  \
+        MST_CHECK(MT_##st, ea);                                                \
+        MST_AT(id, st, ea, 4)                                                  \
     }
 
 /* ID_MST on a product of three (code.h, CMP_MM_MST_FUSABLE):
  * [op][x=addr y=a][x=offset y=b][x=c].  Both products are rounded, as the
  * unfused pair and op round them. */
-#define MM_MST_AT(id, ea)                                                      \
+#define MM_MST_AT(id, ea, n)                                                   \
     {                                                                          \
         uint64_t p = interp_rounded(EV_F64_MUL(fp[Y1], fp[Y2]));               \
         p = interp_rounded(EV_F64_MUL(p, fp[X3]));                             \
@@ -239,15 +254,24 @@
         guest_read(&v, mem + (ea), sizeof v);                                  \
         v = MST_##id(v, p);                                                    \
         guest_write(mem + (ea), &v, sizeof v);                                 \
-        NEXT(4);                                                               \
+        NEXT(n);                                                               \
     }
 #define OP_MM_MST(id)                                                          \
-    CASE(id##_MM_MST) MM_MST_AT(id, (uint64_t)g_u32(fp[X1]) + (uint32_t)X2)   \
+    CASE(id##_MM_MST) MM_MST_AT(id, (uint64_t)g_u32(fp[X1]) + (uint32_t)X2, 4) \
     CASE(id##_MM_MST_SW) {                                                     \
         uint64_t ea = (uint64_t)g_u32(fp[X1]) + (uint32_t)X2;                  \
-        if (WEFT_UNLIKELY(ea + sizeof(uint64_t) > mem_size(memory)))           \
-            TRAP(OOB_MEMORY);                                                  \
-        MM_MST_AT(id, ea)                                                      \
+        MST_CHECK(uint64_t, ea);                                               \
+        MM_MST_AT(id, ea, 4)                                                   \
+    }                                                                          \
+    CASE(id##_MM_MST_A) {                                                      \
+        MST_ADDR_SET(Y3, X4);                                                  \
+        MM_MST_AT(id, (uint64_t)g_u32(fp[X1]) + (uint32_t)X2, 5)               \
+    }                                                                          \
+    CASE(id##_MM_MST_A_SW) {                                                   \
+        MST_ADDR_SET(Y3, X4);                                                  \
+        uint64_t ea = (uint64_t)g_u32(fp[X1]) + (uint32_t)X2;                  \
+        MST_CHECK(uint64_t, ea);                                               \
+        MM_MST_AT(id, ea, 5)                                                   \
     }
 
 /* A fused-address store, then the ADD_BR_<cmp> whose operand cells follow the
@@ -879,6 +903,8 @@ UN(I64_TRUNC_SAT_F64_U, double, g_f64, p_u64, num_sat_i64_u(a))
 #undef MST_I32_ADD
 #undef MST_I64_ADD
 #undef MST_AT
+#undef MST_ADDR_SET
+#undef MST_CHECK
 #undef OP_MST
 #undef MM_MST_AT
 #undef OP_MM_MST

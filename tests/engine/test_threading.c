@@ -4,7 +4,8 @@
  * the code it jumps to (a byte-dispatch interpreter's `continue` runs its own
  * copy of the dispatch; a loop tested at its top gets the negated test at its
  * back edge), ID_MST (load, op, store to the same place) and
- * ST_A_ADD_BR_<cmp> (a strided fill loop's body).  Each must compute what the
+ * ST_A_ADD_BR_<cmp> (a strided fill loop's body), and the _MST_A and
+ * _MM_MST_A forms that also take the address add.  Each must compute what the
  * unfused code does, trap where it traps (both bounds modes) with the stores
  * before the trap done, and really be used.
  *
@@ -62,6 +63,15 @@ static void test_forms_used(void **state)
     assert_int_equal(fixture_count_op(&fx, 12, CO_I64_STORE_A), 1);
     assert_int_equal(fixture_count_op(&fx, 12, CO_I32_ADD), 0);
     assert_int_equal(fixture_count_op(&fx, 13, CO_I32_ADD), 1);
+    /* The address adds taken into the read-modify-writes. */
+    static const struct { const char *name; cmp_op op; } at[] = {
+        {"f64_add_at", CO_F64_ADD_MST_A}, {"f64_sub_prod_at", CO_F64_SUB_MM_MST_A},
+        {"i32_add_self_at", CO_I32_ADD_MST_A}, {"i64_add_at", CO_I64_ADD_MST_A}};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        uint32_t f = fixture_func_index(&fx, at[i].name);
+        assert_int_equal(fixture_count_op(&fx, f, at[i].op), 1);
+        assert_int_equal(fixture_count_op(&fx, f, CO_I32_ADD), 0);
+    }
     fixture_close(&fx);
 }
 
@@ -133,6 +143,40 @@ static void run_mst(weft_bounds_mode bounds)
     weft_val t4[2] = {i32v(65536 - 8), i32v(5)};
     assert_int_equal(fixture_try_call(&fx, "i32_add_in_place", t4, 2, &out, 0), WEFT_OK); /* last 4 bytes: fine */
     assert_int_equal(u32_of(&fx, "load8", i32v(65536 - 8)), 5);
+
+    /* _MST_A, _MM_MST_A: the sum is the address, wraps at 32 bits, and is
+     * left in the local (each function returns it). */
+    weft_val s1[2] = {i32v(4096), f64v(1.25)};
+    assert_int_equal(fixture_try_call(&fx, "store_f64", s1, 2, &out, 0), WEFT_OK);
+    weft_val b1[3] = {i32v(4000), i32v(96), f64v(2.0)};
+    assert_int_equal((uint32_t)fixture_call(&fx, "f64_add_at", b1, 3).of.i32, 4096);
+    assert_true(load_f64(&fx, 4096) == 3.25);
+    weft_val b2[3] = {i32v(0xFFFFFFF0u), i32v(4096 + 16), f64v(0.5)};
+    assert_int_equal((uint32_t)fixture_call(&fx, "f64_add_at", b2, 3).of.i32, 4096);
+    assert_true(load_f64(&fx, 4096) == 3.75);
+    weft_val b3[3] = {i32v(4096 + 8), f64v(2.0), f64v(0.25)}; /* at 4096 -= 2 * 0.25 * 2 */
+    assert_int_equal((uint32_t)fixture_call(&fx, "f64_sub_prod_at", b3, 3).of.i32, 4096 - 8);
+    assert_true(load_f64(&fx, 4096) == 2.75);
+    weft_val s2[2] = {i32v(4200), f64v(0.0)};
+    assert_int_equal(fixture_try_call(&fx, "store_f64", s2, 2, &out, 0), WEFT_OK);
+    weft_val b4[2] = {i32v(4100), i32v(100)};
+    assert_int_equal((uint32_t)fixture_call(&fx, "i32_add_self_at", b4, 2).of.i32, 4200);
+    assert_int_equal((uint32_t)fixture_call(&fx, "i32_add_self_at", b4, 2).of.i32, 4200);
+    assert_int_equal((uint32_t)fixture_call(&fx, "load_i64", (weft_val[]){i32v(4200)}, 1).of.i64,
+                     8400);
+    weft_val b5[3] = {i32v(4300), i32v(0), i64v(0x1122334455667788ull)};
+    assert_int_equal((uint32_t)fixture_call(&fx, "i64_add_at", b5, 3).of.i32, 4300);
+    assert_int_equal((uint64_t)fixture_call(&fx, "load_i64", (weft_val[]){i32v(4304)}, 1).of.i64,
+                     0x1122334455667788ull);
+    /* Out of bounds through the add (and through its wrap): traps. */
+    weft_val t5[3] = {i32v(65536 - 100), i32v(96), f64v(1.0)};
+    assert_int_equal(fixture_try_call(&fx, "f64_add_at", t5, 3, &out, 1), WEFT_TRAP);
+    weft_val t6[3] = {i32v(8), f64v(1.0), f64v(1.0)}; /* 8 - 16 wraps to 0xFFFFFFF8 */
+    assert_int_equal(fixture_try_call(&fx, "f64_sub_prod_at", t6, 3, &out, 1), WEFT_TRAP);
+    weft_val t7[2] = {i32v(65536), i32v(0)};
+    assert_int_equal(fixture_try_call(&fx, "i32_add_self_at", t7, 2, &out, 1), WEFT_TRAP);
+    weft_val t8[3] = {i32v(65536 - 12), i32v(1), i64v(1)};
+    assert_int_equal(fixture_try_call(&fx, "i64_add_at", t8, 3, &out, 1), WEFT_TRAP);
     fixture_close(&fx);
 }
 

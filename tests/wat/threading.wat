@@ -102,4 +102,30 @@
   (func (export "load_f64") (param $p i32) (result f64) (f64.load (local.get $p)))
   (func (export "load_i64") (param $p i32) (result i64) (i64.load (local.get $p)))
   (func (export "store_f64") (param $p i32) (param $v f64) (f64.store (local.get $p) (local.get $v)))
+
+  ;; The address add taken into the read-modify-write (_MST_A, _MM_MST_A):
+  ;; q = p + k (i32, wrapping) into a local, which stays written: each
+  ;; returns it.
+  (func (export "f64_add_at") (param $p i32) (param $k i32) (param $v f64) (result i32)
+    (local $q i32)
+    (f64.store (local.tee $q (i32.add (local.get $p) (local.get $k)))
+      (f64.add (local.get $v) (f64.load (local.get $q))))
+    (local.get $q))
+  (func (export "f64_sub_prod_at") (param $p i32) (param $a f64) (param $b f64) (result i32)
+    (local $q i32)
+    (f64.store offset=8 (local.tee $q (i32.add (local.get $p) (i32.const -16)))
+      (f64.sub (f64.load offset=8 (local.get $q))
+               (f64.mul (f64.mul (local.get $a) (local.get $b)) (local.get $a))))
+    (local.get $q))
+  ;; mem[q] += q: the op reads the address local the add just wrote.
+  (func (export "i32_add_self_at") (param $p i32) (param $k i32) (result i32)
+    (local $q i32)
+    (i32.store (local.tee $q (i32.add (local.get $p) (local.get $k)))
+      (i32.add (i32.load (local.get $q)) (local.get $q)))
+    (local.get $q))
+  (func (export "i64_add_at") (param $p i32) (param $k i32) (param $v i64) (result i32)
+    (local $q i32)
+    (i64.store offset=4 (local.tee $q (i32.add (local.get $p) (local.get $k)))
+      (i64.add (i64.load offset=4 (local.get $q)) (local.get $v)))
+    (local.get $q))
 )
