@@ -73,6 +73,9 @@
  *   BR_TABLE            [op][x=index y=n][x=off_0] .. [x=off_n]   off_n: default
  *   BR_TABLE_L8(_SW)    [op][x=addr y=n][u32 offset in x][x=off_0] .. [x=off_n]
  *                       index = i32.load8_u(addr + offset), taken back
+ *   ADD_BR_TABLE_L8(_SW) [op][x=addr y=n][u32 offset in x, y=dst][x=a y=b][x=off_0] ..
+ *                       fp[dst] = a + b (i32), then BR_TABLE_L8: the i32.add just
+ *                       before the load taken in too (a bytecode loop's `pc += k`)
  *   RETURN              [op]                 results already in fp[0..)
  *   RETURN1             [op][x=src]          the caller's fp[dst] = fp[src] (dst: the
  *                       call's, see Frames; fp[0] in the entry frame), then return
@@ -277,6 +280,8 @@
     X(CALL_LOCAL) /* call of a function this module defines                     */ \
     X(BR_TABLE_L8)    /* br_table on an i32.load8_u just before (interpreters) */ \
     X(BR_TABLE_L8_SW)                                                               \
+    X(ADD_BR_TABLE_L8) /* an i32.add, then BR_TABLE_L8                          */ \
+    X(ADD_BR_TABLE_L8_SW)                                                           \
     X(L_BR_NZ)   /* i32.load, then br_if on it: the L_BR_<cmp> layout, y unused */    \
     X(L_BR_NZ_SW)                                                                   \
     X(L_BR_Z)    /* the same, taken when the loaded value is 0                   */   \

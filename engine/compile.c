@@ -408,12 +408,25 @@ static weft_status do_br_table(cmp_state *t, reader *r, const imm_values *im)
     cmp_op plain = t->software ? cmp_co_sw_of[ld] : cmp_co_of[ld];
     if (t->last_valid && t->last_dst == idx && t->last_wasm == ld &&
         t->ncells == t->last_start + 3 && cell_is(t, t->last_start, plain)) {
-        /* The index was loaded just before: the table loads it (BR_TABLE_L8). */
+        /* The index was loaded just before: the table loads it (BR_TABLE_L8),
+         * and takes in an i32.add right before the load (ADD_BR_TABLE_L8). */
         cmp_cell load = t->code[t->last_start + 1], off = t->code[t->last_start + 2];
-        t->ncells = t->last_start;
-        TRY(emit_op(t, t->software ? CO_BR_TABLE_L8_SW : CO_BR_TABLE_L8));
-        TRY(emit_xy(t, load.s.y, (int32_t)n));
-        TRY(emit_xy(t, off.s.x, 0));
+        uint32_t k = t->ninstrs - 1, add_at = t->last_start - 3;
+        bool add = k >= 1 && t->instrs[k].at == t->last_start && t->last_start >= 3 &&
+                   t->instrs[k - 1].op == CO_I32_ADD && t->instrs[k - 1].at == add_at &&
+                   t->last_label <= add_at;
+        t->ncells = add ? add_at : t->last_start;
+        if (add) {
+            cmp_cell a1 = t->code[add_at + 1], a2 = t->code[add_at + 2];
+            TRY(emit_op(t, t->software ? CO_ADD_BR_TABLE_L8_SW : CO_ADD_BR_TABLE_L8));
+            TRY(emit_xy(t, load.s.y, (int32_t)n));
+            TRY(emit_xy(t, off.s.x, a1.s.x));
+            TRY(emit_xy(t, a1.s.y, a2.s.x));
+        } else {
+            TRY(emit_op(t, t->software ? CO_BR_TABLE_L8_SW : CO_BR_TABLE_L8));
+            TRY(emit_xy(t, load.s.y, (int32_t)n));
+            TRY(emit_xy(t, off.s.x, 0));
+        }
     } else {
         TRY(emit_op(t, CO_BR_TABLE));
         TRY(emit_xy(t, idx, (int32_t)n));
@@ -545,11 +558,17 @@ static weft_status translate_body(cmp_state *t, reader *r)
             break;
         case OP_BLOCK:
         case OP_LOOP:
+            /* Everything in temps first: every path to the block's end must
+             * leave the values below it in the same slots. */
             TRY(materialize_from(t, 0));
             TRY(push_ctrl(t, op == OP_BLOCK ? CTRL_BLOCK : CTRL_LOOP, block_np, block_nr));
-            t->last_valid = false; /* a loop label is bound here */
-            t->add_valid = false;
-            t->last_label = t->ncells;
+            /* A loop's label is bound here; a block's only at its end, so the
+             * code before and after a block's start is straight and fuses. */
+            if (op == OP_LOOP) {
+                t->last_valid = false;
+                t->add_valid = false;
+                t->last_label = t->ncells;
+            }
             break;
         case OP_IF: {
             int32_t cond = pop(t);

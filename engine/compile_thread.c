@@ -21,7 +21,8 @@
  * offset; 0: none.  BR_TABLE's offsets run from there to its end. */
 static const uint8_t br_cell[CO_COUNT_] = {
     [CO_BR] = 1, [CO_BR_IF] = 1, [CO_BR_UNLESS] = 1, [CO_BR_TABLE] = 2,
-    [CO_BR_TABLE_L8] = 3, [CO_BR_TABLE_L8_SW] = 3, [CO_ADD_BR_NZ] = 3, [CO_ADD_BR_Z] = 3,
+    [CO_BR_TABLE_L8] = 3, [CO_BR_TABLE_L8_SW] = 3, [CO_ADD_BR_TABLE_L8] = 4,
+    [CO_ADD_BR_TABLE_L8_SW] = 4, [CO_ADD_BR_NZ] = 3, [CO_ADD_BR_Z] = 3,
 #define CMP_XF(id) [CO_ADD_BR_##id] = 3,
     CMP_FUSABLE_I32(CMP_XF)
 #undef CMP_XF
@@ -50,7 +51,8 @@ typedef struct cmp_thread {
 
 static bool is_table(cmp_op op)
 {
-    return op == CO_BR_TABLE || op == CO_BR_TABLE_L8 || op == CO_BR_TABLE_L8_SW;
+    return op == CO_BR_TABLE || op == CO_BR_TABLE_L8 || op == CO_BR_TABLE_L8_SW ||
+           op == CO_ADD_BR_TABLE_L8 || op == CO_ADD_BR_TABLE_L8_SW;
 }
 
 static uint32_t instr_len(const cmp_state *t, uint32_t i)

@@ -434,28 +434,44 @@ CASE(BR_TABLE) {
     DISPATCH();
 }
 
-/* The index is a byte of memory (a bytecode interpreter's dispatch). */
-CASE(BR_TABLE_L8) {
-    uint8_t i;
-    guest_read(&i, mem + (uint64_t)g_u32(fp[X1]) + (uint32_t)X2, 1);
-    uint32_t n = (uint32_t)Y1;
-    pc += 3 + (i < n ? i : n);
-    pc += pc->s.x;
-    POLL();
-    DISPATCH();
-}
+/* The index is a byte of memory (a bytecode interpreter's dispatch); the
+ * table starts at cell `first`. */
+#define BR_TABLE_AT(ea, first)                                                 \
+    {                                                                          \
+        uint8_t i;                                                             \
+        guest_read(&i, mem + (ea), 1);                                         \
+        uint32_t n = (uint32_t)Y1;                                             \
+        pc += (first) + (i < n ? i : n);                                       \
+        pc += pc->s.x;                                                         \
+        POLL();                                                                \
+        DISPATCH();                                                            \
+    }
+#define BR_TABLE_EA ((uint64_t)g_u32(fp[X1]) + (uint32_t)X2)
+#define BR_TABLE_CHECK(ea)                                                     \
+    if (WEFT_UNLIKELY((ea) + 1 > mem_size(memory)))                            \
+        TRAP(OOB_MEMORY)
+/* The ADD_ forms add first: the load reads what the add wrote, as it did. */
+#define BR_TABLE_ADD() (fp[Y2] = p_u32(g_u32(fp[X3]) + g_u32(fp[Y3])))
+CASE(BR_TABLE_L8) BR_TABLE_AT(BR_TABLE_EA, 3)
 CASE(BR_TABLE_L8_SW) {
-    uint64_t ea = (uint64_t)g_u32(fp[X1]) + (uint32_t)X2;
-    if (WEFT_UNLIKELY(ea + 1 > mem_size(memory)))
-        TRAP(OOB_MEMORY);
-    uint8_t i;
-    guest_read(&i, mem + ea, 1);
-    uint32_t n = (uint32_t)Y1;
-    pc += 3 + (i < n ? i : n);
-    pc += pc->s.x;
-    POLL();
-    DISPATCH();
+    uint64_t ea = BR_TABLE_EA;
+    BR_TABLE_CHECK(ea);
+    BR_TABLE_AT(ea, 3)
 }
+CASE(ADD_BR_TABLE_L8) {
+    BR_TABLE_ADD();
+    BR_TABLE_AT(BR_TABLE_EA, 4)
+}
+CASE(ADD_BR_TABLE_L8_SW) {
+    BR_TABLE_ADD();
+    uint64_t ea = BR_TABLE_EA;
+    BR_TABLE_CHECK(ea);
+    BR_TABLE_AT(ea, 4)
+}
+#undef BR_TABLE_AT
+#undef BR_TABLE_EA
+#undef BR_TABLE_CHECK
+#undef BR_TABLE_ADD
 
 /* The one result goes to the slot the call names (code.h, Frames): its
  * temp, or the local a local.set after the call named.  The entry frame (no

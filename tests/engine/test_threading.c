@@ -63,6 +63,16 @@ static void test_forms_used(void **state)
     assert_int_equal(fixture_count_op(&fx, 12, CO_I64_STORE_A), 1);
     assert_int_equal(fixture_count_op(&fx, 12, CO_I32_ADD), 0);
     assert_int_equal(fixture_count_op(&fx, 13, CO_I32_ADD), 1);
+    /* The add just before the dispatch load, taken in; every case's copy of
+     * the dispatch has it too. */
+    uint32_t next = fixture_func_index(&fx, "interp_next");
+    assert_true(fixture_count_op(&fx, next, CO_ADD_BR_TABLE_L8) >= 4);
+    assert_int_equal(fixture_count_op(&fx, next, CO_BR_TABLE_L8), 0);
+    assert_int_equal(fixture_count_op(&fx, next, CO_I32_ADD), 1); /* case 0's acc += 3 */
+    uint32_t pre = fixture_func_index(&fx, "interp_pre");
+    assert_true(fixture_count_op(&fx, pre, CO_ADD_BR_TABLE_L8) >= 4);
+    assert_int_equal(fixture_count_op(&fx, pre, CO_BR_TABLE_L8), 0);
+    assert_int_equal(fixture_count_op(&fx, pre, CO_I32_ADD), 1);
     /* The address adds taken into the read-modify-writes. */
     static const struct { const char *name; cmp_op op; } at[] = {
         {"f64_add_at", CO_F64_ADD_MST_A}, {"f64_sub_prod_at", CO_F64_SUB_MM_MST_A},
@@ -84,6 +94,13 @@ static void test_threaded_results(void **state)
     assert_int_equal(u32_of(&fx, "interp", i32v(0)), 34);
     assert_int_equal(u32_of(&fx, "interp", i32v(9)), 0);            /* halt at once */
     assert_int_equal(u32_of(&fx, "interp", i32v(7)), 0xFFFFFFFEu);  /* 0-1, *2 */
+    /* The same runs with the add in the dispatch; `next` ends one past halt. */
+    assert_int_equal(u32_of(&fx, "interp_next", i32v(0)), 34 + 10000);
+    assert_int_equal(u32_of(&fx, "interp_next", i32v(9)), 10000);
+    assert_int_equal(u32_of(&fx, "interp_next", i32v(7)), 10000 - 2);
+    assert_int_equal(u32_of(&fx, "interp_pre", i32v(0xFFFFFFFFu)), 34);
+    assert_int_equal(u32_of(&fx, "interp_pre", i32v(8)), 0);
+    assert_int_equal(u32_of(&fx, "interp_pre", i32v(6)), 0xFFFFFFFEu);
     assert_int_equal(u32_of(&fx, "sum_below", i32v(0)), 0);
     assert_int_equal(u32_of(&fx, "sum_below", i32v(1)), 0);
     assert_int_equal(u32_of(&fx, "sum_below", i32v(100)), 4950);
@@ -168,6 +185,11 @@ static void run_mst(weft_bounds_mode bounds)
     assert_int_equal((uint32_t)fixture_call(&fx, "i64_add_at", b5, 3).of.i32, 4300);
     assert_int_equal((uint64_t)fixture_call(&fx, "load_i64", (weft_val[]){i32v(4304)}, 1).of.i64,
                      0x1122334455667788ull);
+    /* The dispatch byte past the end: a trap, in both bounds modes. */
+    weft_val d1 = i32v(65536);
+    assert_int_equal(fixture_try_call(&fx, "interp_next", &d1, 1, &out, 1), WEFT_TRAP);
+    weft_val d2 = i32v(65535);
+    assert_int_equal(fixture_try_call(&fx, "interp_pre", &d2, 1, &out, 1), WEFT_TRAP);
     /* Out of bounds through the add (and through its wrap): traps. */
     weft_val t5[3] = {i32v(65536 - 100), i32v(96), f64v(1.0)};
     assert_int_equal(fixture_try_call(&fx, "f64_add_at", t5, 3, &out, 1), WEFT_TRAP);

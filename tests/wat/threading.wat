@@ -128,4 +128,45 @@
     (i64.store offset=4 (local.tee $q (i32.add (local.get $p) (local.get $k)))
       (i64.add (i64.load offset=4 (local.get $q)) (local.get $v)))
     (local.get $q))
+
+  ;; The same program run by a loop whose `next = pc + 1` comes right before
+  ;; the dispatch load (ADD_BR_TABLE_L8) -- before the blocks' starts, which
+  ;; bind no label; the cases move pc on.
+  (func (export "interp_next") (param $start i32) (result i32)
+    (local $pc i32) (local $next i32) (local $acc i32)
+    (local.set $pc (local.get $start))
+    (block $halt
+      (loop $loop
+        (local.set $next (i32.add (local.get $pc) (i32.const 1)))
+        (block $c3 (block $c2 (block $c1 (block $c0
+          (br_table $c0 $c1 $c2 $c3 (i32.load8_u (local.get $pc))))
+          (local.set $acc (i32.add (local.get $acc) (i32.const 3)))
+          (local.set $pc (local.get $next))
+          (br $loop))
+          (local.set $acc (i32.shl (local.get $acc) (i32.const 1)))
+          (local.set $pc (local.get $next))
+          (br $loop))
+          (local.set $acc (i32.sub (local.get $acc) (i32.const 1)))
+          (local.set $pc (local.get $next))
+          (br $loop))
+        (br $halt)))
+    (i32.add (local.get $acc) (i32.mul (local.get $next) (i32.const 1000))))
+  ;; The add writes the dispatch's own address local: pc = pc + 1, then the
+  ;; byte at the new pc (a program read from its second byte on).
+  (func (export "interp_pre") (param $start i32) (result i32)
+    (local $pc i32) (local $acc i32)
+    (local.set $pc (local.get $start))
+    (block $halt
+      (loop $loop
+        (block $c3 (block $c2 (block $c1 (block $c0
+          (br_table $c0 $c1 $c2 $c3
+            (i32.load8_u offset=0 (local.tee $pc (i32.add (local.get $pc) (i32.const 1))))))
+          (local.set $acc (i32.add (local.get $acc) (i32.const 3)))
+          (br $loop))
+          (local.set $acc (i32.shl (local.get $acc) (i32.const 1)))
+          (br $loop))
+          (local.set $acc (i32.sub (local.get $acc) (i32.const 1)))
+          (br $loop))
+        (br $halt)))
+    (local.get $acc))
 )
