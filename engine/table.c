@@ -3,12 +3,19 @@
  * range operations of the bulk-memory instructions (table.fill/copy/init).
  *
  * A table is an array of pointers: weft_func * for funcref, the embedder's
- * void * for externref, NULL for null.  Its size is at most UINT32_MAX (the
- * declared maximum, if lower), so every index fits a u32.
+ * void * for externref, NULL for null.  Its size is at most TABLE_MAX_ELEMS
+ * (the declared maximum, if lower), so every index fits a u32.
  */
 #include <stdatomic.h>
 
 #include "engine/instance.h"
+
+/* An implementation limit on elements, the one the JS API sets for every
+ * engine.  The spec lets a table reach 2^32-1, but each element is a pointer:
+ * an 18-byte module declaring 10^9 of them had the host allocate and zero
+ * 8 GB before the instance existed.  Past the limit a table cannot be made
+ * ("out of memory") and table.grow returns -1, as when an allocation fails. */
+#define TABLE_MAX_ELEMS 10000000u
 
 weft_status inst_table_new(weft_engine *e, mod_valtype elem, const mod_limits *limits, void *init,
                            weft_table **out, weft_error *err)
@@ -17,6 +24,10 @@ weft_status inst_table_new(weft_engine *e, mod_valtype elem, const mod_limits *l
     weft_table *t = NULL;
     if (limits->min > UINT32_MAX || (limits->has_max && limits->max < limits->min))
         return err_set(err, WEFT_E_BAD_ARGUMENT, WEFT_NO_OFFSET, "table limits");
+    if (limits->min > TABLE_MAX_ELEMS)
+        return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET,
+                       "table of %llu elements, more than weft's limit of %u",
+                       (unsigned long long)limits->min, TABLE_MAX_ELEMS);
     t = eng_calloc(e, 1, sizeof *t);
     if (!t)
         goto nomem;
@@ -54,7 +65,7 @@ void inst_table_release(weft_table *t)
 int64_t inst_table_grow(weft_table *t, uint32_t delta, void *init)
 {
     uint32_t old = t->size;
-    if ((uint64_t)old + delta > t->max)
+    if ((uint64_t)old + delta > t->max || (uint64_t)old + delta > TABLE_MAX_ELEMS)
         return -1;
     if (delta == 0)
         return old;

@@ -12,6 +12,10 @@
  * weft (a NaN result is arithmetic, canonical inputs give a canonical NaN,
  * stores keep the exact bits) and that the idiom gives exactly the canonical
  * NaN, whatever the translator does with local.tee/eq/select.
+ *
+ * The test_fuzz_* cases were found by the mutation fuzzer (tests/fuzz/), each
+ * reduced to the fewest bytes that still show the bug; their comments say
+ * what went wrong.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -192,12 +196,83 @@ static void test_canonicalise(void **state)
         assert_int_equal(call(fx, "canon32", WEFT_I32, 1, (uint64_t)nums32[i]), nums32[i]);
 }
 
+/* ---- found by the fuzzer ---------------------------------------------------- */
+
+/* A module from bytes, which must decode and validate. */
+static weft_module *fuzz_module(weft_engine *e, const uint8_t *bytes, size_t size)
+{
+    weft_module *m = NULL;
+    weft_error err;
+    if (weft_module_new(e, bytes, size, &m, &err) != WEFT_OK)
+        fail_msg("module: %s", err.message);
+    return m;
+}
+
+/* (module (table 1000000000 funcref)): 18 valid bytes whose instantiation
+ * allocated and zeroed 8 GB (a minute, or the OOM killer on a smaller host).
+ * Tables now stop at 10^7 elements, the JS API's limit: making a larger one
+ * fails with "out of memory" at once, and table.grow past it returns -1. */
+static void test_fuzz_huge_table(void **state)
+{
+    (void)state;
+    static const uint8_t huge[] = {
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, /* header */
+        0x04, 0x08, 0x01, 0x70, 0x00, 0x80, 0x94, 0xeb, 0xdc, 0x03, /* table 10^9 funcref */
+    };
+    /* (table 0 funcref) (func (export "grow") (param i32) (result i32)
+     *   (table.grow 0 (ref.null func) (local.get 0))) */
+    static const uint8_t grow[] = {
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f,
+        0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x04, 0x04, 0x01, 0x70, 0x00, 0x00, 0x07, 0x08,
+        0x01, 0x04, 0x67, 0x72, 0x6f, 0x77, 0x00, 0x00, 0x0a, 0x0b, 0x01, 0x09, 0x00, 0xd0,
+        0x70, 0x20, 0x00, 0xfc, 0x0f, 0x00, 0x0b,
+    };
+    weft_engine *e = NULL;
+    weft_error err;
+    assert_int_equal(weft_engine_new(NULL, &e, &err), WEFT_OK);
+
+    weft_module *m = fuzz_module(e, huge, sizeof huge);
+    weft_instance *inst = NULL;
+    assert_int_equal(weft_instance_new(m, NULL, 0, &inst, &err), WEFT_NOMEM);
+    assert_int_equal(err.code, WEFT_E_OUT_OF_MEMORY);
+    assert_null(inst);
+    weft_module_free(m);
+
+    weft_table *t = NULL;
+    weft_limits limits = { .min = 1000000000 };
+    assert_int_equal(weft_table_new(e, WEFT_FUNCREF, &limits, NULL, &t, &err), WEFT_NOMEM);
+    limits.min = 16;
+    assert_int_equal(weft_table_new(e, WEFT_FUNCREF, &limits, NULL, &t, &err), WEFT_OK);
+    assert_int_equal(weft_table_size(t), 16);
+    weft_table_free(t);
+
+    m = fuzz_module(e, grow, sizeof grow);
+    assert_int_equal(weft_instance_new(m, NULL, 0, &inst, &err), WEFT_OK);
+    weft_func *f = test_export_func(inst, "grow");
+    static const struct { int32_t delta, result; } steps[] = {
+        { 16, 0 },          /* an ordinary grow */
+        { 10000001, -1 },   /* 80 MB would be there, but past the limit */
+        { 9999985, -1 },    /* one past it in all */
+        { -1, -1 },         /* 2^32-1 */
+        { 0, 16 },          /* the failures left the size alone */
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        weft_val arg = { .kind = WEFT_I32, .of.i32 = steps[i].delta }, res;
+        assert_int_equal(weft_call(f, &arg, 1, &res, 1, &err), WEFT_OK);
+        assert_int_equal(res.of.i32, steps[i].result);
+    }
+    weft_instance_free(inst);
+    weft_module_free(m);
+    weft_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_min_stored),
         cmocka_unit_test(test_min_max_nan),
         cmocka_unit_test(test_canonicalise),
+        cmocka_unit_test(test_fuzz_huge_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
