@@ -40,6 +40,14 @@ class Driver:
 # which, for the contended adds, is even faster than contending.
 PARALLEL = {"contend", "contend_sum", "primes"}
 
+# Kernels compared by their median run, whatever BENCH_STAT says.  Where the
+# host puts the two vCPUs decides what a contended cache line costs, and it
+# changes from one thread creation to the next: both engines see two modes
+# (here ~55-80 and ~125-140 Mops/s of contended adds, native and weft alike),
+# the fast one in a few runs out of ten.  The minimum time then measures which
+# engine drew a fast run, not the engine; the median compares typical runs.
+MEDIAN = {"contend", "contend_sum"}
+
 
 def parse(text, stat):
     """{(kernel, threads): (checksum, ms, ops, cpus)} from a driver's output,
@@ -65,7 +73,7 @@ def parse(text, stat):
         if k[0] in PARALLEL and k[1] > 1:
             v = [r for r in v if r[0] > 0 and r[1] / r[0] >= 0.9 * k[1]] or v
         v.sort()
-        ms, cpu = v[0] if stat == "min" else v[(len(v) - 1) // 2]
+        ms, cpu = v[0] if stat == "min" and k[0] not in MEDIAN else v[(len(v) - 1) // 2]
         results[k] = (checksums[k], ms, counts[k], cpu / ms if ms > 0 else None)
     return results, errors
 
@@ -251,7 +259,9 @@ def run(build, settings):
           "bench/threaded/: host threads, each with its own weft instance of one module "
           "importing one shared memory, against the same C natively (C11 atomics, futex "
           "waits); see bench/threaded/README.md. The 2-thread figures need 2 idle CPUs: "
-          "other load on the machine shows up directly in them.", ""]
+          "other load on the machine shows up directly in them. The contended adds are "
+          "each engine's median run (their cost depends on where the host puts the two "
+          "vCPUs, which changes from run to run); the other rows take BENCH_STAT.", ""]
     md.append("| " + " | ".join(header) + " |")
     md.append("|---|" + "|".join(["---:"] * (len(header) - 1)) + "|")
     for r in rows:
@@ -264,7 +274,7 @@ def run(build, settings):
 
 def threaded_rounds():
     """BENCH_THREADED_ROUNDS: how many times each driver runs (alternating)."""
-    return max(1, int(os.environ.get("BENCH_THREADED_ROUNDS", "4") or 4))
+    return max(1, int(os.environ.get("BENCH_THREADED_ROUNDS", "6") or 6))
 
 
 def main():
