@@ -219,9 +219,12 @@
         guest_write(mem + (ea), &v, sizeof v);                                 \
         NEXT(n);                                                               \
     }
-/* The _A forms first write the address add's result where the add did (the
- * op's operands are read after it, as they were after the add). */
-#define MST_ADDR_SET(p, q) (fp[X1] = p_u32(g_u32(fp[p]) + g_u32(fp[q])))
+/* The _A forms first write the address add's result `ad` where the add did
+ * (the op's operands are read after it, as they were after the add), and
+ * address with the value itself, not a reload of the slot. */
+#define MST_ADDR_SET(p, q)                                                     \
+    uint32_t ad = g_u32(fp[p]) + g_u32(fp[q]);                                 \
+    fp[X1] = p_u32(ad)
 #define MST_CHECK(T, ea)                                                       \
     if (WEFT_UNLIKELY((ea) + sizeof(T) > mem_size(memory)))                    \
         TRAP(OOB_MEMORY)
@@ -234,11 +237,11 @@
     }                                                                          \
     CASE(id##_MST_A) {                                                         \
         MST_ADDR_SET(Y2, X3);                                                  \
-        MST_AT(id, st, (uint64_t)g_u32(fp[X1]) + (uint32_t)X2, 4)              \
+        MST_AT(id, st, (uint64_t)ad + (uint32_t)X2, 4)                         \
     }                                                                          \
     CASE(id##_MST_A_SW) {                                                      \
         MST_ADDR_SET(Y2, X3);                                                  \
-        uint64_t ea = (uint64_t)g_u32(fp[X1]) + (uint32_t)X2;                  \
+        uint64_t ea = (uint64_t)ad + (uint32_t)X2;                             \
         MST_CHECK(MT_##st, ea);                                                \
         MST_AT(id, st, ea, 4)                                                  \
     }
@@ -265,11 +268,11 @@
     }                                                                          \
     CASE(id##_MM_MST_A) {                                                      \
         MST_ADDR_SET(Y3, X4);                                                  \
-        MM_MST_AT(id, (uint64_t)g_u32(fp[X1]) + (uint32_t)X2, 5)               \
+        MM_MST_AT(id, (uint64_t)ad + (uint32_t)X2, 5)                          \
     }                                                                          \
     CASE(id##_MM_MST_A_SW) {                                                   \
         MST_ADDR_SET(Y3, X4);                                                  \
-        uint64_t ea = (uint64_t)g_u32(fp[X1]) + (uint32_t)X2;                  \
+        uint64_t ea = (uint64_t)ad + (uint32_t)X2;                             \
         MST_CHECK(uint64_t, ea);                                               \
         MM_MST_AT(id, ea, 5)                                                   \
     }
