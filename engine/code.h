@@ -84,7 +84,8 @@
  *                       at: byte offset of codes[code].code in it (u32)
  *   CALL_INDIRECT       [op][x=type y=base][x=table y=elem-index slot][y=dst]
  *   SELECT              [op][x=dst y=cond][x=a y=b]
- *   SEL_<cmp> (fused)   [op][x=dst y=a][x=c y=d][x=b]   dst = c <cmp> d ? a : b
+ *   SEL_<cmp> (fused)   [op][x=dst y=a][x=c y=d][x=b y=w]   fp[w] = c <cmp> d, then
+ *                       dst = fp[w] ? a : b (w: the compare's slot, see CMP_SEL_FUSABLE)
  *   P_<op1>_<op2>_L|R   [op][x=dst y=a][x=b y=c]   pairs of binary ops (CMP_PAIRS)
  *   GLOBAL_GET / SET    [op][x=dst|src y=global]
  *   MEMORY_SIZE         [op][x=dst]
@@ -265,7 +266,8 @@
     X(I64_MUL, I64_XOR) X(I64_SHR_U, I64_ADD)
 
 /* select on an integer compare just before it (SEL_<cmp>):
- * [op][x=dst y=a][x=c y=d][x=b]   dst = c <cmp> d ? a : b */
+ * [op][x=dst y=a][x=c y=d][x=b y=w]   fp[w] = c <cmp> d; dst = fp[w] ? a : b
+ * (w: the compare's own result slot, a temp or the local it was tee'd to). */
 #define CMP_SEL_FUSABLE(X) CMP_FUSABLE(X)
 
 /* Instructions with no wasm opcode of their own. */

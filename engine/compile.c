@@ -515,6 +515,12 @@ static weft_status do_local_set(cmp_state *t, int32_t x, bool tee)
     if (t->last_valid && t->last_dst == v && v == temp_slot(t, top) && !refers_to(t, x, top)) {
         t->code[t->last_start + 1].s.x = x;
         t->last_valid = false;
+        if (tee) {
+            t->tee_start = t->last_start;
+            t->tee_end = t->ncells;
+            t->tee_slot = x;
+            t->tee_wasm = t->last_wasm;
+        }
     } else if (v == t->call_result && v == temp_slot(t, top) && call_just_before(t) &&
                !refers_to(t, x, top)) {
         /* The call just before returns its result into the local itself. */
@@ -838,6 +844,7 @@ static weft_status translate(const weft_module *m, uint32_t func_index, cmp_code
     cmp_state t;
     memset(&t, 0, sizeof t);
     t.call_result = -1;
+    t.tee_slot = -1;
     t.m = m;
     t.e = m->engine;
     t.err = err;

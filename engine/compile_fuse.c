@@ -735,15 +735,24 @@ WEFT_INTERNAL weft_status cmp_emit_select(cmp_state *t, int32_t d, int32_t a, in
             TRY(emit_xy(t, b, a));
             goto fail;
         }
+    }
+    /* The compare just before, writing cond: a temp, or the local a tee set
+     * (the SEL writes cond too, so the local keeps its value). */
+    bool teed = cond == t->tee_slot && t->ncells == t->tee_end && t->ninstrs &&
+                t->instrs[t->ninstrs - 1].at == t->tee_start && t->last_label <= t->tee_start &&
+                t->tee_end == t->tee_start + 3 && cell_is(t, t->tee_start, cmp_co_of[t->tee_wasm]);
+    if (teed || last_binary_wrote(t, cond)) {
+        uint32_t at = teed ? t->tee_start : t->last_start;
+        op_id w = teed ? t->tee_wasm : t->last_wasm;
         for (size_t i = 0; i < WEFT_ARRAY_LEN(sel_fusable); i++) {
-            if (sel_fusable[i].op != t->last_wasm || !last_binary_wrote(t, cond))
+            if (sel_fusable[i].op != w)
                 continue;
-            int32_t y = t->code[t->last_start + 2].s.x;
-            t->ncells = t->last_start;
+            int32_t x = t->code[at + 1].s.y, y = t->code[at + 2].s.x;
+            t->ncells = at;
             TRY(emit_op(t, sel_fusable[i].sel));
             TRY(emit_xy(t, d, a));
-            TRY(emit_xy(t, operands.s.y, y));
-            TRY(emit_xy(t, b, 0));
+            TRY(emit_xy(t, x, y));
+            TRY(emit_xy(t, b, cond));
             goto fail;
         }
     }

@@ -67,6 +67,12 @@ typedef struct cmp_state {
      * Frames). */
     uint32_t call_start, call_end;
     int32_t call_result;
+    /* The last instruction, when a local.tee made it write local tee_slot
+     * (-1: none): its handler cell, the cell after it and its wasm op.  A
+     * select on that local may still take it in (SEL_<cmp> writes the local). */
+    uint32_t tee_start, tee_end;
+    int32_t tee_slot;
+    op_id tee_wasm;
 
     /* Where each instruction starts and what it runs, in order (instructions
      * taken back drop out): the map the branch-threading pass walks. */

@@ -118,12 +118,16 @@
         NEXT(3);                                               \
     }
 
-/* select on a fused integer compare: [op][x=dst y=a][x=c y=d][x=b]. */
+/* select on a fused integer compare: [op][x=dst y=a][x=c y=d][x=b y=w].
+ * The compare's result goes to w first, as the compare wrote it (a dead temp,
+ * or a local it was tee'd to, which a or b may read after). */
 #define SEL_CMP(id, T, G, expr)                \
     CASE(SEL_##id) {                           \
         T a = G(fp[X2]);                       \
         T b = G(fp[Y2]);                       \
-        fp[X1] = (expr) ? fp[Y1] : fp[X3];     \
+        uint32_t r = (expr);                   \
+        fp[Y3] = r;                            \
+        fp[X1] = r ? fp[Y1] : fp[X3];          \
         NEXT(4);                               \
     }
 

@@ -59,6 +59,10 @@ static void test_fused_forms_used(void **state)
     assert_true(fixture_count_op(&fx, 10, CO_SEL_I64_GT_U) > 0);
     assert_int_equal(fixture_count_op(&fx, 11, CO_I32_EQZ), 0); /* a select with its operands swapped */
     assert_true(fixture_count_op(&fx, 12, CO_SEL_I32_LT_U) > 0);
+    /* A compare kept by a local.tee still fuses into its select. */
+    uint32_t tee = fixture_func_index(&fx, "sel_tee");
+    assert_int_equal(fixture_count_op(&fx, tee, CO_SEL_I64_LT_U), 1);
+    assert_int_equal(fixture_count_op(&fx, tee, CO_I64_LT_U), 0);
     fixture_close(&fx);
 }
 
@@ -123,6 +127,12 @@ static void test_selects(void **state)
     args[0] = i32v(3);
     args[1] = i32v(0xFFFFFFFFu);
     assert_int_equal(fixture_call(&fx, "min_u", args, 2).of.i32, 3);
+    /* The local the compare was tee'd to holds the compare afterwards. */
+    assert_int_equal(sel(&fx, "sel_tee", i64v(1), i64v(2)), 111 + 1000);
+    assert_int_equal(sel(&fx, "sel_tee", i64v(2), i64v(1)), 222);
+    assert_int_equal(sel(&fx, "sel_tee", i64v(1ull << 40), i64v(1)), 222); /* all 64 bits */
+    assert_int_equal(sel(&fx, "sel_tee_old", i32v((uint32_t)-1), i32v(0)), 7 + 1000);
+    assert_int_equal(sel(&fx, "sel_tee_old", i32v(0), i32v((uint32_t)-1)), 222);
     fixture_close(&fx);
 }
 

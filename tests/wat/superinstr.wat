@@ -79,4 +79,19 @@
         (return (i32.const 10)))
       (return (i32.const 11)))
     (i32.const 12))
+;; A compare also kept in a local (local.tee): the select still takes it in
+  ;; and writes the local.  (c <u d ? a : b) + 1000 * (c <u d).
+  (func (export "sel_tee") (param $a i32) (param $b i32) (param $c i64) (param $d i64) (result i32)
+    (local $k i32)
+    (select (local.get $a) (local.get $b) (local.tee $k (i64.lt_u (local.get $c) (local.get $d))))
+    (i32.mul (local.get $k) (i32.const 1000))
+    i32.add)
+  ;; The select's operand reads the local before the tee changes it: the old
+  ;; value is selected.  (c <s d ? 7 : b) + 1000 * (c <s d).
+  (func (export "sel_tee_old") (param $a i32) (param $b i32) (param $c i32) (param $d i32) (result i32)
+    (local $k i32)
+    (local.set $k (i32.const 7))
+    (select (local.get $k) (local.get $b) (local.tee $k (i32.lt_s (local.get $c) (local.get $d))))
+    (i32.mul (local.get $k) (i32.const 1000))
+    i32.add)
 )
