@@ -43,8 +43,9 @@
  *   store               [op][x=addr y=val][u32 offset in x]
  *   load  _A (fused)    [op][x=dst y=a][u32 offset in x, y=b]   addr = a + b (i32)
  *   store _A (fused)    [op][x=a y=val][u32 offset in x, y=b]   addr = a + b (i32)
- *   load  _S (fused)    [op][x=dst y=a][u32 offset in x, y=b][x=k]   addr = a + (b << k)
- *   store _S (fused)    [op][x=a y=val][u32 offset in x, y=b][x=k]   (i32, k mod 32)
+ *   load  _S (fused)    [op][x=dst y=a][u32 offset in x, y=b][x=k y=w]   addr = a + (b << k)
+ *   store _S (fused)    [op][x=a y=val][u32 offset in x, y=b][x=k y=w]   (i32, k mod 32),
+ *                       also written to fp[w]: the pair's slot (a local a tee kept it in)
  *   binop _ST (fused)   [op][x=addr y=a][u32 offset in x, y=b]   store(addr, a op b)
  *   binop _M (fused)    [op][x=dst y=a][u32 offset in x, y=addr]  dst = a op load(addr)
  *   binop _MA (fused)   [op][x=dst y=a][u32 offset in x, y=addr][x=b]

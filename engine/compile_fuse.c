@@ -785,17 +785,22 @@ WEFT_INTERNAL weft_status cmp_translate_plain(cmp_state *t, op_id op, const op_i
             t->ncells = t->last_start;
             co = co_addr_of[op][t->software];
         }
-        /* Or from base + (index << k) (the _S variants). */
+        /* Or from base + (index << k) (the _S variants), computed into a
+         * temp or into the local a tee set: the _S form writes it too. */
         bool scaled = false;
-        int32_t k = 0;
-        if (t->last_valid && t->last_dst == a && t->last_wasm == OP_FUSED &&
-            t->ncells == t->last_start + 3 && co_scaled_of[op][0] &&
-            (cell_is(t, t->last_start, CO_P_I32_SHL_I32_ADD_L) ||
-             cell_is(t, t->last_start, CO_P_I32_SHL_I32_ADD_R))) {
-            b = t->code[t->last_start + 1].s.y;
-            k = t->code[t->last_start + 2].s.x;
-            a = t->code[t->last_start + 2].s.y;
-            t->ncells = t->last_start;
+        int32_t k = 0, w = a;
+        bool teed = a == t->tee_slot && t->ncells == t->tee_end && t->ninstrs &&
+                    t->instrs[t->ninstrs - 1].at == t->tee_start &&
+                    t->last_label <= t->tee_start && t->tee_end == t->tee_start + 3;
+        uint32_t pat = teed ? t->tee_start : t->last_start;
+        if ((teed || (t->last_valid && t->last_dst == a && t->last_wasm == OP_FUSED &&
+                      t->ncells == t->last_start + 3)) &&
+            co_scaled_of[op][0] && co == (t->software ? cmp_co_sw_of[op] : cmp_co_of[op]) &&
+            (cell_is(t, pat, CO_P_I32_SHL_I32_ADD_L) || cell_is(t, pat, CO_P_I32_SHL_I32_ADD_R))) {
+            b = t->code[pat + 1].s.y;
+            k = t->code[pat + 2].s.x;
+            a = t->code[pat + 2].s.y;
+            t->ncells = pat;
             co = co_scaled_of[op][t->software];
             scaled = true;
         }
@@ -830,7 +835,7 @@ WEFT_INTERNAL weft_status cmp_translate_plain(cmp_state *t, op_id op, const op_i
             TRY(emit_xy(t, (int32_t)im->offset, b));
         }
         if (scaled)
-            TRY(emit_xy(t, k, 0));
+            TRY(emit_xy(t, k, w));
         if (nr == 1)
             result_emitted(t, op, d);
         goto fail;

@@ -153,16 +153,27 @@
         fp[X1] = P;                                                            \
         NEXT(n);                                                               \
     }
-/* The i32 address base + (index << k) of the _S variants. */
+/* The i32 address base + (index << k) of the _S variants, which also write
+ * it to the pair's slot, y of cell 3: a dead temp, or the local a tee kept it
+ * in (a store's value is read after, as it was). */
 #define SCALED(base) (g_u32(fp[base]) + (g_u32(fp[Y2]) << (g_u32(fp[X3]) & 31)))
+#define SCALED_SET(base)                                                       \
+    uint32_t ad = SCALED(base);                                                \
+    fp[Y3] = p_u32(ad)
 #define LOAD(id, T, P)                                                         \
     CASE(id) LOAD_AT(T, P, g_u32(fp[Y1]), 3)                                   \
     CASE(id##_SW) LOAD_AT_SW(T, P, g_u32(fp[Y1]), 3)                           \
     CASE(id##_A) LOAD_AT(T, P, g_u32(fp[Y1]) + g_u32(fp[Y2]), 3)              \
     CASE(id##_A_SW) LOAD_AT_SW(T, P, g_u32(fp[Y1]) + g_u32(fp[Y2]), 3)
 #define LOAD_S(id, T)                                                          \
-    CASE(id##_S) LOAD_AT(T, v, (uint32_t)SCALED(Y1), 4)                         \
-    CASE(id##_S_SW) LOAD_AT_SW(T, v, (uint32_t)SCALED(Y1), 4)
+    CASE(id##_S) {                                                             \
+        SCALED_SET(Y1);                                                        \
+        LOAD_AT(T, v, ad, 4)                                                   \
+    }                                                                          \
+    CASE(id##_S_SW) {                                                          \
+        SCALED_SET(Y1);                                                        \
+        LOAD_AT_SW(T, v, ad, 4)                                                \
+    }
 #define STORE_AT(T, addr, n) STORE_VAL(T, addr, fp[Y1], n)
 #define STORE_VAL(T, addr, val, n)                                             \
     {                                                                          \
@@ -186,8 +197,14 @@
     CASE(id##_A) STORE_AT(T, g_u32(fp[X1]) + g_u32(fp[Y2]), 3)                \
     CASE(id##_A_SW) STORE_AT_SW(T, g_u32(fp[X1]) + g_u32(fp[Y2]), 3)
 #define STORE_S(id, T)                                                         \
-    CASE(id##_S) STORE_AT(T, (uint32_t)SCALED(X1), 4)                           \
-    CASE(id##_S_SW) STORE_AT_SW(T, (uint32_t)SCALED(X1), 4)
+    CASE(id##_S) {                                                             \
+        SCALED_SET(X1);                                                        \
+        STORE_AT(T, ad, 4)                                                     \
+    }                                                                          \
+    CASE(id##_S_SW) {                                                          \
+        SCALED_SET(X1);                                                        \
+        STORE_AT_SW(T, ad, 4)                                                  \
+    }
 
 /* The fused binop-and-store and binop-on-a-load (code.h, CMP_STORE_FUSABLE
  * and CMP_MEM_FUSABLE), with the memory type of their store or load. */
@@ -934,6 +951,7 @@ UN(I64_TRUNC_SAT_F64_U, double, g_f64, p_u64, num_sat_i64_u(a))
 #undef MT_I32_STORE8
 #undef STORE_BR
 #undef SCALED
+#undef SCALED_SET
 #undef STORE_S
 #undef STORE_AT
 #undef STORE_AT_SW

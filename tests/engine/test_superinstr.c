@@ -190,6 +190,31 @@ static void run_scaled(weft_bounds_mode bounds)
     args[1] = i32v(0);
     weft_val out;
     assert_int_equal(fixture_try_call(&fx, "load_scaled", args, 2, &out, 1), WEFT_TRAP);
+
+    /* Pairs kept by a tee: the _S forms take them and still write the locals. */
+    uint32_t swap = fixture_func_index(&fx, "swap_scaled");
+    assert_int_equal(fixture_count_op(&fx, swap, sw ? CO_I32_LOAD_S_SW : CO_I32_LOAD_S), 2);
+    assert_int_equal(fixture_count_op(&fx, swap, CO_P_I32_SHL_I32_ADD_L) +
+                         fixture_count_op(&fx, swap, CO_P_I32_SHL_I32_ADD_R),
+                     0);
+    uint32_t own = fixture_func_index(&fx, "store_own_addr");
+    assert_int_equal(fixture_count_op(&fx, own, sw ? CO_I32_STORE_S_SW : CO_I32_STORE_S), 1);
+    assert_int_equal(store64(&fx, 1000, 0, 0x0000000B0000000Aull), WEFT_OK); /* 1008: 10, 1012: 11 */
+    weft_val s3[3] = {i32v(1000), i32v(2), i32v(3)};
+    assert_int_equal(fixture_call(&fx, "swap_scaled", s3, 3).of.i32, 4);
+    assert_int_equal(load64(&fx, 1000, 0, &v), WEFT_OK);
+    assert_true(v == 0x0000000A0000000Bull);
+    /* The sum wraps: -4 + (1 << 2) = 0 and -4 + (2 << 2) = 4. */
+    weft_val s4[3] = {i32v(0xFFFFFFFCu), i32v(1), i32v(2)};
+    assert_int_equal(fixture_call(&fx, "swap_scaled", s4, 3).of.i32, 4);
+    weft_val o1[2] = {i32v(2000), i32v(5)};
+    assert_int_equal(fixture_call(&fx, "store_own_addr", o1, 2).of.i32, 2020);
+    assert_int_equal(fixture_call(&fx, "load_scaled", (weft_val[]){i32v(2012), i32v(1)}, 2).of.i32,
+                     2020); /* 2012 + 4 + 4 */
+    weft_val o2[2] = {i32v(65536), i32v(0)};
+    assert_int_equal(fixture_try_call(&fx, "store_own_addr", o2, 2, &out, 1), WEFT_TRAP);
+    weft_val s5[3] = {i32v(65532), i32v(0), i32v(1)};
+    assert_int_equal(fixture_try_call(&fx, "swap_scaled", s5, 3, &out, 1), WEFT_TRAP);
     fixture_close(&fx);
 }
 

@@ -94,4 +94,21 @@
     (select (local.get $k) (local.get $b) (local.tee $k (i32.lt_s (local.get $c) (local.get $d))))
     (i32.mul (local.get $k) (i32.const 1000))
     i32.add)
+;; Scaled addresses kept in locals by tees (a swap reads and writes them):
+  ;; the loads take the pairs in and still write the locals.  Returns q - p.
+  (func (export "swap_scaled") (param $base i32) (param $i i32) (param $j i32) (result i32)
+    (local $p i32) (local $q i32) (local $t i32)
+    (local.set $t (i32.load (local.tee $p (i32.add (local.get $base)
+                                                   (i32.shl (local.get $i) (i32.const 2))))))
+    (i32.store (local.get $p)
+      (i32.load (local.tee $q (i32.add (local.get $base) (i32.shl (local.get $j) (i32.const 2))))))
+    (i32.store (local.get $q) (local.get $t))
+    (i32.sub (local.get $q) (local.get $p)))
+  ;; A store whose scaled address is kept by a tee and is also the value:
+  ;; mem[p] = p, and returns p.
+  (func (export "store_own_addr") (param $base i32) (param $i i32) (result i32)
+    (local $p i32)
+    (i32.store (local.tee $p (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))
+               (local.get $p))
+    (local.get $p))
 )
