@@ -411,10 +411,9 @@ static weft_status do_br_table(cmp_state *t, reader *r, const imm_values *im)
         /* The index was loaded just before: the table loads it (BR_TABLE_L8),
          * and takes in an i32.add right before the load (ADD_BR_TABLE_L8). */
         cmp_cell load = t->code[t->last_start + 1], off = t->code[t->last_start + 2];
-        uint32_t k = t->ninstrs - 1, add_at = t->last_start - 3;
-        bool add = k >= 1 && t->instrs[k].at == t->last_start && t->last_start >= 3 &&
-                   t->instrs[k - 1].op == CO_I32_ADD && t->instrs[k - 1].at == add_at &&
-                   t->last_label <= add_at;
+        uint32_t add_at = 0;
+        bool add = t->instrs[t->ninstrs - 1].at == t->last_start &&
+                   before_last_is(t, CO_I32_ADD, &add_at);
         t->ncells = add ? add_at : t->last_start;
         if (add) {
             cmp_cell a1 = t->code[add_at + 1], a2 = t->code[add_at + 2];

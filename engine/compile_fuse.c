@@ -539,13 +539,10 @@ static const struct { cmp_op mst, mst_sw, co, co_sw; } mm_mst_fusable[] = {
 static weft_status fuse_mm_mst(cmp_state *t)
 {
     weft_status st = WEFT_OK;
-    uint32_t n = t->ninstrs;
-    if (n < 2)
+    uint32_t n = t->ninstrs, pat;
+    if (!before_last_is(t, CO_P_F64_MUL_F64_MUL_L, &pat) || t->ncells != pat + 6)
         goto fail;
-    uint32_t mat = t->instrs[n - 1].at, pat = t->instrs[n - 2].at;
-    if (t->instrs[n - 2].op != CO_P_F64_MUL_F64_MUL_L || pat + 3 != mat ||
-        t->ncells != mat + 3 || t->last_label > pat)
-        goto fail;
+    uint32_t mat = pat + 3;
     cmp_cell p1 = t->code[pat + 1], p2 = t->code[pat + 2];
     cmp_cell m1 = t->code[mat + 1], m2 = t->code[mat + 2];
     int32_t tmp = p1.s.x;
@@ -582,12 +579,11 @@ static const struct { cmp_op op, a; } mst_addr_fusable[] = {
 static weft_status fuse_mst_addr(cmp_state *t)
 {
     weft_status st = WEFT_OK;
-    uint32_t n = t->ninstrs;
-    if (n < 2)
+    uint32_t n = t->ninstrs, aat;
+    if (!before_last_is(t, CO_I32_ADD, &aat))
         goto fail;
-    uint32_t mat = t->instrs[n - 1].at, aat = t->instrs[n - 2].at, len = t->ncells - mat;
-    if (t->instrs[n - 2].op != CO_I32_ADD || aat + 3 != mat || t->last_label > aat ||
-        t->code[aat + 1].s.x != t->code[mat + 1].s.x || len > 4)
+    uint32_t mat = aat + 3, len = t->ncells - mat;
+    if (t->code[aat + 1].s.x != t->code[mat + 1].s.x || len > 4)
         goto fail;
     int32_t p = t->code[aat + 1].s.y, q = t->code[aat + 2].s.x;
     for (size_t i = 0; i < WEFT_ARRAY_LEN(mst_addr_fusable); i++) {
@@ -738,9 +734,7 @@ WEFT_INTERNAL weft_status cmp_emit_select(cmp_state *t, int32_t d, int32_t a, in
     }
     /* The compare just before, writing cond: a temp, or the local a tee set
      * (the SEL writes cond too, so the local keeps its value). */
-    bool teed = cond == t->tee_slot && t->ncells == t->tee_end && t->ninstrs &&
-                t->instrs[t->ninstrs - 1].at == t->tee_start && t->last_label <= t->tee_start &&
-                t->tee_end == t->tee_start + 3 && cell_is(t, t->tee_start, cmp_co_of[t->tee_wasm]);
+    bool teed = tee_just_before(t, cond) && cell_is(t, t->tee_start, cmp_co_of[t->tee_wasm]);
     if (teed || last_binary_wrote(t, cond)) {
         uint32_t at = teed ? t->tee_start : t->last_start;
         op_id w = teed ? t->tee_wasm : t->last_wasm;
@@ -789,9 +783,7 @@ WEFT_INTERNAL weft_status cmp_translate_plain(cmp_state *t, op_id op, const op_i
          * temp or into the local a tee set: the _S form writes it too. */
         bool scaled = false;
         int32_t k = 0, w = a;
-        bool teed = a == t->tee_slot && t->ncells == t->tee_end && t->ninstrs &&
-                    t->instrs[t->ninstrs - 1].at == t->tee_start &&
-                    t->last_label <= t->tee_start && t->tee_end == t->tee_start + 3;
+        bool teed = tee_just_before(t, a);
         uint32_t pat = teed ? t->tee_start : t->last_start;
         if ((teed || (t->last_valid && t->last_dst == a && t->last_wasm == OP_FUSED &&
                       t->ncells == t->last_start + 3)) &&

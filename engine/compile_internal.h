@@ -230,6 +230,26 @@ static inline bool cell_is(cmp_state *t, uint32_t at, cmp_op op)
     return t->handlers ? h.h == t->handlers[op] : h.op == (uintptr_t)op;
 }
 
+/* Is the instruction before the last one `op`, 3 cells ending where the last
+ * starts, with no label since it started?  *at: its handler cell. */
+static inline bool before_last_is(const cmp_state *t, cmp_op op, uint32_t *at)
+{
+    uint32_t n = t->ninstrs;
+    if (n < 2 || t->instrs[n - 2].op != op)
+        return false;
+    *at = t->instrs[n - 2].at;
+    return *at + 3 == t->instrs[n - 1].at && t->last_label <= *at;
+}
+
+/* Did a local.tee make the last instruction, 3 cells from t->tee_start with
+ * no label since, write local `slot`? */
+static inline bool tee_just_before(const cmp_state *t, int32_t slot)
+{
+    return slot == t->tee_slot && t->ncells == t->tee_end && t->tee_end == t->tee_start + 3 &&
+           t->ninstrs && t->instrs[t->ninstrs - 1].at == t->tee_start &&
+           t->last_label <= t->tee_start;
+}
+
 /* Operand and result counts from the SIG column ("ii:i"). */
 static inline void sig_counts(const char *sig, uint32_t *np, uint32_t *nr)
 {
