@@ -242,12 +242,12 @@ static inline bool before_last_is(const cmp_state *t, cmp_op op, uint32_t *at)
 }
 
 /* Did a local.tee make the last instruction, 3 cells from t->tee_start with
- * no label since, write local `slot`? */
+ * no label since, write local `slot` (its [x=dst ..] cell says so too)? */
 static inline bool tee_just_before(const cmp_state *t, int32_t slot)
 {
     return slot == t->tee_slot && t->ncells == t->tee_end && t->tee_end == t->tee_start + 3 &&
            t->ninstrs && t->instrs[t->ninstrs - 1].at == t->tee_start &&
-           t->last_label <= t->tee_start;
+           t->last_label <= t->tee_start && t->code[t->tee_start + 1].s.x == slot;
 }
 
 /* Operand and result counts from the SIG column ("ii:i"). */
