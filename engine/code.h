@@ -83,6 +83,8 @@
  *   CALL                [op][x=func y=base][y=dst]  func: index in the module's space
  *   CALL_LOCAL          [op][x=code y=base][x=at y=dst]   code: index in module->codes,
  *                       at: byte offset of codes[code].code in it (u32)
+ *   CALL_LOCAL_C<n>     [op][x=code y=base][x=d1 y=s1]..[x=dn y=sn][x=at y=dst]: the
+ *                       n = 1..3 COPYs just before (the arguments) run first, in order
  *   CALL_INDIRECT       [op][x=type y=base][x=table y=elem-index slot][y=dst]
  *   SELECT              [op][x=dst y=cond][x=a y=b]
  *   SEL_<cmp> (fused)   [op][x=dst y=a][x=c y=d][x=b y=w]   fp[w] = c <cmp> d, then
@@ -281,6 +283,9 @@
     X(RETURN1)   /* one result to the caller's dst slot; return               */   \
     X(BR_UNLESS) /* branch when the i32 in fp[x] is zero                       */   \
     X(CALL_LOCAL) /* call of a function this module defines                     */ \
+    X(CALL_LOCAL_C1) /* the same, with the COPY (COPY2, COPY3) just before     */ \
+    X(CALL_LOCAL_C2)                                                                \
+    X(CALL_LOCAL_C3)                                                                \
     X(BR_TABLE_L8)    /* br_table on an i32.load8_u just before (interpreters) */ \
     X(BR_TABLE_L8_SW)                                                               \
     X(ADD_BR_TABLE_L8) /* an i32.add, then BR_TABLE_L8                          */ \

@@ -471,12 +471,28 @@ static weft_status do_call(cmp_state *t, const mod_functype *ft, cmp_op op, int3
     uint32_t q = t->height - ft->nparams;
     TRY(materialize_from(t, q));
     int32_t base = temp_slot(t, q);
+    /* COPYs just before a local call (its arguments, mostly) run inside it. */
+    cmp_cell copies[3];
+    uint32_t ncopies = 0, n = t->ninstrs;
+    if (op == CO_CALL_LOCAL && n) {
+        cmp_op last = (cmp_op)t->instrs[n - 1].op;
+        uint32_t k = last == CO_COPY ? 1 : last == CO_COPY2 ? 2 : last == CO_COPY3 ? 3 : 0;
+        uint32_t at = t->instrs[n - 1].at;
+        if (k && at + 1 + k == t->ncells && t->last_label <= at) {
+            ncopies = k;
+            memcpy(copies, &t->code[at + 1], k * sizeof(cmp_cell));
+            t->ncells = at;
+            op = k == 1 ? CO_CALL_LOCAL_C1 : k == 2 ? CO_CALL_LOCAL_C2 : CO_CALL_LOCAL_C3;
+        }
+    }
     t->call_start = t->ncells;
     TRY(emit_op(t, op));
     TRY(emit_xy(t, x, base));
+    for (uint32_t i = 0; i < ncopies; i++)
+        TRY(emit_cell(t, copies[i]));
     if (indirect)
         TRY(emit_xy(t, table, elem));
-    if (op == CO_CALL_LOCAL) { /* where the callee's code pointer is (code.h) */
+    if (op != CO_CALL && op != CO_CALL_INDIRECT) { /* CALL_LOCAL*: the code pointer (code.h) */
         uint64_t at = (uint64_t)(uint32_t)x * sizeof(mod_code) + offsetof(mod_code, code);
         if (at > UINT32_MAX)
             return err_set(t->err, WEFT_E_UNSUPPORTED, WEFT_NO_OFFSET, "too many functions");
@@ -500,8 +516,8 @@ static bool call_just_before(const cmp_state *t)
     uint32_t n = t->ninstrs;
     return n && t->instrs[n - 1].at == t->call_start && t->ncells == t->call_end &&
            t->last_label <= t->call_start &&
-           (t->instrs[n - 1].op == CO_CALL || t->instrs[n - 1].op == CO_CALL_LOCAL ||
-            t->instrs[n - 1].op == CO_CALL_INDIRECT);
+           (t->instrs[n - 1].op == CO_CALL || t->instrs[n - 1].op == CO_CALL_INDIRECT ||
+            (t->instrs[n - 1].op >= CO_CALL_LOCAL && t->instrs[n - 1].op <= CO_CALL_LOCAL_C3));
 }
 
 static weft_status do_local_set(cmp_state *t, int32_t x, bool tee)

@@ -252,6 +252,7 @@ static weft_status run(thr_context *ctx, interp_frame *rec, weft_error *err,
 #define X3 (pc[3].s.x)
 #define Y3 (pc[3].s.y)
 #define X4 (pc[4].s.x)
+#define Y4 (pc[4].s.y)
 #define TRAP(c)                 \
     do {                        \
         tcode = WEFT_E_##c;     \
@@ -394,6 +395,7 @@ bad_code:
 #undef X3
 #undef Y3
 #undef X4
+#undef Y4
 #undef TRAP
 #undef POLL
 #undef CASE

@@ -512,23 +512,45 @@ CASE(RETURN1) {
 CASE(RETURN) goto ret;
 
 /* The hottest call: same instance, code usually translated, so no instance
- * switch (CALL's `enter` in interp.c has one).  X2 is the byte offset of the
- * code pointer in `codes` (code.h): no index arithmetic. */
-CASE(CALL_LOCAL) {
-    struct cmp_code *_Atomic const *slot =
-        (struct cmp_code *_Atomic const *)(const void *)((const char *)codes + (uint32_t)X2);
-    const cmp_code *code = atomic_load_explicit(slot, memory_order_acquire);
-    uint64_t *cfp = fp + Y1;
-    if (WEFT_UNLIKELY(!code)) {
-        const cmp_code *got; /* code itself stays out of memory */
-        st = cmp_get(inst->module, (uint32_t)X1 + inst->module->nfunc_imports, &got, err);
-        if (st != WEFT_OK)
-            goto trap_st;
-        code = got;
+ * switch (CALL's `enter` in interp.c has one).  The x of the last cell, after
+ * n COPYs' cells, is the byte offset of the code pointer in `codes` (code.h):
+ * no index arithmetic. */
+#define CALL_LOCAL_AT(n)                                                       \
+    {                                                                          \
+        struct cmp_code *_Atomic const *slot =                                 \
+            (struct cmp_code *_Atomic const *)(const void *)((const char *)codes + \
+                                                             (uint32_t)pc[2 + (n)].s.x); \
+        const cmp_code *code = atomic_load_explicit(slot, memory_order_acquire); \
+        uint64_t *cfp = fp + Y1;                                               \
+        if (WEFT_UNLIKELY(!code)) {                                            \
+            const cmp_code *got; /* code itself stays out of memory */         \
+            st = cmp_get(inst->module, (uint32_t)X1 + inst->module->nfunc_imports, &got, \
+                         err);                                                 \
+            if (st != WEFT_OK)                                                 \
+                goto trap_st;                                                  \
+            code = got;                                                        \
+        }                                                                      \
+        ENTER_FRAME(code, cfp, inst, 3 + (n));                                 \
+        DISPATCH();                                                            \
     }
-    ENTER_FRAME(code, cfp, inst, 3);
-    DISPATCH();
+CASE(CALL_LOCAL) CALL_LOCAL_AT(0)
+/* The COPYs of the arguments just before taken in, run first, in order. */
+CASE(CALL_LOCAL_C1) {
+    fp[X2] = fp[Y2];
+    CALL_LOCAL_AT(1)
 }
+CASE(CALL_LOCAL_C2) {
+    fp[X2] = fp[Y2];
+    fp[X3] = fp[Y3];
+    CALL_LOCAL_AT(2)
+}
+CASE(CALL_LOCAL_C3) {
+    fp[X2] = fp[Y2];
+    fp[X3] = fp[Y3];
+    fp[X4] = fp[Y4];
+    CALL_LOCAL_AT(3)
+}
+#undef CALL_LOCAL_AT
 
 CASE(CALL) {
     f = inst->funcs[X1];

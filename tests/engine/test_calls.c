@@ -8,8 +8,9 @@
  * byte offset; unbounded recursion traps with "call stack exhausted" and the
  * instance runs normally after; a single result set into a local right after
  * the call returns into the local itself (no COPY), for every kind of call,
- * but not across a label, and three argument copies in a row run as one
- * COPY3 (tests/wat/call_results.wat).  Both bounds modes.
+ * but not across a label; three argument copies in a row run as one COPY3,
+ * and the copies just before a local call run inside it (CALL_LOCAL_C<n>)
+ * (tests/wat/call_results.wat).  Both bounds modes.
  * The module is tests/wat/calls.wat.
  */
 #include <stdarg.h>
@@ -128,7 +129,8 @@ static uint32_t call_dsts(fixture *fx, uint32_t func, int32_t *dst, uint32_t max
     assert_int_equal(cmp_get(fx->module, func, &code, &err), WEFT_OK);
     const void *const *h = interp_handlers();
     static const struct { cmp_op op; uint32_t last; } calls[] = {
-        {CO_CALL, 2}, {CO_CALL_LOCAL, 2}, {CO_CALL_INDIRECT, 3}};
+        {CO_CALL, 2},          {CO_CALL_LOCAL, 2},    {CO_CALL_INDIRECT, 3},
+        {CO_CALL_LOCAL_C1, 3}, {CO_CALL_LOCAL_C2, 4}, {CO_CALL_LOCAL_C3, 5}};
     uint32_t n = 0;
     for (uint32_t i = 0; i < code->ncells; i++)
         for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++)
@@ -167,8 +169,17 @@ static void run_into_locals(weft_bounds_mode bounds)
     assert_int_equal(fixture_call(&fx, "rotate", four, 4).of.i32, 3142);
     uint32_t rotate = fixture_func_index(&fx, "rotate");
     assert_int_equal(fixture_count_op(&fx, rotate, CO_COPY3), 1);
-    assert_int_equal(fixture_count_op(&fx, rotate, CO_COPY), 1);
+    assert_int_equal(fixture_count_op(&fx, rotate, CO_CALL_LOCAL_C1), 1); /* the fourth copy */
+    assert_int_equal(fixture_count_op(&fx, rotate, CO_COPY), 0);
     assert_int_equal(fixture_count_op(&fx, rotate, CO_COPY2), 0);
+    weft_val three[3] = {i32v(1), i32v(2), i32v(3)};
+    assert_int_equal(fixture_call(&fx, "pass3", three, 3).of.i32, 21312);
+    uint32_t pass3 = fixture_func_index(&fx, "pass3");
+    assert_int_equal(fixture_count_op(&fx, pass3, CO_CALL_LOCAL_C3), 1);
+    assert_int_equal(fixture_count_op(&fx, pass3, CO_CALL_LOCAL_C2), 1);
+    assert_int_equal(fixture_count_op(&fx, pass3, CO_COPY) + fixture_count_op(&fx, pass3, CO_COPY2) +
+                         fixture_count_op(&fx, pass3, CO_COPY3),
+                     0);
 
     /* Where the results went: into_locals' five calls straight into $a $b $c
      * $d (slots 1..4) and $x (slot 0); tee_and_old's first call into $y only

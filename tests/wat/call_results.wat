@@ -1,7 +1,8 @@
 ;; tests/engine/test_calls.c: a single call result set into a local right after
 ;; the call goes straight there (code.h, Frames: the call's dst), through every
 ;; kind of call and return path; and where it must not.  Also the copies of
-;; arguments into place: three in a row run as one COPY3.
+;; arguments into place: three in a row run as one COPY3, the last ones
+;; inside the call.
 (module
   (import "env" "host_sq" (func $host_sq (param i32) (result i32)))
   (import "env" "narrow" (func $narrow (param i32) (result i32))) ;; another instance's
@@ -57,10 +58,21 @@
       (drop))
     (local.get $y))
 
-  ;; Four locals passed in another order: COPY3 then COPY.  3142 for 1 2 3 4.
+  ;; Four locals passed in another order: COPY3, then the fourth copy runs
+  ;; inside the call (CALL_LOCAL_C1).  3142 for 1 2 3 4.
   (func $digits (param i32 i32 i32 i32) (result i32)
     (i32.add (i32.add (i32.mul (local.get 0) (i32.const 1000)) (i32.mul (local.get 1) (i32.const 100)))
              (i32.add (i32.mul (local.get 2) (i32.const 10)) (local.get 3))))
   (func (export "rotate") (param $a i32) (param $b i32) (param $c i32) (param $d i32) (result i32)
     (call $digits (local.get $c) (local.get $a) (local.get $d) (local.get $b)))
+;; Three and two locals passed (CALL_LOCAL_C3, CALL_LOCAL_C2), the second
+  ;; call above the first one's result.  21312 for 1 2 3.
+  (func $mix3 (param i32 i32 i32) (result i32)
+    (i32.add (i32.mul (local.get 0) (i32.const 100))
+             (i32.add (i32.mul (local.get 1) (i32.const 10)) (local.get 2))))
+  (func $mix2 (param i32 i32) (result i32)
+    (i32.add (i32.mul (local.get 0) (i32.const 10)) (local.get 1)))
+  (func (export "pass3") (param $a i32) (param $b i32) (param $c i32) (result i32)
+    (i32.add (call $mix3 (local.get $c) (local.get $a) (local.get $b))
+             (i32.mul (call $mix2 (local.get $b) (local.get $a)) (i32.const 1000))))
 )
