@@ -80,6 +80,7 @@
  *   RETURN              [op]                 results already in fp[0..)
  *   RETURN1             [op][x=src]          the caller's fp[dst] = fp[src] (dst: the
  *                       call's, see Frames; fp[0] in the entry frame), then return
+ *   ADD_RETURN1         [op][x=a y=b]        the same with a + b (i32): `return a + b`
  *   CALL                [op][x=func y=base][y=dst]  func: index in the module's space
  *   CALL_LOCAL          [op][x=code y=base][x=at y=dst]   code: index in module->codes,
  *                       at: byte offset of codes[code].code in it (u32)
@@ -281,6 +282,7 @@
     X(ADD_BR_NZ) /* [op][x=dst y=a][x=b][x=off]: dst = a + b (i32), taken if != 0 */ \
     X(ADD_BR_Z)  /* the same, taken when the sum is 0                           */   \
     X(RETURN1)   /* one result to the caller's dst slot; return               */   \
+    X(ADD_RETURN1) /* an i32.add, then RETURN1 of its sum                       */ \
     X(BR_UNLESS) /* branch when the i32 in fp[x] is zero                       */   \
     X(CALL_LOCAL) /* call of a function this module defines                     */ \
     X(CALL_LOCAL_C1) /* the same, with the COPY (COPY2, COPY3) just before     */ \

@@ -210,8 +210,18 @@ static weft_status emit_return(cmp_state *t)
     weft_status st = WEFT_OK;
     uint32_t n = t->ctrls[0].nr;
     if (n == 1) {
+        int32_t src = t->stack[t->height - 1];
+        if (t->last_valid && t->last_dst == src && t->last_wasm == OP_I32_ADD &&
+            t->ncells == t->last_start + 3 && cell_is(t, t->last_start, CO_I32_ADD)) {
+            /* `return a + b`: the add that computed the result runs in the return. */
+            cmp_cell a = t->code[t->last_start + 1], b = t->code[t->last_start + 2];
+            t->ncells = t->last_start;
+            TRY(emit_op(t, CO_ADD_RETURN1));
+            TRY(emit_xy(t, a.s.y, b.s.x));
+            goto fail;
+        }
         TRY(emit_op(t, CO_RETURN1));
-        TRY(emit_xy(t, t->stack[t->height - 1], 0));
+        TRY(emit_xy(t, src, 0));
         goto fail;
     }
     /* Results go to fp[0..n): the sources become temps first, then each one

@@ -163,7 +163,8 @@ static weft_status put_tail(cmp_state *t, cmp_thread *th, uint32_t i, bool *done
         if (cells > THREAD_MAX_CELLS)
             goto fail;
         list[n++] = pos;
-        if (is_table(op) || op == CO_RETURN || op == CO_RETURN1 || op == CO_UNREACHABLE)
+        if (is_table(op) || op == CO_RETURN || op == CO_RETURN1 || op == CO_ADD_RETURN1 ||
+            op == CO_UNREACHABLE)
             break;
         if (br_cell[op]) {
             if (cmp_negated_branch(op) == CO_COUNT_)

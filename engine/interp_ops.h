@@ -500,15 +500,24 @@ CASE(ADD_BR_TABLE_L8_SW) {
 /* The one result goes to the slot the call names (code.h, Frames): its
  * temp, or the local a local.set after the call named.  The entry frame (no
  * return pc) leaves it in fp[0] for interp_invoke. */
+#define RETURN_VALUE(v)                                                        \
+    {                                                                          \
+        const cmp_cell *rpc = rec->ret_pc;                                     \
+        if (WEFT_LIKELY(rpc != NULL))                                          \
+            rec[1].fp[rpc[-1].s.y] = (v);                                      \
+        else                                                                   \
+            fp[0] = (v);                                                       \
+        goto ret;                                                              \
+    }
 CASE(RETURN1) {
     uint64_t v = fp[X1];
-    const cmp_cell *rpc = rec->ret_pc;
-    if (WEFT_LIKELY(rpc != NULL))
-        rec[1].fp[rpc[-1].s.y] = v;
-    else
-        fp[0] = v;
-    goto ret;
+    RETURN_VALUE(v)
 }
+CASE(ADD_RETURN1) {
+    uint64_t v = p_u32(g_u32(fp[X1]) + g_u32(fp[Y1]));
+    RETURN_VALUE(v)
+}
+#undef RETURN_VALUE
 CASE(RETURN) goto ret;
 
 /* The hottest call: same instance, code usually translated, so no instance

@@ -6,7 +6,8 @@
  * dirty; the padding written into a callee's temps leaves the caller's values
  * alone; CALL_LOCAL translates a callee on first use and names its code by
  * byte offset; unbounded recursion traps with "call stack exhausted" and the
- * instance runs normally after; a single result set into a local right after
+ * instance runs normally after; `return a + b` runs as one ADD_RETURN1; a
+ * single result set into a local right after
  * the call returns into the local itself (no COPY), for every kind of call,
  * but not across a label; three argument copies in a row run as one COPY3,
  * and the copies just before a local call run inside it (CALL_LOCAL_C<n>)
@@ -61,6 +62,15 @@ static void run_frames(weft_bounds_mode bounds)
     assert_int_equal(cmp_get(fx.module, narrow, &code, &err), WEFT_OK);
     assert_int_equal(code->ninit, CMP_INIT_MIN);
     assert_true(code->frame_size >= code->nparams + CMP_INIT_MIN);
+
+    /* `add` is `return a + b` on i32s: the add runs in the return, whether
+     * the host called it (the entry frame) or `keep` did (above). */
+    uint32_t add = fixture_func_index(&fx, "add");
+    assert_int_equal(fixture_count_op(&fx, add, CO_ADD_RETURN1), 1);
+    assert_int_equal(fixture_count_op(&fx, add, CO_I32_ADD), 0);
+    weft_val ab[2] = {i32v(0xFFFFFFFFu), i32v(3)};
+    assert_int_equal(fixture_call(&fx, "add", ab, 2).of.i32, 2); /* wraps */
+    assert_int_equal(fixture_count_op(&fx, wide, CO_ADD_RETURN1), 0); /* an i64.add */
 
     /* CALL_LOCAL's third cell: the byte offset of the callee's code pointer. */
     assert_int_equal(fixture_count_op(&fx, wide, CO_CALL_LOCAL), 2);

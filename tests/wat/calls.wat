@@ -47,7 +47,8 @@
 
   ;; No locals, no constants: the whole init is padding, written into the
   ;; callee's temps; the caller's values below its arguments must survive.
-  (func $add (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  ;; `return a + b` (ADD_RETURN1), called by "keep" and by the host.
+  (func $add (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
   (func (export "keep") (param $x i32) (result i32)
     (i32.add
       (i32.add (i32.mul (local.get $x) (i32.const 3))
