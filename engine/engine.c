@@ -3,6 +3,7 @@
  * other module allocates through, the engine-wide interning of function types
  * and the instances kept alive after a failed instantiation (engine.h).
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "engine/engine.h"
@@ -26,6 +27,7 @@ WEFT_API void weft_config_init(weft_config *c)
     c->max_call_depth = 20000;
     c->value_stack_bytes = (size_t)8 << 20;
     c->realloc_fn = libc_realloc;
+    c->max_table_elements = WEFT_DEFAULT_TABLE_ELEMENTS;
 }
 
 WEFT_API weft_status weft_engine_new(const weft_config *config, weft_engine **out, weft_error *err)
@@ -37,6 +39,8 @@ WEFT_API weft_status weft_engine_new(const weft_config *config, weft_engine **ou
         weft_config_init(&c);
     if (!c.realloc_fn)
         c.realloc_fn = libc_realloc;
+    if (!c.max_table_elements)
+        c.max_table_elements = WEFT_DEFAULT_TABLE_ELEMENTS;
     if (c.max_call_depth == 0 || c.value_stack_bytes < 4096)
         return err_set(err, WEFT_E_BAD_ARGUMENT, WEFT_NO_OFFSET,
                        "max_call_depth must be > 0 and value_stack_bytes >= 4096");
@@ -45,6 +49,7 @@ WEFT_API weft_status weft_engine_new(const weft_config *config, weft_engine **ou
         return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);
     memset(e, 0, sizeof *e);
     e->config = c;
+    atomic_init(&e->table_elems, 0);
     if (pthread_mutex_init(&e->lock, NULL) != 0) {
         c.realloc_fn(c.realloc_user, e, 0);
         return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, "cannot create a mutex");

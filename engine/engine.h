@@ -16,11 +16,18 @@
 #define WEFT_ENGINE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "engine/module.h"
 
+/* weft_config.max_table_elements when it is 0. */
+#define WEFT_DEFAULT_TABLE_ELEMENTS (UINT64_C(1) << 27)
+
 struct weft_engine {
     weft_config config; /* immutable after creation */
+    /* Elements held by all of this engine's tables (engine/table.c's budget);
+     * relaxed atomics, no lock. */
+    _Atomic uint64_t table_elems;
 
     pthread_mutex_t lock;    /* guards every field below                        */
     uint32_t ntypes;         /* interned types: ids are indices into `types`    */

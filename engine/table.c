@@ -4,10 +4,12 @@
  *
  * A table is an array of pointers: weft_func * for funcref, the embedder's
  * void * for externref, NULL for null.  Its size is at most TABLE_MAX_ELEMS
- * (the declared maximum, if lower), so every index fits a u32.
+ * (the declared maximum, if lower), so every index fits a u32, and all the
+ * tables of one engine together hold at most its max_table_elements.
  */
 #include <stdatomic.h>
 
+#include "engine/engine.h"
 #include "engine/instance.h"
 
 /* An implementation limit on elements, the one the JS API sets for every
@@ -16,6 +18,28 @@
  * 8 GB before the instance existed.  Past the limit a table cannot be made
  * ("out of memory") and table.grow returns -1, as when an allocation fails. */
 #define TABLE_MAX_ELEMS 10000000u
+
+/* What all the tables of one engine may hold together (weft_config's
+ * max_table_elements, 2^27 by default): a limit on each table is not enough,
+ * as a module declaring (or growing) hundreds of them would have the host
+ * commit memory until the OOM killer ended it.  Taken when a table is made or
+ * grows, given back when it is freed. */
+static bool budget_take(weft_engine *e, uint64_t n)
+{
+    uint64_t max = e->config.max_table_elements;
+    uint64_t cur = atomic_load_explicit(&e->table_elems, memory_order_relaxed);
+    do {
+        if (cur > max || n > max - cur)
+            return false;
+    } while (!atomic_compare_exchange_weak_explicit(&e->table_elems, &cur, cur + n,
+                                                    memory_order_relaxed, memory_order_relaxed));
+    return true;
+}
+
+static void budget_give(weft_engine *e, uint64_t n)
+{
+    atomic_fetch_sub_explicit(&e->table_elems, n, memory_order_relaxed);
+}
 
 weft_status inst_table_new(weft_engine *e, mod_valtype elem, const mod_limits *limits, void *init,
                            weft_table **out, weft_error *err)
@@ -28,6 +52,11 @@ weft_status inst_table_new(weft_engine *e, mod_valtype elem, const mod_limits *l
         return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET,
                        "table of %llu elements, more than weft's limit of %u",
                        (unsigned long long)limits->min, TABLE_MAX_ELEMS);
+    if (!budget_take(e, limits->min))
+        return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET,
+                       "table of %llu elements: the engine's tables would hold more than %llu",
+                       (unsigned long long)limits->min,
+                       (unsigned long long)e->config.max_table_elements);
     t = eng_calloc(e, 1, sizeof *t);
     if (!t)
         goto nomem;
@@ -47,6 +76,7 @@ weft_status inst_table_new(weft_engine *e, mod_valtype elem, const mod_limits *l
 nomem:
     st = err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, "table of %llu elements",
                  (unsigned long long)limits->min);
+    budget_give(e, limits->min);
     if (t)
         eng_free(e, t);
     return st;
@@ -58,6 +88,7 @@ void inst_table_release(weft_table *t)
 {
     if (!t || atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
         return;
+    budget_give(t->engine, t->size);
     eng_free(t->engine, t->elems);
     eng_free(t->engine, t);
 }
@@ -69,9 +100,13 @@ int64_t inst_table_grow(weft_table *t, uint32_t delta, void *init)
         return -1;
     if (delta == 0)
         return old;
-    void **ne = eng_realloc(t->engine, t->elems, ((size_t)old + delta) * sizeof *ne);
-    if (!ne)
+    if (!budget_take(t->engine, delta))
         return -1;
+    void **ne = eng_realloc(t->engine, t->elems, ((size_t)old + delta) * sizeof *ne);
+    if (!ne) {
+        budget_give(t->engine, delta);
+        return -1;
+    }
     for (uint32_t i = old; i < old + delta; i++)
         ne[i] = init;
     t->elems = ne;

@@ -217,6 +217,11 @@ typedef struct weft_config {
     size_t value_stack_bytes;   /* per thread value stack (locals and operands) */
     weft_realloc_fn realloc_fn; /* NULL: the C library's                       */
     void *realloc_user;
+    /* Elements all the engine's tables may hold together (each is a pointer);
+     * past it a table cannot be made ("out of memory") and table.grow returns
+     * -1.  One table holds at most 10^7 whatever this says.  0: the default,
+     * 2^27 (1 GiB of elements). */
+    uint64_t max_table_elements;
 } weft_config;
 
 /* Fills *config with the defaults. */

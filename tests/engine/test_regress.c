@@ -266,6 +266,64 @@ static void test_fuzz_huge_table(void **state)
     weft_engine_free(e);
 }
 
+/* Many tables, each under the limit of one, could still make the host commit
+ * memory without end: an engine's tables share a budget of elements
+ * (weft_config.max_table_elements), taken as they are made or grow and given
+ * back as they are freed.  tests/wat/table_budget.wat has two tables of 60. */
+static weft_engine *budget_engine(uint64_t max)
+{
+    weft_config c;
+    weft_config_init(&c);
+    assert_true(c.max_table_elements == (UINT64_C(1) << 27)); /* the default */
+    c.max_table_elements = max;
+    weft_engine *e = NULL;
+    weft_error err;
+    assert_int_equal(weft_engine_new(&c, &e, &err), WEFT_OK);
+    return e;
+}
+
+static void test_table_budget(void **state)
+{
+    (void)state;
+    weft_error err;
+    weft_engine *e = budget_engine(100);
+    weft_module *m = test_module_load(e, "table_budget");
+    weft_instance *inst = NULL;
+    assert_int_equal(weft_instance_new(m, NULL, 0, &inst, &err), WEFT_NOMEM); /* 120 > 100 */
+    assert_int_equal(err.code, WEFT_E_OUT_OF_MEMORY);
+    weft_module_free(m);
+    weft_engine_free(e);
+
+    e = budget_engine(150);
+    m = test_module_load(e, "table_budget");
+    assert_int_equal(weft_instance_new(m, NULL, 0, &inst, &err), WEFT_OK);
+    weft_func *grow = test_export_func(inst, "grow_a");
+    static const struct { int32_t delta, result; } steps[] = {
+        {31, -1}, /* 151 */
+        {30, 60}, /* 150: all of it */
+        {1, -1},
+        {0, 90},
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        weft_val arg = {.kind = WEFT_I32, .of.i32 = steps[i].delta}, res;
+        assert_int_equal(weft_call(grow, &arg, 1, &res, 1, &err), WEFT_OK);
+        assert_int_equal(res.of.i32, steps[i].result);
+    }
+    /* A table made through the API counts too; freeing gives elements back. */
+    weft_table *t = NULL;
+    weft_limits one = {.min = 1};
+    assert_int_equal(weft_table_new(e, WEFT_FUNCREF, &one, NULL, &t, &err), WEFT_NOMEM);
+    weft_instance *second = NULL;
+    assert_int_equal(weft_instance_new(m, NULL, 0, &second, &err), WEFT_NOMEM);
+    weft_instance_free(inst);
+    assert_int_equal(weft_instance_new(m, NULL, 0, &second, &err), WEFT_OK);
+    assert_int_equal(weft_table_new(e, WEFT_FUNCREF, &one, NULL, &t, &err), WEFT_OK);
+    weft_table_free(t);
+    weft_instance_free(second);
+    weft_module_free(m);
+    weft_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_min_max_nan),
         cmocka_unit_test(test_canonicalise),
         cmocka_unit_test(test_fuzz_huge_table),
+        cmocka_unit_test(test_table_budget),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
