@@ -26,9 +26,10 @@
  * slots, which are the caller's temps for them -- except a single result,
  * which goes to the caller's slot `dst`, the y field of the call's last cell:
  * base itself, or the local of a local.set that followed the call (the
- * translator moved the set into the call, so no COPY runs after the return).  Frame records (return pc,
- * caller state) live at the other end of the thread's value stack, growing
- * down (interp.c), so frames themselves carry no header.
+ * translator moved the set into the call, so no COPY runs after the return).
+ * Frame records (return pc, caller state) live at the other end of the
+ * thread's value stack, growing down (interp.c), so frames themselves carry no
+ * header.
  *
  * ---- Instructions ----------------------------------------------------------
  * An instruction is a run of 8-byte cells: a handler cell (the label address

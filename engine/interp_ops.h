@@ -135,7 +135,11 @@
  * the u32 address and offset to the base unchecked (the reservation covers
  * every sum); the _SW twin checks against the current size first.  The bytes
  * move through engine/guest_access.h, which TSan builds exempt from checking.
- * The _A variants add a second i32 operand (Y2) to the address first. */
+ * The _A variants add a second i32 operand (Y2) to the address first.
+ * SW_BOUNDS is every _SW twin's check: `n` bytes at ea within the size. */
+#define SW_BOUNDS(ea, n)                                                       \
+    if (WEFT_UNLIKELY((ea) + (n) > mem_size(memory)))                          \
+        TRAP(OOB_MEMORY)
 #define LOAD_AT(T, P, addr, n)                                                 \
     {                                                                          \
         T v;                                                                   \
@@ -146,8 +150,7 @@
 #define LOAD_AT_SW(T, P, addr, n)                                              \
     {                                                                          \
         uint64_t ea = (uint64_t)(addr) + (uint32_t)X2;                         \
-        if (WEFT_UNLIKELY(ea + sizeof(T) > mem_size(memory)))                  \
-            TRAP(OOB_MEMORY);                                                  \
+        SW_BOUNDS(ea, sizeof(T));                                              \
         T v;                                                                   \
         guest_read(&v, mem + ea, sizeof v);                                    \
         fp[X1] = P;                                                            \
@@ -185,8 +188,7 @@
 #define STORE_VAL_SW(T, addr, val, n)                                          \
     {                                                                          \
         uint64_t ea = (uint64_t)(addr) + (uint32_t)X2;                         \
-        if (WEFT_UNLIKELY(ea + sizeof(T) > mem_size(memory)))                  \
-            TRAP(OOB_MEMORY);                                                  \
+        SW_BOUNDS(ea, sizeof(T));                                              \
         T v = (T)(val);                                                        \
         guest_write(mem + ea, &v, sizeof v);                                   \
         NEXT(n);                                                               \
@@ -246,14 +248,11 @@
 #define MST_ADDR_SET(p, q)                                                     \
     uint32_t ad = g_u32(fp[p]) + g_u32(fp[q]);                                 \
     fp[X1] = p_u32(ad)
-#define MST_CHECK(T, ea)                                                       \
-    if (WEFT_UNLIKELY((ea) + sizeof(T) > mem_size(memory)))                    \
-        TRAP(OOB_MEMORY)
 #define OP_MST(id, st)                                                         \
     CASE(id##_MST) MST_AT(id, st, (uint64_t)g_u32(fp[X1]) + (uint32_t)X2, 3)   \
     CASE(id##_MST_SW) {                                                        \
         uint64_t ea = (uint64_t)g_u32(fp[X1]) + (uint32_t)X2;                  \
-        MST_CHECK(MT_##st, ea);                                                \
+        SW_BOUNDS(ea, sizeof(MT_##st));                                        \
         MST_AT(id, st, ea, 3)                                                  \
     }                                                                          \
     CASE(id##_MST_A) {                                                         \
@@ -263,7 +262,7 @@
     CASE(id##_MST_A_SW) {                                                      \
         MST_ADDR_SET(Y2, X3);                                                  \
         uint64_t ea = (uint64_t)ad + (uint32_t)X2;                             \
-        MST_CHECK(MT_##st, ea);                                                \
+        SW_BOUNDS(ea, sizeof(MT_##st));                                        \
         MST_AT(id, st, ea, 4)                                                  \
     }
 
@@ -284,7 +283,7 @@
     CASE(id##_MM_MST) MM_MST_AT(id, (uint64_t)g_u32(fp[X1]) + (uint32_t)X2, 4) \
     CASE(id##_MM_MST_SW) {                                                     \
         uint64_t ea = (uint64_t)g_u32(fp[X1]) + (uint32_t)X2;                  \
-        MST_CHECK(uint64_t, ea);                                               \
+        SW_BOUNDS(ea, sizeof(uint64_t));                                       \
         MM_MST_AT(id, ea, 4)                                                   \
     }                                                                          \
     CASE(id##_MM_MST_A) {                                                      \
@@ -294,7 +293,7 @@
     CASE(id##_MM_MST_A_SW) {                                                   \
         MST_ADDR_SET(Y3, X4);                                                  \
         uint64_t ea = (uint64_t)ad + (uint32_t)X2;                             \
-        MST_CHECK(uint64_t, ea);                                               \
+        SW_BOUNDS(ea, sizeof(uint64_t));                                       \
         MM_MST_AT(id, ea, 5)                                                   \
     }
 
@@ -312,8 +311,7 @@
     }                                                                          \
     CASE(st##_A_SW_ADD_BR_##cmp) {                                             \
         uint64_t ea = (uint64_t)(uint32_t)(g_u32(fp[X1]) + g_u32(fp[Y2])) + (uint32_t)X2; \
-        if (WEFT_UNLIKELY(ea + sizeof(MT_##st) > mem_size(memory)))            \
-            TRAP(OOB_MEMORY);                                                  \
+        SW_BOUNDS(ea, sizeof(MT_##st));                                        \
         MT_##st v = (MT_##st)fp[Y1];                                           \
         guest_write(mem + ea, &v, sizeof v);                                   \
         pc += 2;                                                               \
@@ -418,8 +416,7 @@ INT_COMPARES_I32(ADD_BR_CMP)
     CASE(L_BR_##id) L_BR_AT(id, T, G, expr, (uint64_t)g_u32(fp[Y1]) + (uint32_t)X2) \
     CASE(L_BR_##id##_SW) {                                                     \
         uint64_t ea = (uint64_t)g_u32(fp[Y1]) + (uint32_t)X2;                  \
-        if (WEFT_UNLIKELY(ea + sizeof(uint32_t) > mem_size(memory)))           \
-            TRAP(OOB_MEMORY);                                                  \
+        SW_BOUNDS(ea, sizeof(uint32_t));                                       \
         L_BR_AT(id, T, G, expr, ea)                                            \
     }
 INT_COMPARES_I32(L_BR_CMP)
@@ -471,15 +468,12 @@ CASE(BR_TABLE) {
         DISPATCH();                                                            \
     }
 #define BR_TABLE_EA ((uint64_t)g_u32(fp[X1]) + (uint32_t)X2)
-#define BR_TABLE_CHECK(ea)                                                     \
-    if (WEFT_UNLIKELY((ea) + 1 > mem_size(memory)))                            \
-        TRAP(OOB_MEMORY)
 /* The ADD_ forms add first: the load reads what the add wrote, as it did. */
 #define BR_TABLE_ADD() (fp[Y2] = p_u32(g_u32(fp[X3]) + g_u32(fp[Y3])))
 CASE(BR_TABLE_L8) BR_TABLE_AT(BR_TABLE_EA, 3)
 CASE(BR_TABLE_L8_SW) {
     uint64_t ea = BR_TABLE_EA;
-    BR_TABLE_CHECK(ea);
+    SW_BOUNDS(ea, 1);
     BR_TABLE_AT(ea, 3)
 }
 CASE(ADD_BR_TABLE_L8) {
@@ -489,12 +483,11 @@ CASE(ADD_BR_TABLE_L8) {
 CASE(ADD_BR_TABLE_L8_SW) {
     BR_TABLE_ADD();
     uint64_t ea = BR_TABLE_EA;
-    BR_TABLE_CHECK(ea);
+    SW_BOUNDS(ea, 1);
     BR_TABLE_AT(ea, 4)
 }
 #undef BR_TABLE_AT
 #undef BR_TABLE_EA
-#undef BR_TABLE_CHECK
 #undef BR_TABLE_ADD
 
 /* The one result goes to the slot the call names (code.h, Frames): its
@@ -975,13 +968,13 @@ UN(I64_TRUNC_SAT_F64_U, double, g_f64, p_u64, num_sat_i64_u(a))
 #undef MST_I64_ADD
 #undef MST_AT
 #undef MST_ADDR_SET
-#undef MST_CHECK
 #undef OP_MST
 #undef MM_MST_AT
 #undef OP_MM_MST
 #undef MT_I32_STORE8
 #undef STORE_BR
 #undef SCALED
+#undef SW_BOUNDS
 #undef SCALED_SET
 #undef STORE_S
 #undef STORE_AT

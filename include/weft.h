@@ -220,7 +220,7 @@ typedef struct weft_config {
     /* Elements all the engine's tables may hold together (each is a pointer);
      * past it a table cannot be made ("out of memory") and table.grow returns
      * -1.  One table holds at most 10^7 whatever this says.  0: the default,
-     * 2^27 (1 GiB of elements). */
+     * 2^27 (1 GiB of pointers). */
     uint64_t max_table_elements;
 } weft_config;
 
