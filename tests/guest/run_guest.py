@@ -53,6 +53,11 @@ def cases():
         Case("parallel_sum", ("1",), stdout=r"sum of \d+ elements over 1 threads: ok\n"),
         Case("mutex_counter", stdout=r"counter 100000 \(expected 100000, per-thread sum 100000\)\n"),
         Case("prodcons", stdout=r"consumed 60000 items: ok\n"),
+        Case("narrow_cas", stdout=r"own: 0 failed compare-exchanges; shared8 152 \(expected 152\), "
+                                  r"shared16 15000 \(expected 15000\)\n"),
+        Case("narrow_cas", stdout=r"own: 0 failed compare-exchanges; shared8 152 \(expected 152\), "
+                                  r"shared16 15000 \(expected 15000\)\n",
+             options=("--bounds-checks=software",)),
         Case("barrier", stdout=r"200 phases, 5 threads: ok\n"),
         Case("tls", stdout=r"thread-local storage in 6 threads: ok\n"),
         Case("many_threads", stdout=r"1000 threads in batches of 25: ok\n"),
