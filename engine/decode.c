@@ -23,6 +23,7 @@
 #include "engine/immediates.h"
 #include "engine/opcodes.h"
 #include "engine/reader.h"
+#include "engine/utf8.h"
 
 enum {
     SEC_CUSTOM = 0,
@@ -118,39 +119,13 @@ static weft_status dec_len(reader *r, uint32_t *n)
     return WEFT_OK;
 }
 
-/* Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing
- * above U+10FFFF, no truncated sequence. */
+/* Well-formed UTF-8 (engine/utf8.h) all through. */
 static bool dec_utf8_valid(const uint8_t *s, size_t n)
 {
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp, min;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2, cp = c & 0x1F, min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3, cp = c & 0x0F, min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4, cp = c & 0x07, min = 0x10000;
-        } else {
-            return false; /* a continuation byte first, or 0xF8..0xFF */
-        }
-        if (n - i < len)
+    uint32_t cp;
+    for (size_t i = 0, len; i < n; i += len)
+        if (!(len = utf8_next(s + i, n - i, &cp)))
             return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
-    }
     return true;
 }
 

@@ -55,6 +55,12 @@ WEFT_INTERNAL weft_status err_set(weft_error *err, weft_code code, uint64_t offs
 WEFT_INTERNAL weft_status err_setv(weft_error *err, weft_code code, uint64_t offset,
                                    const char *fmt, va_list ap);
 
+/* Copies s[0..len) into out (NUL-terminated, cut only between whole
+ * characters) with what a terminal would act on made visible: bytes that are
+ * not well-formed UTF-8 as \xNN, control characters as \xNN (ASCII) or
+ * \u{N} (C1, bidirectional controls).  Returns the length written. */
+WEFT_INTERNAL size_t err_escape(char *out, size_t size, const char *s, size_t len);
+
 /* ---- allocation through the engine's allocator --------------------------- */
 
 WEFT_INTERNAL void *eng_realloc(const weft_engine *e, void *ptr, size_t size);

@@ -150,7 +150,9 @@ typedef enum weft_code {
 typedef struct weft_frame {
     uint32_t func_index;  /* index in the module's function space              */
     uint32_t code_offset; /* byte offset in the module, or UINT32_MAX if unknown */
-    const char *name;     /* from the name section, or NULL; lives as long as the module */
+    const char *name;     /* from the name section, or NULL; lives as long as the module.
+                             Valid UTF-8, but the module's own bytes: it may hold
+                             control characters (weft_error_format escapes them) */
 } weft_frame;
 
 #define WEFT_MAX_FRAMES 32
@@ -165,7 +167,8 @@ typedef struct weft_error {
     uint32_t thread_id;    /* wasi-threads id of the thread that trapped (0: main) */
     uint32_t nframes;      /* backtrace length (traps only)                  */
     weft_frame frames[WEFT_MAX_FRAMES];
-    char message[256];     /* wording of `code`, then detail; NUL-terminated */
+    char message[256];     /* wording of `code`, then detail (names from the module
+                              escaped: see weft_error_format); NUL-terminated */
 } weft_error;
 
 /* The spec wording of a code ("type mismatch"), and its class. */
@@ -173,7 +176,9 @@ WEFT_API const char *weft_code_text(weft_code code);
 WEFT_API weft_status weft_code_status(weft_code code);
 
 /* Writes "message (at offset N)" and the backtrace, one frame a line, into buf
- * (always NUL-terminated when size > 0).  Returns the length it wanted. */
+ * (always NUL-terminated when size > 0).  Returns the length it wanted.
+ * Function names are escaped as messages are (control characters and bytes
+ * that are not UTF-8 as \xNN or \u{N}), so the text is safe on a terminal. */
 WEFT_API size_t weft_error_format(const weft_error *err, char *buf, size_t size);
 
 /* ------------------------------------------------------------------------ */
