@@ -198,7 +198,8 @@ static wasi_errno fs_new_name_slash(const sbx_at *at)
 wasi_errno wasi_path_symlink(wasi_call *c)
 {
     /* (old_path, old_len, fd, new_path, new_len): the target is text stored
-     * as it is; the sandbox decides wherever it is later followed. */
+     * as it is (absolute ones refused); the sandbox decides wherever it is
+     * later followed. */
     uint32_t tlen = wasi_fs_u32(c, 1);
     const uint8_t *tp = wasi_mem(c, wasi_fs_u32(c, 0), tlen);
     if (!tp)
@@ -212,6 +213,14 @@ wasi_errno wasi_path_symlink(wasi_call *c)
         return WASI_ENOENT;
     if (memchr(target, '\0', tlen))
         return WASI_EILSEQ;
+    /* An absolute target is refused (EPERM, as wasmtime/cap-std and uvwasi
+     * answer): the sandbox would never follow it, but a host program
+     * walking the preopen might.  A relative target is stored as given even
+     * if its `..` climb above the preopen: whether it does depends on where
+     * the link later lives (a rename moves it), and the sandbox refuses to
+     * follow it out wherever it is. */
+    if (target[0] == '/')
+        return WASI_EPERM;
 
     wasi_fd *e;
     wasi_errno r = fs_dir_get(c, wasi_fs_u32(c, 2), WASI_RIGHT_PATH_SYMLINK, &e);
