@@ -354,6 +354,67 @@ static int fs_open_flags(uint32_t oflags, uint32_t fdflags, uint64_t base)
     return f;
 }
 
+/* After an open with O_NONBLOCK failed with `err`: whether a blocking open
+ * would have waited instead -- a FIFO opened for writing with no reader
+ * (ENXIO, which a socket file also gives, hence the look at the type), or
+ * a file under a lease being broken (EWOULDBLOCK). */
+static bool fs_open_would_wait(int dirfd, const char *path, size_t len, unsigned sflags, int err)
+{
+    if (err == EAGAIN || err == EWOULDBLOCK)
+        return true;
+    if (err != ENXIO)
+        return false;
+    int fd;
+    struct stat st;
+    if (sbx_open(dirfd, path, len, O_PATH, 0, sflags, &fd) != 0)
+        return false;
+    bool fifo = fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+    close(fd);
+    return fifo;
+}
+
+/* Waits between two tries of an open that would block: 1 ms, doubling up
+ * to FS_OPEN_WAIT_MAX_MS (how late a reader that comes is noticed). */
+#define FS_OPEN_WAIT_MAX_MS 20
+
+/* open(2) blocks on a FIFO until its other end is opened, in a wait no
+ * interrupt of weft's ends (DESIGN.md invariant 4), so path_open opens with
+ * O_NONBLOCK, which is the same open for every other file, and restores
+ * blocking mode afterwards unless the guest asked for non-blocking:
+ *   - a FIFO opened for reading (or both) is open at once; the guest's
+ *     first blocking read then waits, interruptibly, for a writer's data or
+ *     its hang-up.  (Waiting in open for data instead would hang a guest
+ *     whose writer waits to hear from it before writing.)
+ *   - a FIFO opened for writing with no reader fails with ENXIO: it is
+ *     tried again after a wait on the interrupt eventfd, until a reader
+ *     comes or the group ends (EINTR).  A reader that comes and goes
+ *     between two tries is missed, where open(2) would have returned.
+ * Each try resolves the path through the sandbox again. */
+static int fs_open_interruptible(wasi_ctx *w, int dirfd, const char *path, size_t len, int flags,
+                                 unsigned sflags, int *out)
+{
+    bool guest_nonblock = flags & O_NONBLOCK;
+    for (int wait_ms = 1;; wait_ms = wait_ms * 2 < FS_OPEN_WAIT_MAX_MS ? wait_ms * 2
+                                                                        : FS_OPEN_WAIT_MAX_MS) {
+        int err = sbx_open(dirfd, path, len, flags | O_NONBLOCK, 0666, sflags, out);
+        if (err == 0)
+            break;
+        if (guest_nonblock || !fs_open_would_wait(dirfd, path, len, sflags, err))
+            return err;
+        if (wasi_sleep_interruptibly(w, wait_ms) != WASI_ESUCCESS)
+            return EINTR;
+    }
+    if (guest_nonblock)
+        return 0;
+    int fl = fcntl(*out, F_GETFL);
+    if (fl < 0 || fcntl(*out, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+        int err = errno;
+        close(*out);
+        return err;
+    }
+    return 0;
+}
+
 wasi_errno wasi_path_open(wasi_call *c)
 {
     /* (fd, dirflags, path, path_len, oflags, rights_base, rights_inheriting,
@@ -384,9 +445,17 @@ wasi_errno wasi_path_open(wasi_call *c)
         wasi_fd_put(c->w, e);
         return WASI_ENOTCAPABLE;
     }
+    /* Copied once: an open may be tried again, and shared memory may change. */
+    char cpath[PATH_MAX];
+    if (len >= sizeof cpath) {
+        wasi_fd_put(c->w, e);
+        return WASI_ENAMETOOLONG;
+    }
+    memcpy(cpath, path, len);
     int hfd;
-    int err = sbx_open(e->host_fd, (const char *)path, len, fs_open_flags(oflags, fdflags, base),
-                       0666, fs_follow(c, 1) ? SBX_FOLLOW : 0, &hfd);
+    int err = fs_open_interruptible(c->w, e->host_fd, cpath, len,
+                                    fs_open_flags(oflags, fdflags, base),
+                                    fs_follow(c, 1) ? SBX_FOLLOW : 0, &hfd);
     wasi_fd_put(c->w, e);
     if (err != 0)
         return wasi_fs_errno(err);

@@ -4,7 +4,8 @@
  * busy-loop or wait, a trap or proc_exit in a spawned thread ending the
  * group with that thread's id, the max-threads limit as a negative
  * thread-spawn result, hundreds of threads, a module that defines its shared
- * memory, linking errors -- and the embedding process surviving all of it.
+ * memory, threads blocked in WASI calls (reads, poll_oneoff, path_open of
+ * FIFOs), linking errors -- and the embedding process surviving all of it.
  * Modules: tests/wat/group_*.wat.
  */
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -152,6 +154,46 @@ static void test_terminate_blocked_in_wasi(void **state)
     weft_module_free(m);
     close(fds[0]);
     close(fds[1]);
+}
+
+/* One thread blocks opening a FIFO for writing, the entry opening (and then
+ * reading) another for reading, with no other end ever: both must end
+ * promptly when the embedder ends the group. */
+static void test_terminate_blocked_in_open(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/weft-fifo-XXXXXX", wpath[64], rpath[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(wpath, sizeof wpath, "%s/w.fifo", dir);
+    snprintf(rpath, sizeof rpath, "%s/r.fifo", dir);
+    assert_int_equal(mkfifo(wpath, 0600), 0);
+    assert_int_equal(mkfifo(rpath, 0600), 0);
+    weft_module *m = test_module_load(engine, "group_wasi_open");
+    weft_preopen pre = {.host_path = dir, .guest_path = "/data"};
+    weft_program_config cfg;
+    weft_program_config_init(&cfg);
+    cfg.preopens = &pre;
+    cfg.npreopens = 1;
+    weft_program *p = NULL;
+    weft_error err;
+    if (weft_program_new(m, &cfg, &p, &err) != WEFT_OK)
+        fail_msg("weft_program_new: %s", err.message);
+    assert_int_equal(weft_program_start(p, "open_block", NULL, 0, &err), WEFT_OK);
+    await_started(p, 1);
+    sleep_ms(50); /* into path_open (and fd_read) */
+    int64_t t0 = now_ns();
+    weft_program_terminate(p);
+    weft_status st = weft_program_wait(p, NULL, 0, &err);
+    int64_t took = now_ns() - t0;
+    print_message("blocked in path_open of FIFOs: group ended in %.3f ms\n", took / 1e6);
+    assert_int_equal(st, WEFT_TRAP);
+    assert_int_equal(err.code, WEFT_E_TERMINATED);
+    assert_true(took < MAX_END_NS);
+    weft_program_free(p);
+    weft_module_free(m);
+    unlink(wpath);
+    unlink(rpath);
+    rmdir(dir);
 }
 
 static void test_trap_in_thread_ends_group(void **state)
@@ -330,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_terminate_busy),
         cmocka_unit_test(test_terminate_waiting),
         cmocka_unit_test(test_terminate_blocked_in_wasi),
+        cmocka_unit_test(test_terminate_blocked_in_open),
         cmocka_unit_test(test_trap_in_thread_ends_group),
         cmocka_unit_test(test_trap_in_entry),
         cmocka_unit_test(test_exit_in_thread),
