@@ -124,6 +124,31 @@ static void test_terminate_waiting(void **state)
     terminate_while("run_wait", 8);
 }
 
+/* Runs `entry` of module `m` (freed here) until its thread and the one it
+ * spawns block in WASI calls (`what`), then ends the group from this thread:
+ * it must end promptly (wasi_interrupt). */
+static void terminate_blocked(weft_module *m, const weft_program_config *cfg, const char *entry,
+                              const char *what)
+{
+    weft_program *p = NULL;
+    weft_error err;
+    if (weft_program_new(m, cfg, &p, &err) != WEFT_OK)
+        fail_msg("weft_program_new: %s", err.message);
+    assert_int_equal(weft_program_start(p, entry, NULL, 0, &err), WEFT_OK);
+    await_started(p, 1);
+    sleep_ms(50); /* into the blocking calls */
+    int64_t t0 = now_ns();
+    weft_program_terminate(p);
+    weft_status st = weft_program_wait(p, NULL, 0, &err);
+    int64_t took = now_ns() - t0;
+    print_message("blocked in %s: group ended in %.3f ms\n", what, took / 1e6);
+    assert_int_equal(st, WEFT_TRAP);
+    assert_int_equal(err.code, WEFT_E_TERMINATED);
+    assert_true(took < MAX_END_NS);
+    weft_program_free(p);
+    weft_module_free(m);
+}
+
 /* The entry blocks reading a pipe and a spawned thread sleeps in poll_oneoff:
  * both must end promptly (wasi_interrupt). */
 static void test_terminate_blocked_in_wasi(void **state)
@@ -135,23 +160,7 @@ static void test_terminate_blocked_in_wasi(void **state)
     weft_program_config cfg;
     weft_program_config_init(&cfg);
     cfg.stdin_fd = fds[0];
-    weft_program *p = NULL;
-    weft_error err;
-    if (weft_program_new(m, &cfg, &p, &err) != WEFT_OK)
-        fail_msg("weft_program_new: %s", err.message);
-    assert_int_equal(weft_program_start(p, "read_block", NULL, 0, &err), WEFT_OK);
-    await_started(p, 1);
-    sleep_ms(50); /* into fd_read and poll_oneoff */
-    int64_t t0 = now_ns();
-    weft_program_terminate(p);
-    weft_status st = weft_program_wait(p, NULL, 0, &err);
-    int64_t took = now_ns() - t0;
-    print_message("blocked in fd_read and poll_oneoff: group ended in %.3f ms\n", took / 1e6);
-    assert_int_equal(st, WEFT_TRAP);
-    assert_int_equal(err.code, WEFT_E_TERMINATED);
-    assert_true(took < MAX_END_NS);
-    weft_program_free(p);
-    weft_module_free(m);
+    terminate_blocked(m, &cfg, "read_block", "fd_read and poll_oneoff");
     close(fds[0]);
     close(fds[1]);
 }
@@ -174,23 +183,7 @@ static void test_terminate_blocked_in_open(void **state)
     weft_program_config_init(&cfg);
     cfg.preopens = &pre;
     cfg.npreopens = 1;
-    weft_program *p = NULL;
-    weft_error err;
-    if (weft_program_new(m, &cfg, &p, &err) != WEFT_OK)
-        fail_msg("weft_program_new: %s", err.message);
-    assert_int_equal(weft_program_start(p, "open_block", NULL, 0, &err), WEFT_OK);
-    await_started(p, 1);
-    sleep_ms(50); /* into path_open (and fd_read) */
-    int64_t t0 = now_ns();
-    weft_program_terminate(p);
-    weft_status st = weft_program_wait(p, NULL, 0, &err);
-    int64_t took = now_ns() - t0;
-    print_message("blocked in path_open of FIFOs: group ended in %.3f ms\n", took / 1e6);
-    assert_int_equal(st, WEFT_TRAP);
-    assert_int_equal(err.code, WEFT_E_TERMINATED);
-    assert_true(took < MAX_END_NS);
-    weft_program_free(p);
-    weft_module_free(m);
+    terminate_blocked(m, &cfg, "open_block", "path_open of FIFOs");
     unlink(wpath);
     unlink(rpath);
     rmdir(dir);
