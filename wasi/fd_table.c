@@ -401,6 +401,17 @@ wasi_errno wasi_wait_fd(wasi_ctx *w, int host_fd, short events)
     }
 }
 
+wasi_errno wasi_sleep_interruptibly(wasi_ctx *w, int ms)
+{
+    struct pollfd p = {.fd = w->intr_fd, .events = POLLIN};
+    if (atomic_load_explicit(&w->interrupted, memory_order_acquire))
+        return WASI_EINTR;
+    /* EINTR from a signal only shortens the sleep: the caller tries again. */
+    if (poll(&p, 1, ms) > 0 || atomic_load_explicit(&w->interrupted, memory_order_acquire))
+        return WASI_EINTR;
+    return WASI_ESUCCESS;
+}
+
 wasi_errno wasi_io_retry(wasi_ctx *w, int host_fd, short events, bool block, wasi_host_io io,
                          void *arg, ssize_t *result)
 {

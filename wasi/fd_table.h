@@ -26,7 +26,9 @@
  * (path_open, sock_accept) take the lowest free number.
  *
  * Interruption: blocking calls use wasi_wait_fd() (poll on the fd and the
- * context's interrupt eventfd).  The dispatcher in wasi.c turns every call
+ * context's interrupt eventfd); path_open, which cannot poll a FIFO before
+ * it is open, tries a non-blocking open between wasi_sleep_interruptibly()
+ * waits (path.c).  The dispatcher in wasi.c turns every call
  * made or finished after wasi_interrupt() into WEFT_TRAP "terminated", so
  * a call needs no check of its own unless it may block indefinitely.
  */
@@ -117,6 +119,11 @@ WEFT_INTERNAL wasi_errno wasi_errno_from_host(int host_errno);
  * interrupted (the dispatcher then traps "terminated").  Files and fds that
  * poll() cannot wait on return ready at once. */
 WEFT_INTERNAL wasi_errno wasi_wait_fd(wasi_ctx *w, int host_fd, short events);
+
+/* Sleeps `ms` milliseconds, or less when the context is interrupted:
+ * WASI_ESUCCESS after the time, WASI_EINTR when interrupted (before or
+ * during the sleep). */
+WEFT_INTERNAL wasi_errno wasi_sleep_interruptibly(wasi_ctx *w, int ms);
 
 /* One host call on `host_fd` for wasi_io_retry (readv, recvmsg, accept4...):
  * a result >= 0, or -1 with errno set. */

@@ -198,7 +198,8 @@ static wasi_errno fs_new_name_slash(const sbx_at *at)
 wasi_errno wasi_path_symlink(wasi_call *c)
 {
     /* (old_path, old_len, fd, new_path, new_len): the target is text stored
-     * as it is; the sandbox decides wherever it is later followed. */
+     * as it is (absolute ones refused); the sandbox decides wherever it is
+     * later followed. */
     uint32_t tlen = wasi_fs_u32(c, 1);
     const uint8_t *tp = wasi_mem(c, wasi_fs_u32(c, 0), tlen);
     if (!tp)
@@ -212,6 +213,14 @@ wasi_errno wasi_path_symlink(wasi_call *c)
         return WASI_ENOENT;
     if (memchr(target, '\0', tlen))
         return WASI_EILSEQ;
+    /* An absolute target is refused (EPERM, as wasmtime/cap-std and uvwasi
+     * answer): the sandbox would never follow it, but a host program
+     * walking the preopen might.  A relative target is stored as given even
+     * if its `..` climb above the preopen: whether it does depends on where
+     * the link later lives (a rename moves it), and the sandbox refuses to
+     * follow it out wherever it is. */
+    if (target[0] == '/')
+        return WASI_EPERM;
 
     wasi_fd *e;
     wasi_errno r = fs_dir_get(c, wasi_fs_u32(c, 2), WASI_RIGHT_PATH_SYMLINK, &e);
@@ -302,6 +311,16 @@ wasi_errno wasi_path_rename(wasi_call *c)
 
 /* ---- path_open ---------------------------------------------------------- */
 
+/* Whether an open asks to write: rights that need a writable host fd, or
+ * truncation (truncating is writing; O_TRUNC on a read-only open is
+ * unspecified in POSIX).  Such an open of a directory is EISDIR. */
+static bool fs_open_writes(uint32_t oflags, uint64_t base)
+{
+    return (base & (WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_ALLOCATE |
+                    WASI_RIGHT_FD_FILESTAT_SET_SIZE)) ||
+           (oflags & WASI_OFLAGS_TRUNC);
+}
+
 /* The open(2) flags for WASI oflags, fdflags and the rights asked for. */
 static int fs_open_flags(uint32_t oflags, uint32_t fdflags, uint64_t base)
 {
@@ -325,18 +344,75 @@ static int fs_open_flags(uint32_t oflags, uint32_t fdflags, uint64_t base)
     if (fdflags & WASI_FDFLAGS_SYNC)
         f |= O_SYNC;
     bool rd = base & (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_READDIR);
-    /* O_TRUNC on a read-only open is unspecified in POSIX: truncating is
-     * writing, so it opens for writing. */
-    bool wr = (base & (WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_ALLOCATE |
-                       WASI_RIGHT_FD_FILESTAT_SET_SIZE)) ||
-              (oflags & WASI_OFLAGS_TRUNC);
-    /* A directory is never opened for writing (EISDIR); its entries are
-     * changed through path_* calls, which need no write access to it. */
-    if (wr && !(oflags & WASI_OFLAGS_DIRECTORY))
+    /* With O_DIRECTORY the open is read-only, and wasi_path_open refuses
+     * the directory it gives if writing was asked for; without it, open(2)
+     * itself says EISDIR. */
+    if (fs_open_writes(oflags, base) && !(oflags & WASI_OFLAGS_DIRECTORY))
         f |= rd ? O_RDWR : O_WRONLY;
     else
         f |= O_RDONLY;
     return f;
+}
+
+/* After an open with O_NONBLOCK failed with `err`: whether a blocking open
+ * would have waited instead -- a FIFO opened for writing with no reader
+ * (ENXIO, which a socket file also gives, hence the look at the type), or
+ * a file under a lease being broken (EWOULDBLOCK). */
+static bool fs_open_would_wait(int dirfd, const char *path, size_t len, unsigned sflags, int err)
+{
+    if (err == EAGAIN || err == EWOULDBLOCK)
+        return true;
+    if (err != ENXIO)
+        return false;
+    int fd;
+    struct stat st;
+    if (sbx_open(dirfd, path, len, O_PATH, 0, sflags, &fd) != 0)
+        return false;
+    bool fifo = fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+    close(fd);
+    return fifo;
+}
+
+/* Waits between two tries of an open that would block: 1 ms, doubling up
+ * to FS_OPEN_WAIT_MAX_MS (how late a reader that comes is noticed). */
+#define FS_OPEN_WAIT_MAX_MS 20
+
+/* open(2) blocks on a FIFO until its other end is opened, in a wait no
+ * interrupt of weft's ends (DESIGN.md invariant 4), so path_open opens with
+ * O_NONBLOCK, which is the same open for every other file, and restores
+ * blocking mode afterwards unless the guest asked for non-blocking:
+ *   - a FIFO opened for reading (or both) is open at once; the guest's
+ *     first blocking read then waits, interruptibly, for a writer's data or
+ *     its hang-up.  (Waiting in open for data instead would hang a guest
+ *     whose writer waits to hear from it before writing.)
+ *   - a FIFO opened for writing with no reader fails with ENXIO: it is
+ *     tried again after a wait on the interrupt eventfd, until a reader
+ *     comes or the group ends (EINTR).  A reader that comes and goes
+ *     between two tries is missed, where open(2) would have returned.
+ * Each try resolves the path through the sandbox again. */
+static int fs_open_interruptible(wasi_ctx *w, int dirfd, const char *path, size_t len, int flags,
+                                 unsigned sflags, int *out)
+{
+    bool guest_nonblock = flags & O_NONBLOCK;
+    for (int wait_ms = 1;; wait_ms = wait_ms * 2 < FS_OPEN_WAIT_MAX_MS ? wait_ms * 2
+                                                                        : FS_OPEN_WAIT_MAX_MS) {
+        int err = sbx_open(dirfd, path, len, flags | O_NONBLOCK, 0666, sflags, out);
+        if (err == 0)
+            break;
+        if (guest_nonblock || !fs_open_would_wait(dirfd, path, len, sflags, err))
+            return err;
+        if (wasi_sleep_interruptibly(w, wait_ms) != WASI_ESUCCESS)
+            return EINTR;
+    }
+    if (guest_nonblock)
+        return 0;
+    int fl = fcntl(*out, F_GETFL);
+    if (fl < 0 || fcntl(*out, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+        int err = errno;
+        close(*out);
+        return err;
+    }
+    return 0;
 }
 
 wasi_errno wasi_path_open(wasi_call *c)
@@ -369,14 +445,30 @@ wasi_errno wasi_path_open(wasi_call *c)
         wasi_fd_put(c->w, e);
         return WASI_ENOTCAPABLE;
     }
+    /* Copied once: an open may be tried again, and shared memory may change. */
+    char cpath[PATH_MAX];
+    if (len >= sizeof cpath) {
+        wasi_fd_put(c->w, e);
+        return WASI_ENAMETOOLONG;
+    }
+    memcpy(cpath, path, len);
     int hfd;
-    int err = sbx_open(e->host_fd, (const char *)path, len, fs_open_flags(oflags, fdflags, base),
-                       0666, fs_follow(c, 1) ? SBX_FOLLOW : 0, &hfd);
+    int err = fs_open_interruptible(c->w, e->host_fd, cpath, len,
+                                    fs_open_flags(oflags, fdflags, base),
+                                    fs_follow(c, 1) ? SBX_FOLLOW : 0, &hfd);
     wasi_fd_put(c->w, e);
     if (err != 0)
         return wasi_fs_errno(err);
 
     uint8_t type = wasi_host_filetype(hfd);
+    /* A directory is never opened for writing, also when OFLAGS_DIRECTORY
+     * made the host open read-only: EISDIR, as wasmtime, wasmer, WasmEdge,
+     * WAMR and Node answer for fd_write (they look at that right alone;
+     * weft at every right that opens for writing, as without the flag). */
+    if (type == WASI_FILETYPE_DIRECTORY && fs_open_writes(oflags, base)) {
+        close(hfd);
+        return WASI_EISDIR;
+    }
     uint32_t newfd;
     r = wasi_fd_insert(c->w, hfd, type, base & wasi_rights_for(type, false),
                        inheriting & wasi_rights_for(type, true), (uint16_t)fdflags, &newfd);

@@ -6,6 +6,11 @@
  * Clocks are turned into one deadline on CLOCK_MONOTONIC; the call returns
  * the fd events ready at once or when poll() wakes, or else every clock whose
  * time has come.  Regular files are always ready, as POSIX poll says.
+ *
+ * The host keeps 48 bytes per subscription for the call, so their number is
+ * bounded: more than POLL_MAX_SUBSCRIPTIONS is EINVAL (as poll(2) says of
+ * more fds than RLIMIT_NOFILE), whatever the guest's memory could hold --
+ * else each of many threads could make the host allocate gigabytes.
  */
 #define _GNU_SOURCE /* ppoll, accept4 */
 #include "wasi/clock.h"
@@ -14,6 +19,10 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* 2^16 subscriptions (3 MiB of host memory a call): wasi-libc's poll()
+ * makes at most two per fd, so 32,768 fds in one call. */
+#define POLL_MAX_SUBSCRIPTIONS 65536u
 
 typedef struct poll_sub {
     uint64_t userdata;
@@ -191,6 +200,8 @@ wasi_errno wasi_poll_oneoff(wasi_call *c)
         return WASI_EINVAL;
     if (!in || !out || !nevents_out)
         return WASI_EFAULT;
+    if (n > POLL_MAX_SUBSCRIPTIONS)
+        return WASI_EINVAL;
     poll_sub *subs = eng_calloc(c->w->engine, n, sizeof *subs);
     struct pollfd *pfds = eng_calloc(c->w->engine, (size_t)n + 1, sizeof *pfds);
     wasi_errno r = WASI_ENOMEM;

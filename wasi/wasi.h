@@ -33,7 +33,8 @@ WEFT_INTERNAL weft_status wasi_import(wasi_ctx *w, const weft_name *name, weft_f
                                       weft_error *err);
 
 /* Group termination: from now on every blocking call (poll_oneoff, reads and
- * writes on pipes, terminals and sockets, sock_accept) returns at once, and
+ * writes on pipes, terminals and sockets, sock_accept, path_open of a FIFO)
+ * returns at once, and
  * every call made afterwards fails, with WEFT_TRAP "terminated".
  * Thread-safe and idempotent; returns at once. */
 WEFT_INTERNAL void wasi_interrupt(wasi_ctx *w);

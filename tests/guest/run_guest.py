@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -24,7 +25,7 @@ EXIT_CODE = 7  # what term.c passes to proc_exit
 
 class Case:
     def __init__(self, program, args=(), status=0, stdout=None, stderr=None, limit=None,
-                 options=(), examples=False, tmpdir=False):
+                 options=(), examples=False, tmpdir=False, fifos=(), sockets=()):
         self.program = program      # NAME of NAME.{imported,defined}.wasm
         self.args = list(args)      # the program's arguments
         self.status = status        # expected exit status
@@ -33,21 +34,24 @@ class Case:
         self.limit = limit          # seconds the whole run may take
         self.options = list(options)  # weft run options
         self.examples = examples    # the wasm lives in --examples-dir
-        self.tmpdir = tmpdir        # preopen a fresh host folder as /data
+        self.tmpdir = tmpdir or bool(fifos or sockets)  # preopen a fresh host folder as /data
+        self.fifos = list(fifos)    # FIFOs made in it first (WASI cannot mkfifo)
+        self.sockets = list(sockets)  # unix socket files made in it first
 
 
 def cases():
     out = []
-    # The termination matrix: {main, thread} x {exit, trap} x {busy, wait, poll}.
+    # The termination matrix: {main, thread} x {exit, trap} x {busy, wait,
+    # poll, open}; "open" blocks in path_open of FIFOs nobody opens.
     for who in ("main", "thread"):
         for how in ("exit", "trap"):
-            for others in ("busy", "wait", "poll"):
+            for others in ("busy", "wait", "poll", "open"):
                 out.append(Case(
                     "term", (who, how, others),
                     status=EXIT_CODE if how == "exit" else TRAP,
                     stdout=re.escape(f"term {who} {how} {others}: ending\n"),
                     stderr=r"weft: trap: unreachable" if how == "trap" else None,
-                    limit=1.0))
+                    limit=1.0, fifos=("r.fifo", "w.fifo") if others == "open" else ()))
     out += [
         Case("parallel_sum", ("4",), stdout=r"sum of \d+ elements over 4 threads: ok\n"),
         Case("parallel_sum", ("1",), stdout=r"sum of \d+ elements over 1 threads: ok\n"),
@@ -72,6 +76,8 @@ def cases():
              stderr=r"weft: trap: unreachable"),
         Case("thread_fault", ("stack",), status=TRAP, stdout=r"thread_fault stack\n",
              stderr=r"weft: trap: call stack exhausted"),
+        Case("fifo_open", fifos=("a.fifo", "b.fifo"), sockets=("s.sock",), limit=10.0,
+             stdout=r"fifo rendezvous: ok\n"),
         Case("files", ("/data",), tmpdir=True, options=("--env", "WEFT_GUEST=threads"),
              stdout=r"4 threads wrote 200 records each: ok; WEFT_GUEST=threads\n"),
         Case("spawn_limit", ("3",), options=("--max-threads", "3"),
@@ -90,6 +96,11 @@ def run(args, case, shape):
     tmp = tempfile.mkdtemp(prefix="weft-guest-") if case.tmpdir else None
     if tmp:
         options += ["--dir", f"{tmp}::/data"]
+        for name in case.fifos:
+            os.mkfifo(os.path.join(tmp, name))
+        for name in case.sockets:
+            with socket.socket(socket.AF_UNIX) as s:
+                s.bind(os.path.join(tmp, name))  # the file outlives the socket
     cmd = [args.weft, "run", *options, wasm, *case.args]
     shown = " ".join(cmd)
     start = time.monotonic()

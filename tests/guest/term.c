@@ -2,11 +2,14 @@
  * term.c -- the termination matrix: `term WHO HOW OTHERS`
  *   WHO     main | thread   which thread ends the program
  *   HOW     exit | trap     proc_exit(7), or `unreachable`
- *   OTHERS  busy | wait | poll
+ *   OTHERS  busy | wait | poll | open
  *           what every other thread (the main thread too when WHO is
  *           thread) is doing meanwhile: spinning in a loop, blocked in
- *           memory.atomic.wait32 with no timeout, or blocked in poll_oneoff
- *           on a one-hour clock.
+ *           memory.atomic.wait32 with no timeout, blocked in poll_oneoff
+ *           on a one-hour clock, or blocked opening a FIFO in the preopen
+ *           (fd 3) that no one else opens: w.fifo for writing (the first,
+ *           third... other) or r.fifo for reading, then reading it (the
+ *           second...).  The driver makes both FIFOs beforehand.
  * The program prints "term WHO HOW OTHERS: ending" and then ends; the engine
  * must stop every other thread promptly (the driver allows 1 s in all).
  * Reaching "still running" means the ending did not end the group.
@@ -20,14 +23,39 @@
 
 #define OTHERS 3
 
-static enum { BUSY, WAIT, POLL } mode;
+static enum { BUSY, WAIT, POLL, OPEN } mode;
 static uint32_t ready;         /* others that reached their blocking state */
+static uint32_t openers;       /* OPEN: numbers the others                  */
 static uint32_t never_changes; /* what waiters wait on                     */
 static volatile uint32_t spin_sink;
+
+#define PREOPEN_FD 3
+
+/* OPEN: path_open of a FIFO with no other end blocks (a FIFO opened for
+ * reading may be open at once: then fd_read blocks). */
+static void block_in_open(void)
+{
+    bool write = __atomic_fetch_add(&openers, 1, __ATOMIC_SEQ_CST) % 2 == 0;
+    __atomic_fetch_add(&ready, 1, __ATOMIC_SEQ_CST);
+    __wasi_fd_t fd;
+    __wasi_errno_t r = __wasi_path_open(PREOPEN_FD, 0, write ? "w.fifo" : "r.fifo", 0,
+                                        write ? __WASI_RIGHTS_FD_WRITE : __WASI_RIGHTS_FD_READ, 0,
+                                        0, &fd);
+    if (r == 0 && !write) {
+        char c;
+        __wasi_iovec_t iov = {(uint8_t *)&c, 1};
+        __wasi_size_t n;
+        r = __wasi_fd_read(fd, &iov, 1, &n);
+    }
+    printf("path_open of a FIFO returned (%u)\n", r);
+    exit(3);
+}
 
 /* Enters the OTHERS state and never leaves it. */
 static void block_forever(void)
 {
+    if (mode == OPEN)
+        block_in_open();
     __atomic_fetch_add(&ready, 1, __ATOMIC_SEQ_CST);
     for (;;) {
         if (mode == BUSY) {
@@ -87,11 +115,14 @@ static void *ender(void *arg)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: term main|thread exit|trap busy|wait|poll\n");
+        fprintf(stderr, "usage: term main|thread exit|trap busy|wait|poll|open\n");
         return 2;
     }
     who = argv[1], how = argv[2], others = argv[3];
-    mode = !strcmp(others, "busy") ? BUSY : !strcmp(others, "wait") ? WAIT : POLL;
+    mode = !strcmp(others, "busy")   ? BUSY
+         : !strcmp(others, "wait")   ? WAIT
+         : !strcmp(others, "poll")   ? POLL
+                                     : OPEN;
     bool by_main = !strcmp(who, "main");
     /* When a thread ends the program, the main thread is one of the others. */
     int spawned = by_main ? OTHERS : OTHERS - 1;

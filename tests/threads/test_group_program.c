@@ -4,7 +4,8 @@
  * busy-loop or wait, a trap or proc_exit in a spawned thread ending the
  * group with that thread's id, the max-threads limit as a negative
  * thread-spawn result, hundreds of threads, a module that defines its shared
- * memory, linking errors -- and the embedding process surviving all of it.
+ * memory, threads blocked in WASI calls (reads, poll_oneoff, path_open of
+ * FIFOs), linking errors -- and the embedding process surviving all of it.
  * Modules: tests/wat/group_*.wat.
  */
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -122,6 +124,31 @@ static void test_terminate_waiting(void **state)
     terminate_while("run_wait", 8);
 }
 
+/* Runs `entry` of module `m` (freed here) until its thread and the one it
+ * spawns block in WASI calls (`what`), then ends the group from this thread:
+ * it must end promptly (wasi_interrupt). */
+static void terminate_blocked(weft_module *m, const weft_program_config *cfg, const char *entry,
+                              const char *what)
+{
+    weft_program *p = NULL;
+    weft_error err;
+    if (weft_program_new(m, cfg, &p, &err) != WEFT_OK)
+        fail_msg("weft_program_new: %s", err.message);
+    assert_int_equal(weft_program_start(p, entry, NULL, 0, &err), WEFT_OK);
+    await_started(p, 1);
+    sleep_ms(50); /* into the blocking calls */
+    int64_t t0 = now_ns();
+    weft_program_terminate(p);
+    weft_status st = weft_program_wait(p, NULL, 0, &err);
+    int64_t took = now_ns() - t0;
+    print_message("blocked in %s: group ended in %.3f ms\n", what, took / 1e6);
+    assert_int_equal(st, WEFT_TRAP);
+    assert_int_equal(err.code, WEFT_E_TERMINATED);
+    assert_true(took < MAX_END_NS);
+    weft_program_free(p);
+    weft_module_free(m);
+}
+
 /* The entry blocks reading a pipe and a spawned thread sleeps in poll_oneoff:
  * both must end promptly (wasi_interrupt). */
 static void test_terminate_blocked_in_wasi(void **state)
@@ -133,25 +160,33 @@ static void test_terminate_blocked_in_wasi(void **state)
     weft_program_config cfg;
     weft_program_config_init(&cfg);
     cfg.stdin_fd = fds[0];
-    weft_program *p = NULL;
-    weft_error err;
-    if (weft_program_new(m, &cfg, &p, &err) != WEFT_OK)
-        fail_msg("weft_program_new: %s", err.message);
-    assert_int_equal(weft_program_start(p, "read_block", NULL, 0, &err), WEFT_OK);
-    await_started(p, 1);
-    sleep_ms(50); /* into fd_read and poll_oneoff */
-    int64_t t0 = now_ns();
-    weft_program_terminate(p);
-    weft_status st = weft_program_wait(p, NULL, 0, &err);
-    int64_t took = now_ns() - t0;
-    print_message("blocked in fd_read and poll_oneoff: group ended in %.3f ms\n", took / 1e6);
-    assert_int_equal(st, WEFT_TRAP);
-    assert_int_equal(err.code, WEFT_E_TERMINATED);
-    assert_true(took < MAX_END_NS);
-    weft_program_free(p);
-    weft_module_free(m);
+    terminate_blocked(m, &cfg, "read_block", "fd_read and poll_oneoff");
     close(fds[0]);
     close(fds[1]);
+}
+
+/* One thread blocks opening a FIFO for writing, the entry opening (and then
+ * reading) another for reading, with no other end ever: both must end
+ * promptly when the embedder ends the group. */
+static void test_terminate_blocked_in_open(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/weft-fifo-XXXXXX", wpath[64], rpath[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(wpath, sizeof wpath, "%s/w.fifo", dir);
+    snprintf(rpath, sizeof rpath, "%s/r.fifo", dir);
+    assert_int_equal(mkfifo(wpath, 0600), 0);
+    assert_int_equal(mkfifo(rpath, 0600), 0);
+    weft_module *m = test_module_load(engine, "group_wasi_open");
+    weft_preopen pre = {.host_path = dir, .guest_path = "/data"};
+    weft_program_config cfg;
+    weft_program_config_init(&cfg);
+    cfg.preopens = &pre;
+    cfg.npreopens = 1;
+    terminate_blocked(m, &cfg, "open_block", "path_open of FIFOs");
+    unlink(wpath);
+    unlink(rpath);
+    rmdir(dir);
 }
 
 static void test_trap_in_thread_ends_group(void **state)
@@ -330,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_terminate_busy),
         cmocka_unit_test(test_terminate_waiting),
         cmocka_unit_test(test_terminate_blocked_in_wasi),
+        cmocka_unit_test(test_terminate_blocked_in_open),
         cmocka_unit_test(test_trap_in_thread_ends_group),
         cmocka_unit_test(test_trap_in_entry),
         cmocka_unit_test(test_exit_in_thread),
