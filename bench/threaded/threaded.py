@@ -225,25 +225,21 @@ def run(build, settings):
         missing[0] = "weft_threaded not built" + (": " + why if why else "")
     else:
         specs[1] = Spec([weft_bin, os.path.join(out, "kernels.wasm")] + reps, unsupported)
-    weft_cli, spawn_wasm = os.path.join(build, "weft"), os.path.join(out, "spawn.wasm")
-    if missing[1] is not None:
-        pass
-    elif not os.path.exists(weft_cli):
-        missing[1] = "spawn: the weft command is not built"
-    elif not os.path.exists(spawn_wasm):
-        missing[1] = "spawn.wasm not built (see spawn_wasm.log)"
-    else:
-        specs[3] = Spec([weft_cli, "run", spawn_wasm] + reps, unsupported, SPAWN_MEASUREMENTS)
-    grow_wasm = os.path.join(out, "grow_stress.wasm")
-    if missing[2] is not None:
-        pass
-    elif not os.path.exists(weft_cli):
-        missing[2] = "grow_stress: the weft command is not built"
-    elif not os.path.exists(grow_wasm):
-        missing[2] = "grow_stress.wasm not built (see grow_stress_wasm.log)"
-    else:
-        specs[5] = Spec([weft_cli, "run", grow_wasm, "--bench"] + GROW_ARGS + grow_rounds,
-                        unsupported, GROW_MEASUREMENTS)
+    weft_cli = os.path.join(build, "weft")
+
+    def weft_program(index, name, args, expect):
+        """specs[index]: `weft run NAME.wasm ARGS`, or why it cannot run."""
+        wasm = os.path.join(out, name + ".wasm")
+        if missing[index // 2] is not None:
+            pass
+        elif not os.path.exists(weft_cli):
+            missing[index // 2] = f"{name}: the weft command is not built"
+        elif not os.path.exists(wasm):
+            missing[index // 2] = f"{name}.wasm not built (see {name}_wasm.log)"
+        else:
+            specs[index] = Spec([weft_cli, "run", wasm] + args, unsupported, expect)
+    weft_program(3, "spawn", reps, SPAWN_MEASUREMENTS)
+    weft_program(5, "grow_stress", ["--bench"] + GROW_ARGS + grow_rounds, GROW_MEASUREMENTS)
     native, weft, native_spawn, weft_spawn, native_grow, weft_grow = \
         run_alternating(specs, settings)
     if missing[0]:

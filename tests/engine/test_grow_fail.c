@@ -43,11 +43,14 @@ static weft_memory *memory_of(weft_engine *e, uint64_t min, uint64_t max)
 }
 
 /* Makes `count` grows by one page; fails[k] = grow k + 1 returned -1.  Checks
- * that a grow changes the size by exactly its outcome. */
+ * that a grow changes the size by exactly its outcome.  Before each, a grow
+ * by 0: a size query, never counted nor failed, so it must not shift which
+ * grows fail. */
 static void grow_many(weft_memory *m, int count, bool *fails)
 {
     for (int k = 0; k < count; k++) {
         uint64_t before = mem_size(m) / WASM_PAGE_SIZE;
+        assert_int_equal(mem_grow(m, 0), (int64_t)before);
         int64_t r = mem_grow(m, 1);
         fails[k] = r < 0;
         if (fails[k]) {
@@ -59,72 +62,54 @@ static void grow_many(weft_memory *m, int count, bool *fails)
     }
 }
 
+/* `count` grows of a fresh memory of an engine with that setting: which
+ * failed, and how many. */
+static int pattern(weft_grow_fail_mode mode, uint64_t n, double p, uint64_t seed, int count,
+                   bool *fails)
+{
+    weft_engine *e = engine_failing(mode, n, p, seed);
+    weft_memory *m = memory_of(e, 0, 65536);
+    grow_many(m, count, fails);
+    int failed = 0;
+    for (int k = 0; k < count; k++)
+        failed += fails[k];
+    weft_memory_free(m);
+    weft_engine_free(e);
+    return failed;
+}
+
 static void test_default_injects_nothing(void **state)
 {
     (void)state;
     weft_config c;
     weft_config_init(&c);
     assert_int_equal(c.grow_fail.mode, WEFT_GROW_FAIL_NONE);
-    weft_engine *e = engine_failing(WEFT_GROW_FAIL_NONE, 1, 1.0, 0);
-    weft_memory *m = memory_of(e, 0, 100);
     bool fails[100];
-    grow_many(m, 100, fails);
-    for (int k = 0; k < 100; k++)
-        assert_false(fails[k]);
-    weft_memory_free(m);
-    weft_engine_free(e);
+    assert_int_equal(pattern(WEFT_GROW_FAIL_NONE, 1, 1.0, 0, 100, fails), 0);
 }
 
 static void test_after(void **state)
 {
     (void)state;
-    weft_engine *e = engine_failing(WEFT_GROW_FAIL_AFTER, 3, 0, 0);
-    weft_memory *m = memory_of(e, 1, 100);
-    /* A grow by 0 is a size query: never counted, never failed. */
-    assert_int_equal(mem_grow(m, 0), 1);
     bool fails[8];
-    grow_many(m, 8, fails);
+    assert_int_equal(pattern(WEFT_GROW_FAIL_AFTER, 3, 0, 0, 8, fails), 5);
     for (int k = 0; k < 8; k++)
         assert_int_equal(fails[k], k + 1 > 3);
-    assert_int_equal(mem_grow(m, 0), 4);
-    weft_memory_free(m);
-    weft_engine_free(e);
 
     /* after:0 fails every grow, the first one included. */
-    e = engine_failing(WEFT_GROW_FAIL_AFTER, 0, 0, 0);
-    m = memory_of(e, 2, 100);
-    grow_many(m, 5, fails);
-    for (int k = 0; k < 5; k++)
-        assert_true(fails[k]);
-    assert_int_equal(mem_size(m), 2 * WASM_PAGE_SIZE);
-    weft_memory_free(m);
-    weft_engine_free(e);
+    assert_int_equal(pattern(WEFT_GROW_FAIL_AFTER, 0, 0, 0, 5, fails), 5);
 }
 
 static void test_every(void **state)
 {
     (void)state;
-    weft_engine *e = engine_failing(WEFT_GROW_FAIL_EVERY, 3, 0, 0);
-    weft_memory *m = memory_of(e, 0, 100);
     bool fails[12];
-    for (int k = 0; k < 12; k++) {
-        assert_true(mem_grow(m, 0) >= 0); /* interleaved size queries do not count */
-        grow_many(m, 1, &fails[k]);
-    }
+    assert_int_equal(pattern(WEFT_GROW_FAIL_EVERY, 3, 0, 0, 12, fails), 4);
     for (int k = 0; k < 12; k++)
         assert_int_equal(fails[k], (k + 1) % 3 == 0);
-    assert_int_equal(mem_size(m), 8 * WASM_PAGE_SIZE);
-    weft_memory_free(m);
-    weft_engine_free(e);
 
     /* every:1 fails them all. */
-    e = engine_failing(WEFT_GROW_FAIL_EVERY, 1, 0, 0);
-    m = memory_of(e, 0, 100);
-    grow_many(m, 4, fails);
-    for (int k = 0; k < 4; k++)
-        assert_true(fails[k]);
-    weft_memory_free(m);
-    weft_engine_free(e);
+    assert_int_equal(pattern(WEFT_GROW_FAIL_EVERY, 1, 0, 0, 4, fails), 4);
 }
 
 /* A grow past the maximum counts as grow k like any other: with every:2 the
@@ -159,15 +144,7 @@ static bool reference_fails(uint64_t *state, double p)
 
 static int random_pattern(uint64_t seed, double p, int count, bool *fails)
 {
-    weft_engine *e = engine_failing(WEFT_GROW_FAIL_RANDOM, 0, p, seed);
-    weft_memory *m = memory_of(e, 0, 65536);
-    grow_many(m, count, fails);
-    int failed = 0;
-    for (int k = 0; k < count; k++)
-        failed += fails[k];
-    weft_memory_free(m);
-    weft_engine_free(e);
-    return failed;
+    return pattern(WEFT_GROW_FAIL_RANDOM, 0, p, seed, count, fails);
 }
 
 #define DRAWS 4000
@@ -191,16 +168,6 @@ static void test_random(void **state)
     /* 0 never fails, 1 always does. */
     assert_int_equal(random_pattern(7, 0.0, DRAWS, a), 0);
     assert_int_equal(random_pattern(7, 1.0, DRAWS, a), DRAWS);
-    /* Size queries do not advance the PRNG: interleaving them changes nothing. */
-    weft_engine *e = engine_failing(WEFT_GROW_FAIL_RANDOM, 0, 0.5, 9);
-    weft_memory *m = memory_of(e, 0, 65536);
-    s = 9;
-    for (int k = 0; k < 200; k++) {
-        assert_true(mem_grow(m, 0) >= 0);
-        assert_int_equal(mem_grow(m, 1) < 0, reference_fails(&s, 0.5));
-    }
-    weft_memory_free(m);
-    weft_engine_free(e);
 }
 
 /* weft_memory_grow and the memory.grow instruction count in one sequence. */
