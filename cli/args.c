@@ -1,6 +1,7 @@
 /*
  * args.c -- values on the command line: parsing arguments by the parameter
- * types of the invoked function, and printing results in a typed form.
+ * types of the invoked function, printing results in a typed form, and the
+ * SPEC of --grow-fail.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -10,15 +11,29 @@
 
 #include "cli.h"
 
+/* An unsigned 64-bit integer in decimal or 0x hex, without a sign. */
+static bool parse_u64(const char *text, uint64_t *out)
+{
+    if (*text < '0' || *text > '9')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 0);
+    if (errno || *end)
+        return false;
+    *out = v;
+    return true;
+}
+
 /* An integer of `bits` bits: signed decimal, or unsigned decimal/hex that fits
  * the unsigned range (so 0xFFFFFFFF and 4294967295 are both -1 as an i32). */
 static bool parse_int(const char *text, unsigned bits, uint64_t *out)
 {
     if (!*text)
         return false;
-    char *end;
-    errno = 0;
     if (text[0] == '-') {
+        char *end;
+        errno = 0;
         long long v = strtoll(text, &end, 0);
         long long lo = bits == 64 ? INT64_MIN : INT32_MIN;
         if (errno || *end || v < lo)
@@ -28,11 +43,7 @@ static bool parse_int(const char *text, unsigned bits, uint64_t *out)
     }
     if (text[0] == '+')
         text++;
-    unsigned long long v = strtoull(text, &end, 0);
-    if (errno || *end || (bits == 32 && v > UINT32_MAX) || !*text || text[0] == '-')
-        return false;
-    *out = v;
-    return true;
+    return parse_u64(text, out) && (bits == 64 || *out <= UINT32_MAX);
 }
 
 bool cli_parse_val(const char *text, weft_valkind kind, weft_val *out)
@@ -107,4 +118,41 @@ void cli_print_val(FILE *to, const weft_val *v)
             fprintf(to, "null\n");
         break;
     }
+}
+
+const char *cli_parse_grow_fail(const char *spec, weft_grow_fail *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *arg = strchr(spec, ':');
+    size_t kind = arg ? (size_t)(arg - spec) : 0;
+    if (arg && kind == 5 && !strncmp(spec, "after", 5)) {
+        out->mode = WEFT_GROW_FAIL_AFTER;
+        if (!parse_u64(arg + 1, &out->n))
+            return "after:N needs N, a whole number of grows (0: fail them all)";
+        return NULL;
+    }
+    if (arg && kind == 5 && !strncmp(spec, "every", 5)) {
+        out->mode = WEFT_GROW_FAIL_EVERY;
+        if (!parse_u64(arg + 1, &out->n) || out->n == 0)
+            return "every:K needs K, a whole number of at least 1";
+        return NULL;
+    }
+    if (arg && kind == 6 && !strncmp(spec, "random", 6)) {
+        out->mode = WEFT_GROW_FAIL_RANDOM;
+        const char *comma = strchr(arg + 1, ',');
+        if (!comma)
+            return "random:P,SEED needs a probability P and a SEED, e.g. random:0.1,42";
+        /* Plain decimals only: strtod would also take "nan", "inf" and hex. */
+        const char *p = arg + 1;
+        size_t digits = strspn(p, "0123456789.");
+        char *end = NULL;
+        out->probability = digits ? strtod(p, &end) : -1.0;
+        if (p + digits != comma || end != comma ||
+            !(out->probability >= 0.0 && out->probability <= 1.0))
+            return "random:P,SEED needs P between 0 and 1, e.g. 0.25";
+        if (!parse_u64(comma + 1, &out->seed))
+            return "random:P,SEED needs SEED, a whole number (decimal or 0x hex)";
+        return NULL;
+    }
+    return "expected after:N, every:K or random:P,SEED";
 }

@@ -25,6 +25,10 @@ int cli_read_file(const char *path, uint8_t **out, size_t *size);
  * decimal or hex, nan and inf allowed); false if it does not parse. */
 bool cli_parse_val(const char *text, weft_valkind kind, weft_val *out);
 
+/* Parses `weft run --grow-fail`'s SPEC (after:N, every:K, random:P,SEED) into
+ * *out; NULL on success, else what is wrong with it. */
+const char *cli_parse_grow_fail(const char *spec, weft_grow_fail *out);
+
 /* Prints "KIND:VALUE" (e.g. "i32:42", "f64:0.5", "funcref:null"). */
 void cli_print_val(FILE *to, const weft_val *v);
 

@@ -1,8 +1,8 @@
 /*
  * run.c -- `weft run`: runs a module as a WASI program (weft_program_*): its
  * `_start`, or the export named by --invoke with typed arguments from the
- * command line, with preopened directories, environment and thread limit
- * from the options.
+ * command line, with preopened directories, environment, thread limit and
+ * memory.grow failure injection from the options.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -16,6 +16,7 @@ typedef struct run_opts {
     const char *invoke; /* NULL: _start */
     const char *file;
     weft_bounds_mode bounds;
+    weft_grow_fail grow_fail;
     uint32_t max_threads;
     bool env_inherit;
     int nargs;
@@ -97,6 +98,12 @@ static int parse_opts(int argc, char **argv, run_opts *o)
                 return -1;
             }
             o->max_threads = (uint32_t)n;
+        } else if ((v = opt_value(argc, argv, &i, "--grow-fail"))) {
+            const char *why = cli_parse_grow_fail(v, &o->grow_fail);
+            if (why) {
+                fprintf(stderr, "weft: --grow-fail=%s: %s\n", v, why);
+                return -1;
+            }
         } else if (!strcmp(a, "--bounds-checks=software")) {
             o->bounds = WEFT_BOUNDS_SOFTWARE;
         } else if (!strcmp(a, "--bounds-checks=guard")) {
@@ -227,6 +234,7 @@ int cli_run(int argc, char **argv)
     weft_config config;
     weft_config_init(&config);
     config.bounds = o.bounds;
+    config.grow_fail = o.grow_fail;
     if (weft_engine_new(&config, &engine, &err)) {
         rc = report(NULL, &err);
         goto done;

@@ -8,6 +8,7 @@
 
 #include "engine/engine.h"
 #include "engine/instance.h"
+#include "engine/memory.h"
 
 static void *libc_realloc(void *user, void *ptr, size_t size)
 {
@@ -44,6 +45,9 @@ WEFT_API weft_status weft_engine_new(const weft_config *config, weft_engine **ou
     if (c.max_call_depth == 0 || c.value_stack_bytes < 4096)
         return err_set(err, WEFT_E_BAD_ARGUMENT, WEFT_NO_OFFSET,
                        "max_call_depth must be > 0 and value_stack_bytes >= 4096");
+    weft_status st = mem_grow_fail_check(&c.grow_fail, err);
+    if (st != WEFT_OK)
+        return st;
     weft_engine *e = c.realloc_fn(c.realloc_user, NULL, sizeof *e);
     if (!e)
         return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);

@@ -9,6 +9,9 @@
  * byte size with a sequentially consistent store: a thread that reads the new
  * size (mem_size) is guaranteed to find the pages accessible.
  *
+ * Failure injection (weft_config.grow_fail) lives here too: each memory counts
+ * its grows under the grow lock and fails those the setting picks.
+ *
  * Nothing here is global: the signal handler learns about a memory's
  * reservation through each thread's context (thr_allow_range), not from us.
  */
@@ -50,6 +53,69 @@ static weft_status limits_check(const mod_limits *l, weft_error *err)
     return WEFT_OK;
 }
 
+/* ---- failure injection (weft_config.grow_fail) ------------------------- */
+
+weft_status mem_grow_fail_check(const weft_grow_fail *f, weft_error *err)
+{
+    switch (f->mode) {
+    case WEFT_GROW_FAIL_NONE:
+    case WEFT_GROW_FAIL_AFTER:
+        return WEFT_OK;
+    case WEFT_GROW_FAIL_EVERY:
+        if (f->n == 0)
+            return err_set(err, WEFT_E_BAD_ARGUMENT, WEFT_NO_OFFSET,
+                           "grow_fail: EVERY needs n >= 1");
+        return WEFT_OK;
+    case WEFT_GROW_FAIL_RANDOM:
+        /* Written so that NaN fails too. */
+        if (!(f->probability >= 0.0 && f->probability <= 1.0))
+            return err_set(err, WEFT_E_BAD_ARGUMENT, WEFT_NO_OFFSET,
+                           "grow_fail: the probability must be between 0 and 1");
+        return WEFT_OK;
+    }
+    return err_set(err, WEFT_E_BAD_ARGUMENT, WEFT_NO_OFFSET, "grow_fail: unknown mode %d",
+                   (int)f->mode);
+}
+
+static void fail_init(weft_memory *m, const weft_grow_fail *f)
+{
+    m->fail_mode = f->mode;
+    m->fail_n = f->n;
+    /* A draw fails when its top 53 bits, an integer x, are below
+     * probability * 2^53: never for 0, always for 1, and no floating point
+     * per grow.  x < y for a real y is x < ceil(y). */
+    double limit = f->mode == WEFT_GROW_FAIL_RANDOM ? f->probability * 0x1p53 : 0.0;
+    m->fail_below = (uint64_t)limit;
+    if ((double)m->fail_below < limit)
+        m->fail_below++;
+    m->fail_rng = f->seed;
+    m->grows = 0;
+}
+
+/* splitmix64 (Steele, Lea, Flood 2014): one 64-bit draw per call. */
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+/* Counts one grow of delta > 0 and says whether the injection fails it.
+ * Called with grow_lock held, which makes the numbering and the PRNG's
+ * sequence follow the order the lock admits the grows. */
+static bool fail_this_grow(weft_memory *m)
+{
+    uint64_t k = ++m->grows;
+    switch (m->fail_mode) {
+    case WEFT_GROW_FAIL_NONE: return false;
+    case WEFT_GROW_FAIL_AFTER: return k > m->fail_n;
+    case WEFT_GROW_FAIL_EVERY: return k % m->fail_n == 0;
+    case WEFT_GROW_FAIL_RANDOM: return (splitmix64(&m->fail_rng) >> 11) < m->fail_below;
+    }
+    return false;
+}
+
 weft_status mem_new(weft_engine *e, const mod_limits *limits, weft_memory **out, weft_error *err)
 {
     weft_status st = WEFT_OK;
@@ -71,6 +137,7 @@ weft_status mem_new(weft_engine *e, const mod_limits *limits, weft_memory **out,
     /* Memory64 has no guard region that could cover a 64-bit address. */
     m->software_bounds = eng_config(e)->bounds == WEFT_BOUNDS_SOFTWARE || limits->is64;
     m->lot = NULL;
+    fail_init(m, &eng_config(e)->grow_fail);
 
     if (pthread_mutex_init(&m->grow_lock, NULL) != 0) {
         st = err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, "cannot create the grow lock");
@@ -135,13 +202,19 @@ void mem_release(weft_memory *m)
     eng_free(m->engine, m);
 }
 
-int64_t mem_grow(weft_memory *m, uint64_t delta)
+int64_t mem_grow_why(weft_memory *m, uint64_t delta, bool *injected)
 {
     int64_t result = -1;
     pthread_mutex_lock(&m->grow_lock);
     /* Only grows store the size, and they hold the lock: relaxed is enough. */
     uint64_t old_bytes = atomic_load_explicit(&m->size, memory_order_relaxed);
     uint64_t old_pages = old_bytes / WASM_PAGE_SIZE;
+    /* Counted before the limit check: grow k's fate depends on k alone. */
+    if (delta && fail_this_grow(m)) {
+        if (injected)
+            *injected = true;
+        goto out;
+    }
     if (delta > m->max_pages - old_pages)
         goto out;
     if (delta) {
@@ -204,7 +277,12 @@ WEFT_API weft_status weft_memory_grow(weft_memory *memory, uint64_t delta, uint6
 {
     if (!memory)
         return err_set(err, WEFT_E_BAD_ARGUMENT, WEFT_NO_OFFSET, "no memory");
-    int64_t old = mem_grow(memory, delta);
+    bool injected = false;
+    int64_t old = mem_grow_why(memory, delta, &injected);
+    if (old < 0 && injected)
+        return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET,
+                       "cannot grow the memory by %llu pages (failure injected by grow_fail)",
+                       (unsigned long long)delta);
     if (old < 0)
         return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET,
                        "cannot grow the memory by %llu pages (maximum %llu)",

@@ -34,6 +34,13 @@ struct weft_memory {
     bool software_bounds;   /* every access is checked; no guard region               */
     pthread_mutex_t grow_lock; /* serialises grows                                   */
     struct atom_lot *lot;   /* wait/notify parking lot (atomics/), NULL until used    */
+    /* Failure injection (weft_config.grow_fail), copied at creation; the two
+     * counters change under grow_lock only. */
+    weft_grow_fail_mode fail_mode;
+    uint64_t fail_n;        /* AFTER, EVERY                                          */
+    uint64_t fail_below;    /* RANDOM: a draw's top 53 bits below this fail          */
+    uint64_t fail_rng;      /* RANDOM: splitmix64 state; guarded by grow_lock        */
+    uint64_t grows;         /* grows counted so far (delta > 0); guarded by grow_lock */
 };
 
 /* Creates a memory of `limits` (pages) in the engine's bounds mode. */
@@ -43,8 +50,18 @@ WEFT_INTERNAL void mem_retain(weft_memory *m);
 WEFT_INTERNAL void mem_release(weft_memory *m);
 
 /* Grows by `delta` pages: returns the old size in pages, or -1 if the result
- * would pass the maximum or the pages cannot be committed (nothing changes). */
-WEFT_INTERNAL int64_t mem_grow(weft_memory *m, uint64_t delta);
+ * would pass the maximum, the pages cannot be committed, or the failure
+ * injection chose this grow (then *injected, if not NULL, is set to true).
+ * On -1 nothing changes. */
+WEFT_INTERNAL int64_t mem_grow_why(weft_memory *m, uint64_t delta, bool *injected);
+
+static inline int64_t mem_grow(weft_memory *m, uint64_t delta)
+{
+    return mem_grow_why(m, delta, NULL);
+}
+
+/* WEFT_OK if `f` is a failure-injection setting weft_engine_new accepts. */
+WEFT_INTERNAL weft_status mem_grow_fail_check(const weft_grow_fail *f, weft_error *err);
 
 static inline uint64_t mem_size(const weft_memory *m)
 {

@@ -212,6 +212,35 @@ typedef enum weft_feature {
 } weft_feature;
 #define WEFT_FEATURES_DEFAULT (WEFT_FEATURE_THREADS | WEFT_FEATURE_MULTI_TABLE)
 
+/*
+ * Failure injection for memory.grow, to test how a program copes with running
+ * out of memory (`weft run --grow-fail=SPEC`).  It applies to every memory the
+ * engine creates -- defined, imported by a program, or made by weft_memory_new
+ * -- and to both ways of growing one: the memory.grow instruction (which then
+ * returns -1) and weft_memory_grow (WEFT_NOMEM).  A failed grow changes nothing.
+ *
+ * What counts: each memory numbers its grows by one page or more 1, 2, 3, ...
+ * in the order its grow lock admits them, whichever thread makes them and
+ * whatever their outcome would have been (a grow past the maximum counts too).
+ * A grow by 0 pages (a size query) is neither counted nor failed.  Whether grow
+ * number k fails depends on k alone, so the failures are the same in every run;
+ * which thread makes grow k is up to the scheduler.
+ */
+typedef enum weft_grow_fail_mode {
+    WEFT_GROW_FAIL_NONE = 0, /* no injection (the default)                          */
+    WEFT_GROW_FAIL_AFTER,    /* grows 1..n behave as usual, every later one fails    */
+    WEFT_GROW_FAIL_EVERY,    /* grows n, 2n, 3n, ... fail (n >= 1)                    */
+    WEFT_GROW_FAIL_RANDOM    /* each fails with `probability`: one draw per counted
+                                grow from a PRNG (splitmix64) seeded with `seed`     */
+} weft_grow_fail_mode;
+
+typedef struct weft_grow_fail {
+    weft_grow_fail_mode mode;
+    uint64_t n;         /* AFTER, EVERY                                            */
+    double probability; /* RANDOM: 0.0 (never) to 1.0 (always)                      */
+    uint64_t seed;      /* RANDOM                                                  */
+} weft_grow_fail;
+
 /* Allocator: like realloc(ptr, size) with free when size == 0.  Must be thread-safe. */
 typedef void *(*weft_realloc_fn)(void *user, void *ptr, size_t size);
 
@@ -227,6 +256,10 @@ typedef struct weft_config {
      * -1.  One table holds at most 10^7 whatever this says.  0: the default,
      * 2^27 (1 GiB of pointers). */
     uint64_t max_table_elements;
+    /* memory.grow failure injection (above); mode WEFT_GROW_FAIL_NONE: none.
+     * weft_engine_new rejects an unknown mode, EVERY with n == 0 and a
+     * probability outside [0, 1] with WEFT_BAD_ARGUMENT. */
+    weft_grow_fail grow_fail;
 } weft_config;
 
 /* Fills *config with the defaults. */
@@ -414,7 +447,8 @@ WEFT_API uint8_t *weft_memory_data(const weft_memory *memory);
 WEFT_API uint64_t weft_memory_size(const weft_memory *memory);
 WEFT_API void weft_memory_limits(const weft_memory *memory, weft_limits *out);
 /* Grows by `delta` pages; *old_pages gets the previous size.  Fails (nothing
- * changes) beyond the maximum.  Concurrent grows are serialised. */
+ * changes) beyond the maximum, or when the engine's grow_fail says so.
+ * Concurrent grows are serialised. */
 WEFT_API weft_status weft_memory_grow(weft_memory *memory, uint64_t delta, uint64_t *old_pages,
                                       weft_error *err);
 

@@ -3,8 +3,9 @@
 Runs BUILD/bench/threaded/native_threaded and weft_threaded (built by
 build.sh), checks that weft's checksums equal native's, and makes the table:
 contended i32.atomic.rmw.add throughput, wait/notify ping-pong round trip,
-the speedup of a prime count from 1 to 2 threads, and the cost of spawning
-and joining a thread (spawn_native and `BUILD/weft run spawn.wasm`).  bench.py calls run()
+the speedup of a prime count from 1 to 2 threads, the cost of spawning
+and joining a thread (spawn_native and `BUILD/weft run spawn.wasm`), and
+memory.grow under threads (grow_native and `BUILD/weft run grow_stress.wasm`).  bench.py calls run()
 and appends the result to its output and to results.md; run directly
 (`python3 bench/threaded/threaded.py BUILD`) it prints the table alone.
 
@@ -23,6 +24,12 @@ MEASUREMENTS = [("contend", 2), ("contend_sum", 2), ("pingpong", 2), ("primes", 
                 ("primes", 2)]
 # What the spawn program (spawn.c) prints.
 SPAWN_MEASUREMENTS = [("spawn", 1)]
+# What examples/grow_stress.c prints with --bench: its threads, 2 growers + 2
+# edge threads.  GROW_ARGS: grows per grower, growers, edge threads; its
+# rounds are BENCH_REPEAT, at most GROW_MAX_ROUNDS (all must fit in 2 GiB).
+GROW_MEASUREMENTS = [("grow_stress", 4)]
+GROW_ARGS = ["1500", "2", "2"]
+GROW_MAX_ROUNDS = 8
 
 
 class Driver:
@@ -165,6 +172,8 @@ def table(native, weft, nproc):
     sp_n, sp_w = div(s1_n, s2_n), div(s1_w, s2_w)
     sj_n = per_op(native, ("spawn", 1), 1e3)  # us per thread
     sj_w = per_op(weft, ("spawn", 1), 1e3)
+    gr_n = div(1e3, per_op(native, ("grow_stress", 4), 1))  # grows per second
+    gr_w = div(1e3, per_op(weft, ("grow_stress", 4), 1))
     return [
         ["contended i32.atomic.rmw.add, 2 threads (Mops/s)", fmt(mops_n), fmt(mops_w),
          fmt(div(mops_w, mops_n), 2, " of native"), ">= 0.8 of native"],
@@ -185,6 +194,8 @@ def table(native, weft, nproc):
          fmt(div(cpu_ms(weft, ("primes", 2)), cpu_ms(weft, ("primes", 1))), 2), "", ""],
         ["spawn + join of a thread (us; 2,000 threads, 8 at a time)", fmt(sj_n, 1), fmt(sj_w, 1),
          fmt(div(sj_w, sj_n), 2, "x native time"), "<= 3x native"],
+        ["memory.grow, 2 threads beside 2 edge threads (grows/s; examples/grow_stress.c)",
+         fmt(gr_n, 0), fmt(gr_w, 0), fmt(div(gr_w, gr_n), 2, " of native"), ""],
     ]
 
 
@@ -192,15 +203,19 @@ def run(build, settings):
     """Runs both drivers; prints the table; returns (markdown lines, failures)."""
     out = os.path.join(build, "bench", "threaded")
     reps = [str(settings["repeat"])]
+    grow_rounds = [str(min(settings["repeat"], GROW_MAX_ROUNDS))]
     print("bench: threaded kernels ...", file=sys.stderr, flush=True)
     unsupported = lambda msg: "unsupported" in msg.lower()  # noqa: E731
     specs = [Spec([os.path.join(out, "native_threaded")] + reps), None,
              # The spawn program: natively, and as a WASI program under the weft command.
-             Spec([os.path.join(out, "spawn_native")] + reps, expect=SPAWN_MEASUREMENTS), None]
-    missing = [None, None]  # why weft's driver / spawn program cannot run
+             Spec([os.path.join(out, "spawn_native")] + reps, expect=SPAWN_MEASUREMENTS), None,
+             # memory.grow under threads: natively, and under the weft command.
+             Spec([os.path.join(out, "grow_native"), "--bench"] + GROW_ARGS + grow_rounds,
+                  expect=GROW_MEASUREMENTS), None]
+    missing = [None, None, None]  # why weft's driver / spawn / grow program cannot run
     weft_bin = os.path.join(out, "weft_threaded")
     if settings.get("weft_missing"):
-        missing = [settings["weft_missing"], ""]  # the reason is noted once
+        missing = [settings["weft_missing"], "", ""]  # the reason is noted once
     elif not os.path.exists(weft_bin):
         try:
             with open(os.path.join(out, "weft_threaded.log")) as f:
@@ -210,29 +225,40 @@ def run(build, settings):
         missing[0] = "weft_threaded not built" + (": " + why if why else "")
     else:
         specs[1] = Spec([weft_bin, os.path.join(out, "kernels.wasm")] + reps, unsupported)
-    weft_cli, spawn_wasm = os.path.join(build, "weft"), os.path.join(out, "spawn.wasm")
-    if missing[1] is not None:
-        pass
-    elif not os.path.exists(weft_cli):
-        missing[1] = "spawn: the weft command is not built"
-    elif not os.path.exists(spawn_wasm):
-        missing[1] = "spawn.wasm not built (see spawn_wasm.log)"
-    else:
-        specs[3] = Spec([weft_cli, "run", spawn_wasm] + reps, unsupported, SPAWN_MEASUREMENTS)
-    native, weft, native_spawn, weft_spawn = run_alternating(specs, settings)
+    weft_cli = os.path.join(build, "weft")
+
+    def weft_program(index, name, args, expect):
+        """specs[index]: `weft run NAME.wasm ARGS`, or why it cannot run."""
+        wasm = os.path.join(out, name + ".wasm")
+        if missing[index // 2] is not None:
+            pass
+        elif not os.path.exists(weft_cli):
+            missing[index // 2] = f"{name}: the weft command is not built"
+        elif not os.path.exists(wasm):
+            missing[index // 2] = f"{name}.wasm not built (see {name}_wasm.log)"
+        else:
+            specs[index] = Spec([weft_cli, "run", wasm] + args, unsupported, expect)
+    weft_program(3, "spawn", reps, SPAWN_MEASUREMENTS)
+    weft_program(5, "grow_stress", ["--bench"] + GROW_ARGS + grow_rounds, GROW_MEASUREMENTS)
+    native, weft, native_spawn, weft_spawn, native_grow, weft_grow = \
+        run_alternating(specs, settings)
     if missing[0]:
         weft = Driver(error=missing[0])
     if missing[1]:
         weft_spawn = Driver(error=missing[1])
-    native.results.update(native_spawn.results)
-    weft.results.update(weft_spawn.results)
+    if missing[2]:
+        weft_grow = Driver(error=missing[2])
+    for d, part in [(native, native_spawn), (native, native_grow), (weft, weft_spawn),
+                    (weft, weft_grow)]:
+        d.results.update(part.results)
 
     failures, notes = [], []
     for who, d in [("native", native), ("native spawn", native_spawn), ("weft", weft),
-                   ("weft spawn", weft_spawn)]:
+                   ("weft spawn", weft_spawn), ("native grow_stress", native_grow),
+                   ("weft grow_stress", weft_grow)]:
         if d.error:
             (failures if d.fatal else notes).append(f"threaded: {who}: {d.error}")
-    for key in MEASUREMENTS + SPAWN_MEASUREMENTS:
+    for key in MEASUREMENTS + SPAWN_MEASUREMENTS + GROW_MEASUREMENTS:
         if key in native.results and key in weft.results:
             n, w = native.results[key][0], weft.results[key][0]
             if n != w:

@@ -144,6 +144,58 @@ wasi)
     expect 1 "" "weft: $TMP/nowasi.wasm: unknown import wasi_snapshot_preview1.no_such_call" -- \
         "$WEFT" run "$TMP/nowasi.wasm"
     ;;
+grow-fail)
+    # grows(n): n grows by one page, each after a grow by 0 (a size query, not
+    # counted); bit k of the result is set when grow k + 1 failed.
+    wat grows '(module (memory 1 100)
+      (func (export "grows") (param $n i32) (result i64)
+        (local $k i32) (local $bits i64)
+        (block $done (loop $next
+          (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+          (drop (memory.grow (i32.const 0)))
+          (if (i32.lt_s (memory.grow (i32.const 1)) (i32.const 0))
+            (then (local.set $bits (i64.or (local.get $bits)
+                    (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $k)))))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $next)))
+        (local.get $bits)))'
+    G=$TMP/grows.wasm
+    expect 0 "i64:0" "" -- "$WEFT" run --invoke grows "$G" 10
+    expect 0 "i64:292" "" -- "$WEFT" run --grow-fail=every:3 --invoke grows "$G" 10  # 3, 6, 9
+    expect 0 "i64:1008" "" -- "$WEFT" run --grow-fail after:4 --invoke grows "$G" 10 # 5..10
+    expect 0 "i64:1023" "" -- "$WEFT" run --grow-fail=after:0 --invoke grows "$G" 10
+    expect 0 "i64:1023" "" -- "$WEFT" run --grow-fail=every:1 --invoke grows "$G" 10
+    expect 0 "i64:0" "" -- "$WEFT" run --grow-fail=random:0,5 --invoke grows "$G" 10
+    expect 0 "i64:1023" "" -- "$WEFT" run --grow-fail=random:1,5 --invoke grows "$G" 10
+    expect 0 "i64:292" "" -- "$WEFT" run --bounds-checks=software --grow-fail=every:3 \
+        --invoke grows "$G" 10
+    # random: the same grows fail in every run, about P of them, and another
+    # seed picks others.
+    a=$("$WEFT" run --grow-fail=random:0.5,0x2a --invoke grows "$G" 60)
+    b=$("$WEFT" run --grow-fail=random:0.5,42 --invoke grows "$G" 60)
+    c=$("$WEFT" run --grow-fail=random:0.5,43 --invoke grows "$G" 60)
+    ones=$(python3 -c "print(bin(int('${a#i64:}') & (2**64 - 1)).count('1'))")
+    if [ "$a" != "$b" ] || [ "$a" = "$c" ] || [ "$ones" -lt 15 ] || [ "$ones" -gt 45 ]; then
+        echo "FAIL: random:0.5: seed 42 gave $a and $b, seed 43 $c ($ones of 60 failed)"
+        fails=$((fails + 1))
+    fi
+    bad() { # SPEC WHY: a usage error naming the SPEC and what is wrong
+        expect 2 "" "weft: --grow-fail=$1: $2" -- "$WEFT" run "--grow-fail=$1" "$G"
+    }
+    bad every:0 "every:K needs K, a whole number of at least 1"
+    bad every:-2 "every:K needs K"
+    bad after:x "after:N needs N, a whole number of grows"
+    bad after: "after:N needs N"
+    bad random:0.5 "random:P,SEED needs a probability P and a SEED"
+    bad random:1.5,1 "random:P,SEED needs P between 0 and 1"
+    bad random:nan,1 "random:P,SEED needs P between 0 and 1"
+    bad random:-0.1,1 "random:P,SEED needs P between 0 and 1"
+    bad random:,1 "random:P,SEED needs P between 0 and 1"
+    bad random:0.5, "random:P,SEED needs SEED"
+    bad random:0.5,x "random:P,SEED needs SEED"
+    bad sometimes "expected after:N, every:K or random:P,SEED"
+    bad after3 "expected after:N, every:K or random:P,SEED"
+    ;;
 *)
     echo "unknown case $CASE"
     exit 1

@@ -86,7 +86,43 @@ def cases():
              stdout=r"primes below 1000000: 78498\n1 thread: +[0-9.]+ s\n"
                     r"4 threads: [0-9.]+ s \(speed-up [0-9.]+x\)\n"),
     ]
+    # examples/grow_stress.c: 2 threads x 1000 grows beside 2 edge threads, in
+    # both bounds modes, then with failures injected.  malloc never grows its
+    # memory, so the 2000 grows are all there are and the injection's count is
+    # exact: every:4 fails 500, after:150 fails 1850, random:0.25,7 as many as
+    # splitmix64 from seed 7 says; the checks must hold all the same.
+    def grow_stress(ok, pages, failed):
+        return (r"grow_stress round 1: 2 growers x 1000 grows beside 2 edge threads: "
+                rf"{ok} ok \({pages} pages\), {failed} failed; checks ok; \d+ grows/s\n")
+    for options in ((), ("--bounds-checks=software",)):
+        out.append(Case("grow_stress", ("1000",), examples=True, options=options,
+                        stdout=grow_stress(2000, 2500, 0)))
+    random_failed = splitmix64_failures(seed=7, probability=0.25, draws=2000)
+    out += [
+        Case("grow_stress", ("1000",), examples=True, options=("--grow-fail=every:4",),
+             stdout=grow_stress(1500, r"\d+", 500)),
+        Case("grow_stress", ("1000",), examples=True,
+             options=("--bounds-checks=software", "--grow-fail=after:150"),
+             stdout=grow_stress(150, r"\d+", 1850)),
+        Case("grow_stress", ("1000",), examples=True, options=("--grow-fail=random:0.25,7",),
+             stdout=grow_stress(2000 - random_failed, r"\d+", random_failed)),
+    ]
     return out
+
+
+def splitmix64_failures(seed, probability, draws):
+    """How many of the first `draws` grows --grow-fail=random:P,SEED fails
+    (include/weft.h: splitmix64 from SEED, one draw per grow, failing when its
+    top 53 bits are below P * 2^53)."""
+    mask, state, failed = (1 << 64) - 1, seed, 0
+    for _ in range(draws):
+        state = (state + 0x9E3779B97F4A7C15) & mask
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        z ^= z >> 31
+        failed += (z >> 11) < probability * 2 ** 53
+    return failed
 
 
 def run(args, case, shape):
