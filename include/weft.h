@@ -364,7 +364,10 @@ WEFT_API bool weft_instance_export(weft_instance *instance, const char *name, si
 
 /* Calls `func` with `nargs` arguments of the types it takes; writes its results.
  * Traps return WEFT_TRAP with a backtrace.  Callable from any thread, but the
- * function's instance runs on one thread at a time. */
+ * function's instance runs on one thread at a time.
+ *  - Host functions may call back into wasm (weft_call inside a weft_host_fn);
+ *    when such nesting nearly spends the calling thread's native stack, the
+ *    innermost call traps "call stack exhausted" instead of overflowing it. */
 WEFT_API weft_status weft_call(weft_func *func, const weft_val *args, size_t nargs,
                                weft_val *results, size_t nresults, weft_error *err);
 

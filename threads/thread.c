@@ -5,16 +5,19 @@
  * Owns: the lazily made thr_context of each thread (value stack, alternate
  * signal stack) and its release when the thread ends; the one process-wide
  * SIGSEGV/SIGBUS handler and the chain to whatever handler came before it;
- * thr_enter, the only sigsetjmp in weft.
+ * thr_enter, the only sigsetjmp in weft, and its native stack guard.
  *
  * Process-wide state is limited to what a signal handler needs (STYLE.md 9):
  * the previous actions, the install-once flags and the pthread key whose
  * destructor frees a context when its thread exits.
  */
+#define _GNU_SOURCE /* pthread_getattr_np */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -24,6 +27,26 @@
  * fault runs the previous handler on this stack too, and sanitizer or crash
  * reporters symbolise there. */
 #define THR_ALTSTACK_BYTES ((size_t)128 << 10)
+
+/* Native stack kept free below the last entry that may run: it must hold one
+ * more level of host -> wasm calls (about 2 KiB; several times that under
+ * ASan), the trap's way out (err_set formats with vsnprintf) and whatever a
+ * host function does without entering wasm (WASI path and poll buffers).  At
+ * most a quarter of the stack, so small embedder stacks still run wasm. */
+#if defined(__SANITIZE_ADDRESS__)
+#define THR_NATIVE_MARGIN ((size_t)256 << 10)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define THR_NATIVE_MARGIN ((size_t)256 << 10)
+#endif
+#endif
+#ifndef THR_NATIVE_MARGIN
+#define THR_NATIVE_MARGIN ((size_t)64 << 10)
+#endif
+/* Linux keeps this much unmapped below a growing main-thread stack (the
+ * default stack_guard_gap, 256 pages): the stack ends that far above the
+ * mapping below it. */
+#define THR_KERNEL_STACK_GAP ((size_t)1 << 20)
 
 /* The handler finds the context through this, not pthread_getspecific (not
  * async-signal-safe).  initial-exec: reading it never allocates, also when
@@ -293,8 +316,51 @@ weft_status thr_install_handler(weft_error *err)
 
 /* ---- entry ----------------------------------------------------------------- */
 
+/* Finds this thread's stack as glibc reports it: a thread's own block, or for
+ * the main thread the rlimit, cut at the mapping below. */
+static void native_bounds(thr_context *ctx)
+{
+    ctx->native_known = true;
+    pthread_attr_t attr;
+    void *addr = NULL;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        return;
+    int rc = pthread_attr_getstack(&attr, &addr, &size);
+    pthread_attr_destroy(&attr);
+    if (rc != 0 || size == 0)
+        return;
+    size_t margin = THR_NATIVE_MARGIN < size / 4 ? THR_NATIVE_MARGIN : size / 4;
+    /* The main thread's stack grows on demand, up to the rlimit less what
+     * argv and environ hold above the stack.  When glibc reports much less,
+     * it cut the size at the mapping below, and the kernel's gap comes off
+     * too.  (Args beyond a MiB make this err on the safe side.) */
+    struct rlimit rl;
+    if (getpid() == (pid_t)syscall(SYS_gettid) && getrlimit(RLIMIT_STACK, &rl) == 0 &&
+        (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > size + THR_KERNEL_STACK_GAP) &&
+        size > THR_KERNEL_STACK_GAP + margin)
+        margin += THR_KERNEL_STACK_GAP;
+    ctx->native_base = (uintptr_t)addr;
+    ctx->native_margin = margin;
+}
+
+/* Is the native stack nearly spent at `sp`?  One compare: an address outside
+ * the thread's stack (a coroutine's stack, say) wraps past the margin and is
+ * not checked -- its bounds are not known. */
+static inline bool native_exhausted(thr_context *ctx, uintptr_t sp)
+{
+    if (__builtin_expect(!ctx->native_known, 0))
+        native_bounds(ctx);
+    return sp - ctx->native_base < ctx->native_margin;
+}
+
 weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg, weft_error *err)
 {
+    /* The frame address, not a local's: ASan may move locals to a heap
+     * "fake stack". */
+    if (native_exhausted(ctx, (uintptr_t)__builtin_frame_address(0)))
+        return err_set(err, WEFT_E_STACK_EXHAUSTED, WEFT_NO_OFFSET,
+                       "(native stack: host and wasm calls nested too deep)");
     sigjmp_buf buf;
     /* Set before sigsetjmp and never changed after it, so they keep their
      * values across the siglongjmp without being volatile. */
