@@ -367,7 +367,11 @@ WEFT_API bool weft_instance_export(weft_instance *instance, const char *name, si
  * function's instance runs on one thread at a time.
  *  - Host functions may call back into wasm (weft_call inside a weft_host_fn);
  *    when such nesting nearly spends the calling thread's native stack, the
- *    innermost call traps "call stack exhausted" instead of overflowing it. */
+ *    innermost call traps "call stack exhausted" instead of overflowing it.
+ *  - Guard mode: while wasm runs on a thread, SIGSEGV and SIGBUS are unblocked
+ *    there (a blocked fault would kill the process); the outermost call blocks
+ *    again, on return or trap, those the caller had blocked.  A host function
+ *    called from wasm must not block them before it calls back into wasm. */
 WEFT_API weft_status weft_call(weft_func *func, const weft_val *args, size_t nargs,
                                weft_val *results, size_t nresults, weft_error *err);
 

@@ -5,7 +5,8 @@
  * Owns: the lazily made thr_context of each thread (value stack, alternate
  * signal stack) and its release when the thread ends; the one process-wide
  * SIGSEGV/SIGBUS handler and the chain to whatever handler came before it;
- * thr_enter, the only sigsetjmp in weft, and its native stack guard.
+ * thr_enter, the only sigsetjmp in weft, with its two guards (native stack,
+ * signal mask).
  *
  * Process-wide state is limited to what a signal handler needs (STYLE.md 9):
  * the previous actions, the install-once flags and the pthread key whose
@@ -354,6 +355,34 @@ static inline bool native_exhausted(thr_context *ctx, uintptr_t sp)
     return sp - ctx->native_base < ctx->native_margin;
 }
 
+/* Unblocks SIGSEGV and SIGBUS; returns those of them that were blocked, for
+ * fault_mask_restore.  One system call, made only by an outermost entry (a
+ * nested one runs under the mask this one set): the mask cannot be read
+ * without one, and an embedder may change it between any two calls. */
+static sigset_t fault_mask_open(void)
+{
+    sigset_t faults, old, was;
+    sigemptyset(&faults);
+    sigaddset(&faults, SIGSEGV);
+    sigaddset(&faults, SIGBUS);
+    sigemptyset(&was);
+    if (pthread_sigmask(SIG_UNBLOCK, &faults, &old) != 0)
+        return was;
+    if (sigismember(&old, SIGSEGV) == 1)
+        sigaddset(&was, SIGSEGV);
+    if (sigismember(&old, SIGBUS) == 1)
+        sigaddset(&was, SIGBUS);
+    return was;
+}
+
+/* Blocks again what fault_mask_open found blocked, and nothing else: a host
+ * function may have changed other signals on purpose. */
+static void fault_mask_restore(const sigset_t *was)
+{
+    if (sigismember(was, SIGSEGV) == 1 || sigismember(was, SIGBUS) == 1)
+        pthread_sigmask(SIG_BLOCK, was, NULL);
+}
+
 weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg, weft_error *err)
 {
     /* The frame address, not a local's: ASan may move locals to a heap
@@ -367,6 +396,12 @@ weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg,
     sigjmp_buf *const prev_jmp = ctx->jmp;
     const sig_atomic_t prev_inside = ctx->inside_wasm;
     const uint32_t prev_depth = ctx->depth;
+    /* Only threads that may fault (guard mode) pay for the mask. */
+    const bool open_mask = !prev_jmp && ctx->nreservations > 0;
+    sigset_t mask_was;
+    sigemptyset(&mask_was);
+    if (open_mask)
+        mask_was = fault_mask_open();
     weft_status st;
 
     /* 0: no signal mask saved -- entries are frequent; the handler restores
@@ -384,5 +419,7 @@ weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg,
     atomic_signal_fence(memory_order_seq_cst);
     ctx->jmp = prev_jmp;
     ctx->depth = prev_depth;
+    if (open_mask)
+        fault_mask_restore(&mask_was);
     return st;
 }

@@ -14,7 +14,8 @@
  *
  * Each entry also guards what the handler cannot: it traps "call stack
  * exhausted" before the native stack runs out (host -> wasm -> host -> ...
- * recursion).
+ * recursion), and an outermost entry unblocks SIGSEGV/SIGBUS for as long as
+ * wasm runs (a blocked synchronous fault kills the process).
  */
 #ifndef WEFT_THREAD_H
 #define WEFT_THREAD_H
@@ -90,7 +91,9 @@ WEFT_INTERNAL void thr_allow_range(thr_context *ctx, const void *start, size_t l
  * runs fn(arg), restores the previous state.  A guard-page fault inside fn
  * comes back as WEFT_TRAP "out of bounds memory access" in err.  Nests.
  * Traps "call stack exhausted" without running fn when the native stack is
- * nearly spent. */
+ * nearly spent.  The outermost entry of a thread that may fault (it has
+ * reservations) unblocks SIGSEGV/SIGBUS while fn runs and blocks again, after
+ * a return or a trap, what the caller had blocked. */
 WEFT_INTERNAL weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg,
                                     weft_error *err);
 
