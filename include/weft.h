@@ -402,6 +402,31 @@ WEFT_API weft_status weft_error_set(weft_error *err, weft_code code, const char 
     __attribute__((format(printf, 3, 4)));
 
 /* ------------------------------------------------------------------------ */
+/* Signals (guard mode)                                                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * In guard mode (WEFT_BOUNDS_GUARD) an out-of-bounds access faults on a guard
+ * page and weft's SIGSEGV/SIGBUS handler, installed once per process on the
+ * first call into wasm of a guard-mode engine, turns the fault into a trap;
+ * every other fault goes to the handler that was installed before weft's.  An
+ * embedder that installs its own SIGSEGV or SIGBUS handler after creating a
+ * guard-mode engine must either chain to the previous handler (the one
+ * sigaction returned) or call weft_handle_signal first from its handler; a
+ * handler that does neither takes the guest's faults itself (returning from it
+ * re-runs the access forever).
+ */
+
+/* For an embedder's own SA_SIGINFO handler of SIGSEGV or SIGBUS: pass its
+ * three arguments (`info` is the siginfo_t *, `ucontext` the third, both
+ * required).  If the signal is a guard-page fault of wasm running on this
+ * thread, weft claims it and does not return: it siglongjmps to the wasm
+ * entry, which returns WEFT_TRAP "out of bounds memory access", with the
+ * signal mask of the interrupted code.  Otherwise returns false and the
+ * handler goes on as it would without weft.  Async-signal-safe. */
+WEFT_API bool weft_handle_signal(int sig, void *info, void *ucontext);
+
+/* ------------------------------------------------------------------------ */
 /* Memories                                                                 */
 /* ------------------------------------------------------------------------ */
 

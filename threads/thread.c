@@ -6,7 +6,7 @@
  * signal stack) and its release when the thread ends; the one process-wide
  * SIGSEGV/SIGBUS handler and the chain to whatever handler came before it;
  * thr_enter, the only sigsetjmp in weft, with its two guards (native stack,
- * signal mask).
+ * signal mask); weft_handle_signal for embedders that own the handler.
  *
  * Process-wide state is limited to what a signal handler needs (STYLE.md 9):
  * the previous actions, the install-once flags and the pthread key whose
@@ -252,24 +252,38 @@ static void forward(int sig, siginfo_t *info, void *uctx)
         raise(sig);
 }
 
-static void on_fault(int sig, siginfo_t *info, void *uctx)
+/* Claims a fault of wasm code on this thread: records it and siglongjmps to
+ * the innermost entry, so it returns only with false, for a signal that is
+ * not weft's.  Async-signal-safe. */
+static bool claim(int sig, siginfo_t *info, void *uctx)
 {
-    int saved_errno = errno;
     thr_context *ctx = tls_ctx;
     /* si_code > 0: the kernel reports a fault (for kill() the address field
      * holds the sender's pid and uid instead). */
-    if (ctx && ctx->inside_wasm && ctx->jmp && info->si_code > 0 &&
-        ctx_claims(ctx, (uintptr_t)info->si_addr)) {
-        ctx->fault_addr = (uintptr_t)info->si_addr;
-        /* siglongjmp does not restore the mask (sigsetjmp(buf, 0)); put back
-         * the interrupted code's own, which a returning handler would have
-         * restored -- a wrapper's sa_mask (TSan blocks everything) would
-         * otherwise stay in force, and a second fault would kill. */
-        pthread_sigmask(SIG_SETMASK, &((ucontext_t *)uctx)->uc_sigmask, NULL);
-        siglongjmp(*ctx->jmp, 1);
-    }
+    if ((sig != SIGSEGV && sig != SIGBUS) || !info || !uctx || !ctx || !ctx->inside_wasm ||
+        !ctx->jmp || info->si_code <= 0 || !ctx_claims(ctx, (uintptr_t)info->si_addr))
+        return false;
+    ctx->fault_addr = (uintptr_t)info->si_addr;
+    /* siglongjmp does not restore the mask (sigsetjmp(buf, 0)); put back
+     * the interrupted code's own, which a returning handler would have
+     * restored -- a wrapper's sa_mask (TSan blocks everything) or an
+     * embedder's handler without SA_NODEFER would otherwise leave the
+     * signal blocked, and a second fault would kill. */
+    pthread_sigmask(SIG_SETMASK, &((ucontext_t *)uctx)->uc_sigmask, NULL);
+    siglongjmp(*ctx->jmp, 1);
+}
+
+static void on_fault(int sig, siginfo_t *info, void *uctx)
+{
+    int saved_errno = errno;
+    claim(sig, info, uctx);
     forward(sig, info, uctx);
     errno = saved_errno;
+}
+
+WEFT_API bool weft_handle_signal(int sig, void *info, void *ucontext)
+{
+    return claim(sig, info, ucontext);
 }
 
 static bool handler_is_ours(int sig)
