@@ -123,24 +123,6 @@ static void assert_outcome(const outcome *o)
     assert_int_equal(o->usr2_kept, 1);
 }
 
-static void test_blocked_on_calling_thread(void **state)
-{
-    (void)state;
-    test_traps_on();
-    host_state h = {0};
-    reentry r;
-    reentry_open(&r, NULL, host, &h);
-    h.r = &r;
-    sigset_t block = set_of(SIGSEGV, SIGBUS, SIGUSR1), old;
-    assert_int_equal(pthread_sigmask(SIG_BLOCK, &block, &old), 0);
-    outcome o = {0};
-    run_checks(&r, &h, &o);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    assert_outcome(&o);
-    reentry_close(&r);
-    test_traps_off();
-}
-
 typedef struct worker {
     reentry *r;
     host_state *h;
@@ -154,11 +136,11 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* A new thread inherits its creator's mask: it blocks them from its start,
- * before its first entry. */
-static void test_blocked_from_thread_start(void **state)
+/* run_checks with SIGSEGV, SIGBUS and SIGUSR1 blocked: on this thread, or on
+ * a new one, which inherits its creator's mask and so blocks them from its
+ * start, before its first entry. */
+static void check_blocked(bool new_thread)
 {
-    (void)state;
     test_traps_on();
     host_state h = {0};
     reentry r;
@@ -168,13 +150,30 @@ static void test_blocked_from_thread_start(void **state)
     sigset_t block = set_of(SIGSEGV, SIGBUS, SIGUSR1), old;
     assert_int_equal(pthread_sigmask(SIG_BLOCK, &block, &old), 0);
     pthread_t t;
-    int rc = pthread_create(&t, NULL, worker_main, &w);
+    int rc = 0;
+    if (new_thread)
+        rc = pthread_create(&t, NULL, worker_main, &w);
+    else
+        worker_main(&w);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     assert_int_equal(rc, 0);
-    pthread_join(t, NULL);
+    if (new_thread)
+        pthread_join(t, NULL);
     assert_outcome(&w.o);
     reentry_close(&r);
     test_traps_off();
+}
+
+static void test_blocked_on_calling_thread(void **state)
+{
+    (void)state;
+    check_blocked(false);
+}
+
+static void test_blocked_from_thread_start(void **state)
+{
+    (void)state;
+    check_blocked(true);
 }
 
 /* A program run from such a thread: the fault is in a thread that
