@@ -46,18 +46,19 @@ typedef struct outcome {
     int32_t deepest;
 } outcome;
 
-/* Runs without cmocka asserts, so that a worker thread may. */
-static void recurse(host_state *h, outcome *o)
+/* Runs without cmocka asserts, so that a worker thread may.  The bounded
+ * calls go `bounded` levels deep. */
+static void recurse(host_state *h, int32_t bounded, outcome *o)
 {
     weft_error err;
-    h->limit = 40;
+    h->limit = bounded;
     o->bounded_before = reentry_call(h->r.down, 0, &o->bounded_result, &err);
     h->limit = 0;
     h->deepest = 0;
     o->unbounded = reentry_call(h->r.down, 0, NULL, &o->err);
     o->deepest = h->deepest;
     /* The thread is still sound: the same call works again. */
-    h->limit = 40;
+    h->limit = bounded;
     o->bounded_after = reentry_call(h->r.down, 0, &o->bounded_after_result, &err);
 }
 
@@ -71,17 +72,19 @@ static void open_state(host_state *h)
     reentry_open(&h->r, &c, host, h);
 }
 
+/* min_levels: the recursion got at least this deep before the trap (and the
+ * bounded calls went as deep). */
 static void assert_outcome(const outcome *o, int32_t min_levels)
 {
     assert_int_equal(o->bounded_before, WEFT_OK);
-    assert_int_equal(o->bounded_result, 40);
+    assert_int_equal(o->bounded_result, min_levels);
     assert_int_equal(o->unbounded, WEFT_TRAP);
     assert_int_equal(o->err.code, WEFT_E_STACK_EXHAUSTED);
     assert_non_null(strstr(o->err.message, "call stack exhausted"));
     assert_true(o->err.nframes > 0);
     assert_true(o->deepest >= min_levels);
     assert_int_equal(o->bounded_after, WEFT_OK);
-    assert_int_equal(o->bounded_after_result, 40);
+    assert_int_equal(o->bounded_after_result, min_levels);
 }
 
 static void test_main_thread(void **state)
@@ -91,43 +94,46 @@ static void test_main_thread(void **state)
     host_state h;
     open_state(&h);
     outcome o;
-    recurse(&h, &o);
+    recurse(&h, 100, &o);
     assert_outcome(&o, 100);
     reentry_close(&h.r);
     test_traps_off();
 }
 
+typedef struct worker {
+    host_state h;
+    int32_t levels;
+    outcome o;
+} worker;
+
 static void *worker_main(void *arg)
 {
-    host_state *h = arg;
-    static outcome o;
-    recurse(h, &o);
-    return &o;
+    worker *w = arg;
+    recurse(&w->h, w->levels, &w->o);
+    return NULL;
 }
 
 static void on_thread_with_stack(size_t bytes, int32_t min_levels)
 {
     test_traps_on();
-    host_state h;
-    open_state(&h);
+    worker w = {.levels = min_levels};
+    open_state(&w.h);
     pthread_attr_t attr;
     assert_int_equal(pthread_attr_init(&attr), 0);
     assert_int_equal(pthread_attr_setstacksize(&attr, bytes), 0);
     pthread_t t;
-    assert_int_equal(pthread_create(&t, &attr, worker_main, &h), 0);
+    assert_int_equal(pthread_create(&t, &attr, worker_main, &w), 0);
     pthread_attr_destroy(&attr);
-    void *ret = NULL;
-    pthread_join(t, &ret);
-    assert_non_null(ret);
-    assert_outcome(ret, min_levels);
-    reentry_close(&h.r);
+    pthread_join(t, NULL);
+    assert_outcome(&w.o, min_levels);
+    reentry_close(&w.h.r);
     test_traps_off();
 }
 
 static void test_small_embedder_thread(void **state)
 {
     (void)state;
-    on_thread_with_stack((size_t)256 << 10, 10);
+    on_thread_with_stack((size_t)256 << 10, 8); /* ASan: about 15 */
 }
 
 static void test_wasi_threads_sized_thread(void **state)
