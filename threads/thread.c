@@ -370,8 +370,8 @@ static inline bool native_exhausted(thr_context *ctx, uintptr_t sp)
 }
 
 /* Unblocks SIGSEGV and SIGBUS; returns those of them that were blocked, for
- * fault_mask_restore.  One system call, made only by an outermost entry (a
- * nested one runs under the mask this one set): the mask cannot be read
+ * fault_mask_restore.  One system call, made only by the outermost entry that
+ * may fault (nested ones run under the mask it set): the mask cannot be read
  * without one, and an embedder may change it between any two calls. */
 static sigset_t fault_mask_open(void)
 {
@@ -410,12 +410,15 @@ weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg,
     sigjmp_buf *const prev_jmp = ctx->jmp;
     const sig_atomic_t prev_inside = ctx->inside_wasm;
     const uint32_t prev_depth = ctx->depth;
-    /* Only threads that may fault (guard mode) pay for the mask. */
-    const bool open_mask = !prev_jmp && ctx->nreservations > 0;
+    /* Once per thread that may fault (guard mode): the first entry since the
+     * memories appeared, normally the outermost. */
+    const bool open_mask = !ctx->faults_unblocked && ctx->nreservations > 0;
     sigset_t mask_was;
     sigemptyset(&mask_was);
-    if (open_mask)
+    if (open_mask) {
         mask_was = fault_mask_open();
+        ctx->faults_unblocked = true;
+    }
     weft_status st;
 
     /* 0: no signal mask saved -- entries are frequent; the handler restores
@@ -433,7 +436,11 @@ weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg,
     atomic_signal_fence(memory_order_seq_cst);
     ctx->jmp = prev_jmp;
     ctx->depth = prev_depth;
-    if (open_mask)
+    /* A fault returns to the innermost entry, so the one that opened the mask
+     * always gets here. */
+    if (open_mask) {
+        ctx->faults_unblocked = false;
         fault_mask_restore(&mask_was);
+    }
     return st;
 }

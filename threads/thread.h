@@ -73,6 +73,8 @@ typedef struct thr_context {
     uintptr_t native_base;   /* lowest address of the stack                      */
     size_t native_margin;    /* room kept for the last host function and traps   */
     bool native_known;       /* the bounds were looked up (successfully or not)  */
+    /* An entry has unblocked SIGSEGV/SIGBUS and will block them again. */
+    bool faults_unblocked;
 } thr_context;
 
 /* This thread's context, made on first use (value stack of at least
@@ -91,7 +93,7 @@ WEFT_INTERNAL void thr_allow_range(thr_context *ctx, const void *start, size_t l
  * runs fn(arg), restores the previous state.  A guard-page fault inside fn
  * comes back as WEFT_TRAP "out of bounds memory access" in err.  Nests.
  * Traps "call stack exhausted" without running fn when the native stack is
- * nearly spent.  The outermost entry of a thread that may fault (it has
+ * nearly spent.  The outermost entry that may fault (the thread has
  * reservations) unblocks SIGSEGV/SIGBUS while fn runs and blocks again, after
  * a return or a trap, what the caller had blocked. */
 WEFT_INTERNAL weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg,

@@ -176,6 +176,56 @@ static void test_blocked_from_thread_start(void **state)
     check_blocked(true);
 }
 
+typedef struct nested {
+    weft_func *call;  /* host_call.wat's "call": no memory of its own */
+    weft_status st;
+    weft_code code;
+    int kept;
+} nested;
+
+static void *nested_main(void *arg)
+{
+    nested *n = arg;
+    weft_error err;
+    n->st = reentry_call(n->call, 0, NULL, &err);
+    n->code = err.code;
+    n->kept = all_blocked();
+    return NULL;
+}
+
+/* A fresh thread whose outermost entry has no memory (nothing to unblock
+ * for) reaches one only in a nested entry: that one opens the mask. */
+static void test_first_memory_in_nested_entry(void **state)
+{
+    (void)state;
+    test_traps_on();
+    host_state h = {.oob_inside = 1};
+    reentry r;
+    reentry_open(&r, NULL, host, &h);
+    h.r = &r;
+    weft_module *m = test_module_load(r.engine, "host_call");
+    weft_extern imp = {.kind = WEFT_EXTERN_FUNC, .of.func = r.host}, ext;
+    weft_instance *inst = NULL;
+    weft_error err;
+    assert_int_equal(weft_instance_new(m, &imp, 1, &inst, &err), WEFT_OK);
+    assert_true(weft_instance_export(inst, "call", 4, &ext));
+    nested n = {.call = ext.of.func};
+    sigset_t block = set_of(SIGSEGV, SIGBUS, SIGUSR1), old;
+    assert_int_equal(pthread_sigmask(SIG_BLOCK, &block, &old), 0);
+    pthread_t t;
+    int rc = pthread_create(&t, NULL, nested_main, &n);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    assert_int_equal(rc, 0);
+    pthread_join(t, NULL);
+    assert_int_equal(n.st, WEFT_TRAP);
+    assert_int_equal(n.code, WEFT_E_OOB_MEMORY);
+    assert_int_equal(n.kept, 1);
+    weft_instance_free(inst);
+    weft_module_free(m);
+    reentry_close(&r);
+    test_traps_off();
+}
+
 /* A program run from such a thread: the fault is in a thread that
  * wasi-threads spawned, and ends the group as a trap. */
 static void test_blocked_program_thread_traps(void **state)
@@ -211,6 +261,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blocked_on_calling_thread),
         cmocka_unit_test(test_blocked_from_thread_start),
+        cmocka_unit_test(test_first_memory_in_nested_entry),
         cmocka_unit_test(test_blocked_program_thread_traps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
