@@ -402,7 +402,14 @@ WEFT_API bool weft_instance_export(weft_instance *instance, const char *name, si
 
 /* Calls `func` with `nargs` arguments of the types it takes; writes its results.
  * Traps return WEFT_TRAP with a backtrace.  Callable from any thread, but the
- * function's instance runs on one thread at a time. */
+ * function's instance runs on one thread at a time.
+ *  - Host functions may call back into wasm (weft_call inside a weft_host_fn);
+ *    when such nesting nearly spends the calling thread's native stack, the
+ *    innermost call traps "call stack exhausted" instead of overflowing it.
+ *  - Guard mode: while wasm runs on a thread, SIGSEGV and SIGBUS are unblocked
+ *    there (a blocked fault would kill the process); the outermost call blocks
+ *    again, on return or trap, those the caller had blocked.  A host function
+ *    called from wasm must not block them before it calls back into wasm. */
 WEFT_API weft_status weft_call(weft_func *func, const weft_val *args, size_t nargs,
                                weft_val *results, size_t nresults, weft_error *err);
 
@@ -431,6 +438,31 @@ WEFT_API void weft_func_free(weft_func *func);
  * the code's class.  For host functions and embedders. */
 WEFT_API weft_status weft_error_set(weft_error *err, weft_code code, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------------------ */
+/* Signals (guard mode)                                                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * In guard mode (WEFT_BOUNDS_GUARD) an out-of-bounds access faults on a guard
+ * page and weft's SIGSEGV/SIGBUS handler, installed once per process on the
+ * first call into wasm of a guard-mode engine, turns the fault into a trap;
+ * every other fault goes to the handler that was installed before weft's.  An
+ * embedder that installs its own SIGSEGV or SIGBUS handler after creating a
+ * guard-mode engine must either chain to the previous handler (the one
+ * sigaction returned) or call weft_handle_signal first from its handler; a
+ * handler that does neither takes the guest's faults itself (returning from it
+ * re-runs the access forever).
+ */
+
+/* For an embedder's own SA_SIGINFO handler of SIGSEGV or SIGBUS: pass its
+ * three arguments (`info` is the siginfo_t *, `ucontext` the third, both
+ * required).  If the signal is a guard-page fault of wasm running on this
+ * thread, weft claims it and does not return: it siglongjmps to the wasm
+ * entry, which returns WEFT_TRAP "out of bounds memory access", with the
+ * signal mask of the interrupted code.  Otherwise returns false and the
+ * handler goes on as it would without weft.  Async-signal-safe. */
+WEFT_API bool weft_handle_signal(int sig, void *info, void *ucontext);
 
 /* ------------------------------------------------------------------------ */
 /* Memories                                                                 */

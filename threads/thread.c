@@ -5,16 +5,20 @@
  * Owns: the lazily made thr_context of each thread (value stack, alternate
  * signal stack) and its release when the thread ends; the one process-wide
  * SIGSEGV/SIGBUS handler and the chain to whatever handler came before it;
- * thr_enter, the only sigsetjmp in weft.
+ * thr_enter, the only sigsetjmp in weft, with its two guards (native stack,
+ * signal mask); weft_handle_signal for embedders that own the handler.
  *
  * Process-wide state is limited to what a signal handler needs (STYLE.md 9):
  * the previous actions, the install-once flags and the pthread key whose
  * destructor frees a context when its thread exits.
  */
+#define _GNU_SOURCE /* pthread_getattr_np */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -24,6 +28,26 @@
  * fault runs the previous handler on this stack too, and sanitizer or crash
  * reporters symbolise there. */
 #define THR_ALTSTACK_BYTES ((size_t)128 << 10)
+
+/* Native stack kept free below the last entry that may run: it must hold one
+ * more level of host -> wasm calls (about 2 KiB; several times that under
+ * ASan), the trap's way out (err_set formats with vsnprintf) and whatever a
+ * host function does without entering wasm (WASI path and poll buffers).  At
+ * most a quarter of the stack, so small embedder stacks still run wasm. */
+#if defined(__SANITIZE_ADDRESS__)
+#define THR_NATIVE_MARGIN ((size_t)256 << 10)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define THR_NATIVE_MARGIN ((size_t)256 << 10)
+#endif
+#endif
+#ifndef THR_NATIVE_MARGIN
+#define THR_NATIVE_MARGIN ((size_t)64 << 10)
+#endif
+/* Linux keeps this much unmapped below a growing main-thread stack (the
+ * default stack_guard_gap, 256 pages): the stack ends that far above the
+ * mapping below it. */
+#define THR_KERNEL_STACK_GAP ((size_t)1 << 20)
 
 /* The handler finds the context through this, not pthread_getspecific (not
  * async-signal-safe).  initial-exec: reading it never allocates, also when
@@ -228,24 +252,38 @@ static void forward(int sig, siginfo_t *info, void *uctx)
         raise(sig);
 }
 
-static void on_fault(int sig, siginfo_t *info, void *uctx)
+/* Claims a fault of wasm code on this thread: records it and siglongjmps to
+ * the innermost entry, so it returns only with false, for a signal that is
+ * not weft's.  Async-signal-safe. */
+static bool claim(int sig, siginfo_t *info, void *uctx)
 {
-    int saved_errno = errno;
     thr_context *ctx = tls_ctx;
     /* si_code > 0: the kernel reports a fault (for kill() the address field
      * holds the sender's pid and uid instead). */
-    if (ctx && ctx->inside_wasm && ctx->jmp && info->si_code > 0 &&
-        ctx_claims(ctx, (uintptr_t)info->si_addr)) {
-        ctx->fault_addr = (uintptr_t)info->si_addr;
-        /* siglongjmp does not restore the mask (sigsetjmp(buf, 0)); put back
-         * the interrupted code's own, which a returning handler would have
-         * restored -- a wrapper's sa_mask (TSan blocks everything) would
-         * otherwise stay in force, and a second fault would kill. */
-        pthread_sigmask(SIG_SETMASK, &((ucontext_t *)uctx)->uc_sigmask, NULL);
-        siglongjmp(*ctx->jmp, 1);
-    }
+    if ((sig != SIGSEGV && sig != SIGBUS) || !info || !uctx || !ctx || !ctx->inside_wasm ||
+        !ctx->jmp || info->si_code <= 0 || !ctx_claims(ctx, (uintptr_t)info->si_addr))
+        return false;
+    ctx->fault_addr = (uintptr_t)info->si_addr;
+    /* siglongjmp does not restore the mask (sigsetjmp(buf, 0)); put back
+     * the interrupted code's own, which a returning handler would have
+     * restored -- a wrapper's sa_mask (TSan blocks everything) or an
+     * embedder's handler without SA_NODEFER would otherwise leave the
+     * signal blocked, and a second fault would kill. */
+    pthread_sigmask(SIG_SETMASK, &((ucontext_t *)uctx)->uc_sigmask, NULL);
+    siglongjmp(*ctx->jmp, 1);
+}
+
+static void on_fault(int sig, siginfo_t *info, void *uctx)
+{
+    int saved_errno = errno;
+    claim(sig, info, uctx);
     forward(sig, info, uctx);
     errno = saved_errno;
+}
+
+WEFT_API bool weft_handle_signal(int sig, void *info, void *ucontext)
+{
+    return claim(sig, info, ucontext);
 }
 
 static bool handler_is_ours(int sig)
@@ -293,14 +331,94 @@ weft_status thr_install_handler(weft_error *err)
 
 /* ---- entry ----------------------------------------------------------------- */
 
+/* Finds this thread's stack as glibc reports it: a thread's own block, or for
+ * the main thread the rlimit, cut at the mapping below. */
+static void native_bounds(thr_context *ctx)
+{
+    ctx->native_known = true;
+    pthread_attr_t attr;
+    void *addr = NULL;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        return;
+    int rc = pthread_attr_getstack(&attr, &addr, &size);
+    pthread_attr_destroy(&attr);
+    if (rc != 0 || size == 0)
+        return;
+    size_t margin = THR_NATIVE_MARGIN < size / 4 ? THR_NATIVE_MARGIN : size / 4;
+    /* The main thread's stack grows on demand, up to the rlimit less what
+     * argv and environ hold above the stack.  When glibc reports much less,
+     * it cut the size at the mapping below, and the kernel's gap comes off
+     * too.  (Args beyond a MiB make this err on the safe side.) */
+    struct rlimit rl;
+    if (getpid() == (pid_t)syscall(SYS_gettid) && getrlimit(RLIMIT_STACK, &rl) == 0 &&
+        (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > size + THR_KERNEL_STACK_GAP) &&
+        size > THR_KERNEL_STACK_GAP + margin)
+        margin += THR_KERNEL_STACK_GAP;
+    ctx->native_base = (uintptr_t)addr;
+    ctx->native_margin = margin;
+}
+
+/* Is the native stack nearly spent at `sp`?  One compare: an address outside
+ * the thread's stack (a coroutine's stack, say) wraps past the margin and is
+ * not checked -- its bounds are not known. */
+static inline bool native_exhausted(thr_context *ctx, uintptr_t sp)
+{
+    if (__builtin_expect(!ctx->native_known, 0))
+        native_bounds(ctx);
+    return sp - ctx->native_base < ctx->native_margin;
+}
+
+/* Unblocks SIGSEGV and SIGBUS; returns those of them that were blocked, for
+ * fault_mask_restore.  One system call, made only by the outermost entry that
+ * may fault (nested ones run under the mask it set): the mask cannot be read
+ * without one, and an embedder may change it between any two calls. */
+static sigset_t fault_mask_open(void)
+{
+    sigset_t faults, old, was;
+    sigemptyset(&faults);
+    sigaddset(&faults, SIGSEGV);
+    sigaddset(&faults, SIGBUS);
+    sigemptyset(&was);
+    if (pthread_sigmask(SIG_UNBLOCK, &faults, &old) != 0)
+        return was;
+    if (sigismember(&old, SIGSEGV) == 1)
+        sigaddset(&was, SIGSEGV);
+    if (sigismember(&old, SIGBUS) == 1)
+        sigaddset(&was, SIGBUS);
+    return was;
+}
+
+/* Blocks again what fault_mask_open found blocked, and nothing else: a host
+ * function may have changed other signals on purpose. */
+static void fault_mask_restore(const sigset_t *was)
+{
+    if (sigismember(was, SIGSEGV) == 1 || sigismember(was, SIGBUS) == 1)
+        pthread_sigmask(SIG_BLOCK, was, NULL);
+}
+
 weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg, weft_error *err)
 {
+    /* The frame address, not a local's: ASan may move locals to a heap
+     * "fake stack". */
+    if (native_exhausted(ctx, (uintptr_t)__builtin_frame_address(0)))
+        return err_set(err, WEFT_E_STACK_EXHAUSTED, WEFT_NO_OFFSET,
+                       "(native stack: host and wasm calls nested too deep)");
     sigjmp_buf buf;
     /* Set before sigsetjmp and never changed after it, so they keep their
      * values across the siglongjmp without being volatile. */
     sigjmp_buf *const prev_jmp = ctx->jmp;
     const sig_atomic_t prev_inside = ctx->inside_wasm;
     const uint32_t prev_depth = ctx->depth;
+    /* Once per thread that may fault (guard mode): the first entry since the
+     * memories appeared, normally the outermost. */
+    const bool open_mask = !ctx->faults_unblocked && ctx->nreservations > 0;
+    sigset_t mask_was;
+    sigemptyset(&mask_was);
+    if (open_mask) {
+        mask_was = fault_mask_open();
+        ctx->faults_unblocked = true;
+    }
     weft_status st;
 
     /* 0: no signal mask saved -- entries are frequent; the handler restores
@@ -318,5 +436,11 @@ weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg,
     atomic_signal_fence(memory_order_seq_cst);
     ctx->jmp = prev_jmp;
     ctx->depth = prev_depth;
+    /* A fault returns to the innermost entry, so the one that opened the mask
+     * always gets here. */
+    if (open_mask) {
+        ctx->faults_unblocked = false;
+        fault_mask_restore(&mask_was);
+    }
     return st;
 }

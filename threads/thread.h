@@ -11,6 +11,11 @@
  * reservations its context lists; then it records the trap and siglongjmps to
  * the entry.  Every other fault goes to the handler installed before weft's
  * (or the default action).  This is the only longjmp in weft (STYLE.md 8).
+ *
+ * Each entry also guards what the handler cannot: it traps "call stack
+ * exhausted" before the native stack runs out (host -> wasm -> host -> ...
+ * recursion), and an outermost entry unblocks SIGSEGV/SIGBUS for as long as
+ * wasm runs (a blocked synchronous fault kills the process).
  */
 #ifndef WEFT_THREAD_H
 #define WEFT_THREAD_H
@@ -61,6 +66,15 @@ typedef struct thr_context {
     size_t altstack_size;    /* bytes mapped at altstack, guard page included    */
     stack_t prev_altstack;   /* what the thread had before ours; restored at exit */
     uint32_t next_slot;      /* reservation slot to reuse once all are taken     */
+
+    /* The native stack of this thread, found on its first entry (thr_enter):
+     * an entry whose frame lies in [native_base, native_base + native_margin)
+     * traps instead of running.  native_margin 0: bounds unknown, no check. */
+    uintptr_t native_base;   /* lowest address of the stack                      */
+    size_t native_margin;    /* room kept for the last host function and traps   */
+    bool native_known;       /* the bounds were looked up (successfully or not)  */
+    /* An entry has unblocked SIGSEGV/SIGBUS and will block them again. */
+    bool faults_unblocked;
 } thr_context;
 
 /* This thread's context, made on first use (value stack of at least
@@ -77,7 +91,11 @@ WEFT_INTERNAL void thr_allow_range(thr_context *ctx, const void *start, size_t l
 
 /* The one host->wasm entry: marks the thread inside wasm, sets the jump buffer,
  * runs fn(arg), restores the previous state.  A guard-page fault inside fn
- * comes back as WEFT_TRAP "out of bounds memory access" in err.  Nests. */
+ * comes back as WEFT_TRAP "out of bounds memory access" in err.  Nests.
+ * Traps "call stack exhausted" without running fn when the native stack is
+ * nearly spent.  The outermost entry that may fault (the thread has
+ * reservations) unblocks SIGSEGV/SIGBUS while fn runs and blocks again, after
+ * a return or a trap, what the caller had blocked. */
 WEFT_INTERNAL weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg,
                                     weft_error *err);
 

@@ -196,6 +196,27 @@ grow-fail)
     bad sometimes "expected after:N, every:K or random:P,SEED"
     bad after3 "expected after:N, every:K or random:P,SEED"
     ;;
+sigmask)
+    # SIGSEGV and SIGBUS blocked by whoever started weft (a blocked mask is
+    # inherited across exec): a guard-page fault must still trap (134), not
+    # kill weft (139), on the entry thread and in a spawned thread.
+    blocked() {
+        python3 -c 'import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGSEGV, signal.SIGBUS})
+os.execv(sys.argv[1], sys.argv[1:])' "$@"
+    }
+    wat oob '(module (memory 1) (func (export "f") (result i32) (i32.load (i32.const 65536))))'
+    expect 134 "" "weft: trap: out of bounds memory access" -- blocked "$WEFT" run --invoke f "$TMP/oob.wasm"
+    printf '%s\n' '(module
+      (import "env" "memory" (memory 1 1 shared))
+      (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+      (func (export "wasi_thread_start") (param i32 i32) (drop (i32.load (i32.const 65536))))
+      (func (export "_start")
+        (drop (call $spawn (i32.const 0)))
+        (drop (memory.atomic.wait32 (i32.const 4) (i32.const 0) (i64.const -1)))))' >"$TMP/oobthread.wat"
+    wat2wasm --enable-threads "$TMP/oobthread.wat" -o "$TMP/oobthread.wasm" || exit 1
+    expect 134 "" "weft: trap: out of bounds memory access" -- blocked "$WEFT" run "$TMP/oobthread.wasm"
+    ;;
 *)
     echo "unknown case $CASE"
     exit 1
