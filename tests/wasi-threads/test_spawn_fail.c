@@ -59,18 +59,6 @@ static uint32_t *word(weft_program *p, uint32_t addr)
     return (uint32_t *)(void *)(weft_memory_data(weft_program_memory(p)) + addr);
 }
 
-static weft_program *new_program(weft_module *m, uint32_t max_threads)
-{
-    weft_program_config cfg;
-    weft_program_config_init(&cfg);
-    cfg.max_threads = max_threads;
-    weft_program *p = NULL;
-    weft_error err;
-    if (weft_program_new(m, &cfg, &p, &err) != WEFT_OK)
-        fail_msg("weft_program_new: %s", err.message);
-    return p;
-}
-
 /* thread-spawn(mode), called as the guest would. */
 static int32_t spawn(weft_program *p, int32_t mode)
 {
@@ -128,7 +116,7 @@ static void test_address_space_limit(void **state)
     (void)state;
     weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_module *m = test_module_load(e, "group_threads");
-    weft_program *p = new_program(m, 0);
+    weft_program *p = test_program_new(m, 0);
     /* No spawn before this one: a finished thread's memory, given back by
      * the next spawn, would make room for it. */
     struct rlimit old, low;
@@ -204,7 +192,7 @@ static void test_mapping_limit(void **state)
         skip(); /* filling a huge limit would take too long */
     weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
     weft_module *m = test_module_load(e, "group_threads");
-    weft_program *p = new_program(m, 1000);
+    weft_program *p = test_program_new(m, 1000);
     /* Waiting threads park a record each; let 64 park once and leave spare
      * records behind, so that the threads below need no new malloc arena
      * (which would take a mapping the test wants for spawns). */
@@ -287,7 +275,7 @@ static void test_each_allocation_fails(void **state)
     weft_error err;
     assert_int_equal(weft_engine_new(&c, &e, &err), WEFT_OK);
     weft_module *m = test_module_load(e, "group_threads");
-    weft_program *p = new_program(m, 0);
+    weft_program *p = test_program_new(m, 0);
     inject.owner = pthread_self();
     long k;
     for (k = 0; k < 1000; k++) {
