@@ -11,6 +11,8 @@
  *  - the mapping count: the process's own mappings filled up to
  *    vm.max_map_count but for a few;
  *  - every allocation of the engine's allocator that a spawn makes, in turn.
+ * And contexts of threads that ended are kept for reuse or unmapped, never
+ * left behind.
  * Module: tests/wat/group_threads.wat; the thread-spawn host function is
  * called directly from the test's thread.
  */
@@ -240,6 +242,35 @@ static void test_mapping_limit(void **state)
     weft_engine_free(e);
 }
 
+/* Threads come and go: their contexts are kept (THR_GROUP_SPARE_CONTEXTS)
+ * or unmapped, never left behind -- the mapping count after a second round
+ * of threads is the one after the first (skipped under the sanitizers, whose
+ * own mappings per thread come and go too). */
+static void test_contexts_given_back(void **state)
+{
+    (void)state;
+    if (SANITIZED)
+        skip();
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
+    weft_module *m = test_module_load(e, "group_threads");
+    weft_program *p = test_program_new(m, 0);
+    long after[2];
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 100; i++)
+            assert_true(spawn(p, MODE_WAIT_RELEASE) > 0);
+        release_all(p);
+        /* This spawn joins the 100; its own thread is left to join. */
+        assert_true(spawn(p, MODE_WAIT_RELEASE) > 0);
+        release_all(p);
+        after[round] = count_mappings();
+    }
+    print_message("mappings after each round: %ld, %ld\n", after[0], after[1]);
+    assert_int_equal(after[1], after[0]);
+    weft_program_free(p);
+    weft_module_free(m);
+    weft_engine_free(e);
+}
+
 /* An allocator that fails the `fail_at`-th allocation made on the arming
  * thread (other threads -- members that start -- are left alone). */
 static struct {
@@ -306,6 +337,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_address_space_limit),
         cmocka_unit_test_teardown(test_mapping_limit, unmap_filler),
+        cmocka_unit_test(test_contexts_given_back),
         cmocka_unit_test(test_each_allocation_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
