@@ -541,6 +541,9 @@ WEFT_API void weft_global_type(const weft_global *global, weft_valkind *kind, bo
  * WASI state (fd table, preopens, args, environment).  The threads form one
  * group: a trap or proc_exit in any of them, or the end of the entry
  * function, ends them all, and the group's status is the program's.
+ * A spawn the host cannot serve (max_threads alive, memory or mappings
+ * exhausted, no OS thread) returns a negative errno to the guest and the
+ * program goes on: a thread that starts has all it needs already.
  */
 typedef struct weft_program weft_program;
 

@@ -30,6 +30,7 @@ typedef struct thr_member {
     thr_group *group;
     uint32_t tid;
     pthread_t thread;               /* set by the member itself, under lock, before `done` */
+    thr_context *ctx;               /* made by the spawner; kept or freed after the join */
     thr_member_fn fn;
     void *arg;
     void (*drop)(void *arg);
@@ -47,6 +48,8 @@ struct thr_group {
     uint64_t *tid_bits;             /* bit t set: id t in use (bit 0: the entry thread) */
     uint32_t tid_words;
     uint32_t tid_hint;              /* no free id in words below it */
+    thr_context *spare[THR_GROUP_SPARE_CONTEXTS]; /* of joined members, for reuse */
+    uint32_t nspare;
     bool ended;
     weft_status status;
     weft_error err;
@@ -120,6 +123,29 @@ static thr_member *take_done(thr_group *g)
     return list;
 }
 
+/* Keeps a joined member's context for the next spawn, or frees it. */
+static void keep_context(thr_group *g, thr_context *ctx)
+{
+    pthread_mutex_lock(&g->lock);
+    if (g->nspare < THR_GROUP_SPARE_CONTEXTS) {
+        g->spare[g->nspare++] = ctx;
+        ctx = NULL;
+    }
+    pthread_mutex_unlock(&g->lock);
+    thr_context_free(ctx);
+}
+
+/* A context for a new member: a spare one, or a new one. */
+static thr_context *get_context(thr_group *g)
+{
+    pthread_mutex_lock(&g->lock);
+    thr_context *ctx = g->nspare ? g->spare[--g->nspare] : NULL;
+    pthread_mutex_unlock(&g->lock);
+    if (ctx)
+        return thr_context_reuse(ctx);
+    return thr_context_new(g->cfg.stack_bytes, eng_config(g->engine)->value_stack_bytes);
+}
+
 /* Joins and frees the members take_done returned (without the lock: their
  * threads only have to return, and they no longer need it for that). */
 static void join_members(thr_group *g, thr_member *list)
@@ -127,6 +153,7 @@ static void join_members(thr_group *g, thr_member *list)
     while (list) {
         thr_member *next = list->next;
         pthread_join(list->thread, NULL);
+        keep_context(g, list->ctx);
         eng_free(g->engine, list);
         list = next;
     }
@@ -175,6 +202,8 @@ void thr_group_free(thr_group *g)
         thr_group_end(g, WEFT_TRAP, &e);
     }
     thr_group_join(g);
+    for (uint32_t i = 0; i < g->nspare; i++)
+        thr_context_free(g->spare[i]);
     pthread_cond_destroy(&g->member_done);
     pthread_mutex_destroy(&g->lock);
     eng_free(g->engine, g->tid_bits);
@@ -281,15 +310,11 @@ static void *member_main(void *p)
     thr_member *m = p;
     thr_group *g = m->group;
     weft_error err;
-    weft_status st;
-    thr_context *ctx = thr_current(eng_config(g->engine)->value_stack_bytes);
-    if (ctx) {
-        set_member(ctx, g, m->tid);
-        st = m->fn(m->arg, m->tid, &err);
-        set_member(ctx, NULL, 0);
-    } else {
-        st = err_set(&err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, "thread context");
-    }
+    /* Nothing left to allocate here: thr_group_spawn made the context. */
+    thr_context_adopt(m->ctx);
+    set_member(m->ctx, g, m->tid);
+    weft_status st = m->fn(m->arg, m->tid, &err);
+    set_member(m->ctx, NULL, 0);
     if (st != WEFT_OK) {
         err.status = st;
         err.thread_id = m->tid;
@@ -297,6 +322,7 @@ static void *member_main(void *p)
     }
     if (m->drop)
         m->drop(m->arg);
+    thr_context_leave(m->ctx);
 
     pthread_mutex_lock(&g->lock);
     m->thread = pthread_self();
@@ -309,14 +335,20 @@ static void *member_main(void *p)
     return NULL;
 }
 
+/* Takes a member that never ran off `live` and gives its id back. */
+static void unspawn(thr_group *g, thr_member *m)
+{
+    pthread_mutex_lock(&g->lock);
+    list_remove(&g->live, m);
+    g->nlive--;
+    tid_free(g, m->tid);
+    pthread_cond_broadcast(&g->member_done); /* `live` changed */
+    pthread_mutex_unlock(&g->lock);
+}
+
 int32_t thr_group_spawn(thr_group *g, thr_member_fn fn, void *arg, void (*drop)(void *arg))
 {
     int32_t result;
-    pthread_attr_t attr;
-    if (pthread_attr_init(&attr) != 0)
-        return -WASI_ENOMEM_;
-    pthread_attr_setstacksize(&attr, g->cfg.stack_bytes);
-
     pthread_mutex_lock(&g->lock);
     thr_member *done = take_done(g);
     /* `ended`, not the flag: it is set first, under this lock, so no member
@@ -335,24 +367,38 @@ int32_t thr_group_spawn(thr_group *g, thr_member_fn fn, void *arg, void (*drop)(
         result = (int32_t)tid;
     }
     pthread_mutex_unlock(&g->lock);
+    /* Joined first, so that their memory is back before the new thread's. */
     join_members(g, done);
-
-    if (result > 0) {
-        pthread_t thread;
-        if (pthread_create(&thread, &attr, member_main, m) != 0) {
-            /* It never ran: undo, and tell a joiner that `live` changed. */
-            pthread_mutex_lock(&g->lock);
-            list_remove(&g->live, m);
-            g->nlive--;
-            tid_free(g, tid);
-            pthread_cond_broadcast(&g->member_done);
-            pthread_mutex_unlock(&g->lock);
-            result = -WASI_EAGAIN_;
-        } else {
-            m = NULL; /* the thread's now */
-        }
+    if (result < 0) {
+        eng_free(g->engine, m);
+        return result;
     }
-    eng_free(g->engine, m);
-    pthread_attr_destroy(&attr);
+
+    /* Everything the thread needs is made here, before its id is returned,
+     * so that a thread that starts has nothing left that could fail: the
+     * guest learns of a shortage from thread-spawn's result, and the group
+     * runs on (DESIGN.md invariant 3). */
+    pthread_attr_t attr;
+    void *stack;
+    size_t stack_bytes;
+    m->ctx = get_context(g);
+    if (!m->ctx) {
+        result = -WASI_ENOMEM_;
+    } else if (pthread_attr_init(&attr) != 0) {
+        result = -WASI_ENOMEM_;
+    } else {
+        thr_context_native_stack(m->ctx, &stack, &stack_bytes);
+        pthread_t thread;
+        if (pthread_attr_setstack(&attr, stack, stack_bytes) != 0 ||
+            pthread_create(&thread, &attr, member_main, m) != 0)
+            result = -WASI_EAGAIN_;
+        pthread_attr_destroy(&attr);
+    }
+    if (result < 0) {
+        unspawn(g, m);
+        if (m->ctx)
+            keep_context(g, m->ctx);
+        eng_free(g->engine, m);
+    }
     return result;
 }

@@ -38,12 +38,19 @@
 #define THR_GROUP_MAX_TID 0x1FFFFFFFu
 
 /* wasi-threads' limits when the program config says 0.  A spawned thread
- * costs little resident memory: wasm frames live on its value stack (malloc'd,
- * touched only as deep as the guest goes), and the native stack only holds the
+ * costs little resident memory: wasm frames live on its value stack (touched
+ * only as deep as the guest goes), and the native stack only holds the
  * interpreter loop, host calls and nested entries -- so 2 MiB is plenty, also
- * under the sanitizers, and both are virtual until used. */
+ * under the sanitizers, and both are virtual until used.  Both live in the
+ * thread's one context mapping (thr_context_new), made before the spawn
+ * returns. */
 #define THR_GROUP_DEFAULT_MAX_THREADS 2048u
 #define THR_GROUP_DEFAULT_STACK_BYTES ((size_t)2 << 20)
+
+/* Contexts (value, native and alternate signal stacks: threads/thread.h) of
+ * joined members kept for new ones: 16 x ~10 MiB of address space, a few
+ * touched pages of memory each. */
+#define THR_GROUP_SPARE_CONTEXTS 16u
 
 typedef struct thr_group thr_group;
 
@@ -66,8 +73,11 @@ WEFT_INTERNAL weft_status thr_group_new(weft_engine *e, const thr_group_config *
 WEFT_INTERNAL void thr_group_free(thr_group *g);
 
 /* Starts a member thread running fn(arg, tid).  Returns its id (> 0), or a
- * negative WASI errno when the group is ending, max_threads threads are alive
- * or the OS cannot make a thread; then `drop` has not been called.  After a
+ * negative WASI errno when the group is ending, max_threads threads are alive,
+ * the thread's context (stacks included) cannot be mapped or the OS cannot
+ * make a thread; then `drop` has not been called and the id is free again.
+ * Everything the thread needs is made before the id is returned: a thread
+ * that starts cannot fail for want of memory before fn runs.  After a
  * success the group calls drop(arg) on the member's thread when fn returns. */
 WEFT_INTERNAL int32_t thr_group_spawn(thr_group *g, thr_member_fn fn, void *arg,
                                       void (*drop)(void *arg));

@@ -2,8 +2,9 @@
  * thread.c -- the per-OS-thread execution context (thr_) and guard-page trap
  * delivery (DESIGN.md invariant 2).
  *
- * Owns: the lazily made thr_context of each thread (value stack, alternate
- * signal stack) and its release when the thread ends; the one process-wide
+ * Owns: the thr_context of each thread (value stack, alternate signal
+ * stack), made lazily on first use or ahead for a thread weft starts, and its
+ * release when the thread ends; the one process-wide
  * SIGSEGV/SIGBUS handler and the chain to whatever handler came before it;
  * thr_enter, the only sigsetjmp in weft, with its two guards (native stack,
  * signal mask); weft_handle_signal for embedders that own the handler.
@@ -71,45 +72,37 @@ static size_t os_page_size(void)
 
 /* ---- alternate signal stack -------------------------------------------- */
 
-static bool altstack_install(thr_context *ctx)
+/* Usable bytes of an alternate signal stack, a multiple of the page size. */
+static size_t altstack_bytes(size_t page)
 {
-    size_t page = os_page_size();
     size_t usable = THR_ALTSTACK_BYTES;
 #ifdef _SC_SIGSTKSZ
     long min = sysconf(_SC_SIGSTKSZ);
     if (min > 0 && (size_t)min * 4 > usable)
         usable = (size_t)min * 4;
 #endif
-    usable = (usable + page - 1) / page * page;
-    size_t total = usable + page;
-    void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
-                   -1, 0);
-    if (p == MAP_FAILED)
-        return false;
-    /* Stacks grow down: a handler that overflows hits this page and dies
-     * visibly instead of writing over whatever is mapped below. */
-    if (mprotect(p, page, PROT_NONE) != 0)
-        goto fail;
-    stack_t ss = { .ss_sp = (char *)p + page, .ss_size = usable, .ss_flags = 0 };
-    if (sigaltstack(&ss, &ctx->prev_altstack) != 0)
-        goto fail;
-    ctx->altstack = p;
-    ctx->altstack_size = total;
-    return true;
-fail:
-    munmap(p, total);
-    return false;
+    return (usable + page - 1) / page * page;
 }
 
-static void altstack_remove(thr_context *ctx)
+static bool altstack_on(thr_context *ctx)
 {
-    if (!ctx->altstack)
-        return;
     size_t page = os_page_size();
+    stack_t ss = { .ss_sp = (char *)ctx->altstack + page,
+                   .ss_size = ctx->altstack_size - page,
+                   .ss_flags = 0 };
+    ctx->altstack_set = sigaltstack(&ss, &ctx->prev_altstack) == 0;
+    return ctx->altstack_set;
+}
+
+static void altstack_off(thr_context *ctx)
+{
+    if (!ctx->altstack_set)
+        return;
+    ctx->altstack_set = false;
     stack_t cur;
     /* Give the thread back what it had (a sanitizer's stack, say) -- but only
      * if ours is still the one installed; someone may have replaced it. */
-    if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == (char *)ctx->altstack + page &&
+    if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == (char *)ctx->altstack + os_page_size() &&
         !(cur.ss_flags & SS_ONSTACK)) {
         stack_t prev = ctx->prev_altstack;
         if (prev.ss_flags & SS_DISABLE) {
@@ -124,8 +117,32 @@ static void altstack_remove(thr_context *ctx)
             sigaltstack(&off, NULL);
         }
     }
-    munmap(ctx->altstack, ctx->altstack_size);
-    ctx->altstack = NULL;
+}
+
+/* A context made on first use maps its alternate stack on its own. */
+static bool altstack_install(thr_context *ctx)
+{
+    size_t page = os_page_size();
+    size_t usable = altstack_bytes(page);
+    size_t total = usable + page;
+    void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    /* Stacks grow down: a handler that overflows hits this page and dies
+     * visibly instead of writing over whatever is mapped below. */
+    if (mprotect(p, page, PROT_NONE) != 0)
+        goto fail;
+    ctx->altstack = p;
+    ctx->altstack_size = total;
+    if (!altstack_on(ctx))
+        goto fail;
+    ctx->map = p;
+    ctx->map_bytes = total;
+    return true;
+fail:
+    munmap(p, total);
+    return false;
 }
 
 /* ---- the context ------------------------------------------------------- */
@@ -138,20 +155,26 @@ static bool stack_alloc(thr_context *ctx, size_t bytes)
     uint64_t *s = malloc(slots * sizeof(uint64_t));
     if (!s)
         return false;
-    free(ctx->stack);
+    if (ctx->stack_malloced)
+        free(ctx->stack);
     ctx->stack = s;
     ctx->stack_end = s + slots;
     ctx->stack_bytes = slots * sizeof(uint64_t);
+    ctx->stack_malloced = true;
     return true;
 }
 
+/* For a context made on first use (pthread key destructor). */
 static void ctx_destroy(void *p)
 {
     thr_context *ctx = p;
     /* First, so that a signal from here on finds no context. */
     tls_ctx = NULL;
-    altstack_remove(ctx);
-    free(ctx->stack);
+    altstack_off(ctx);
+    if (ctx->map)
+        munmap(ctx->map, ctx->map_bytes);
+    if (ctx->stack_malloced)
+        free(ctx->stack);
     free(ctx);
 }
 
@@ -171,10 +194,111 @@ static thr_context *ctx_new(size_t stack_bytes)
     tls_ctx = ctx;
     return ctx;
 fail:
-    altstack_remove(ctx);
-    free(ctx->stack);
-    free(ctx);
+    ctx_destroy(ctx);
     return NULL;
+}
+
+/*
+ * A context made ahead is one mapping, low addresses first:
+ *
+ *   guard page | alternate signal stack | native stack ... (glibc's TLS) | value stack | thr_context
+ *
+ * Two VMAs (the guard page and the rest), where separate mappings cost five
+ * (native stack and its guard, alternate stack and its guard, value stack):
+ * vm.max_map_count (65530) is what limited threads before address space did.
+ * The guard page serves both stacks.  The alternate stack overflows into it
+ * (DESIGN.md invariant 2).  An overflow of the native stack runs through the
+ * alternate stack first -- unused then, since nothing runs on it outside a
+ * handler -- and then faults on the guard with the stack pointer inside the
+ * alternate stack, so the kernel cannot push a signal frame and kills the
+ * process with SIGSEGV: still a visible crash, never a silent overwrite.
+ * The value stack needs no guard: its frames and operands are checked
+ * explicitly (engine/interp.c).
+ */
+static size_t ctx_head_bytes(size_t page)
+{
+    return (sizeof(thr_context) + page - 1) / page * page;
+}
+
+/* Puts a fresh context (outside wasm, in no group) at the top of `p`. */
+static thr_context *ctx_lay_out(char *p, size_t total, size_t alt, size_t native)
+{
+    size_t page = os_page_size();
+    size_t head = ctx_head_bytes(page);
+    size_t value = total - head - page - alt - native;
+    thr_context *ctx = (thr_context *)(void *)(p + total - head);
+    memset(ctx, 0, sizeof *ctx);
+    ctx->map = p;
+    ctx->map_bytes = total;
+    ctx->altstack = p;
+    ctx->altstack_size = page + alt;
+    ctx->native_stack = p + page + alt;
+    ctx->native_bytes = native;
+    ctx->stack = (uint64_t *)(void *)(p + page + alt + native);
+    ctx->stack_bytes = value;
+    ctx->stack_end = ctx->stack + value / sizeof(uint64_t);
+    return ctx;
+}
+
+thr_context *thr_context_new(size_t native_bytes, size_t value_bytes)
+{
+    size_t page = os_page_size();
+    size_t alt = altstack_bytes(page);
+    if (native_bytes > SIZE_MAX / 4 || value_bytes > SIZE_MAX / 4)
+        return NULL;
+    size_t native = (native_bytes + page - 1) / page * page;
+    size_t value = (value_bytes + page - 1) / page * page;
+    if (value == 0)
+        value = page;
+    size_t total = page + alt + native + value + ctx_head_bytes(page);
+    char *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    if (mprotect(p, page, PROT_NONE) != 0) {
+        munmap(p, total);
+        return NULL;
+    }
+    return ctx_lay_out(p, total, alt, native);
+}
+
+thr_context *thr_context_reuse(thr_context *ctx)
+{
+    if (ctx->stack_malloced)
+        free(ctx->stack);
+    return ctx_lay_out(ctx->map, ctx->map_bytes, ctx->altstack_size - os_page_size(),
+                       ctx->native_bytes);
+}
+
+void thr_context_native_stack(const thr_context *ctx, void **addr, size_t *bytes)
+{
+    *addr = ctx->native_stack;
+    *bytes = ctx->native_bytes;
+}
+
+void thr_context_adopt(thr_context *ctx)
+{
+    tls_ctx = ctx;
+    altstack_on(ctx);
+}
+
+void thr_context_leave(thr_context *ctx)
+{
+    /* First, so that a signal from here on finds no context. */
+    tls_ctx = NULL;
+    altstack_off(ctx);
+}
+
+void thr_context_free(thr_context *ctx)
+{
+    if (!ctx)
+        return;
+    /* Read before the unmap: the struct lives in the mapping. */
+    void *map = ctx->map;
+    size_t bytes = ctx->map_bytes;
+    if (ctx->stack_malloced)
+        free(ctx->stack);
+    munmap(map, bytes);
 }
 
 thr_context *thr_current(size_t stack_bytes)

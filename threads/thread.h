@@ -3,9 +3,10 @@
  * (DESIGN.md invariant 2).
  *
  * Every OS thread that runs wasm has one thr_context, made lazily on its first
- * entry and released when the thread ends (a pthread key destructor): its value
- * stack, call depth, alternate signal stack and the jump buffer of the
- * innermost host->wasm entry.  One process-wide SIGSEGV/SIGBUS handler
+ * entry and released when the thread ends (a pthread key destructor) -- or,
+ * for a thread weft starts itself, made ahead by the starting thread and
+ * handed over (thr_context_new): its value stack, call depth, alternate signal
+ * stack and the jump buffer of the innermost host->wasm entry.  One process-wide SIGSEGV/SIGBUS handler
  * (SA_SIGINFO|SA_ONSTACK|SA_NODEFER, installed once) claims a fault only when
  * the faulting thread is inside wasm and the address lies in one of the
  * reservations its context lists; then it records the trap and siglongjmps to
@@ -62,9 +63,6 @@ typedef struct thr_context {
     void *interp_top;
     void *interp_entry;
 
-    void *altstack;          /* mmap'd alternate signal stack, guard page first */
-    size_t altstack_size;    /* bytes mapped at altstack, guard page included    */
-    stack_t prev_altstack;   /* what the thread had before ours; restored at exit */
     uint32_t next_slot;      /* reservation slot to reuse once all are taken     */
 
     /* The native stack of this thread, found on its first entry (thr_enter):
@@ -75,12 +73,51 @@ typedef struct thr_context {
     bool native_known;       /* the bounds were looked up (successfully or not)  */
     /* An entry has unblocked SIGSEGV/SIGBUS and will block them again. */
     bool faults_unblocked;
+
+    /* Memory.  `map` is the context's one mapping: for a context made on
+     * first use, its alternate signal stack behind a guard page; for one made
+     * ahead (thr_context_new), the whole thread: guard page, alternate signal
+     * stack, native stack, value stack and this struct (thread.c draws it). */
+    void *map;
+    size_t map_bytes;
+    void *altstack;          /* alternate signal stack, guard page first         */
+    size_t altstack_size;    /* bytes at altstack, guard page included           */
+    void *native_stack;      /* made ahead: the pthread stack inside `map`       */
+    size_t native_bytes;
+    stack_t prev_altstack;   /* what the thread had before ours; restored at exit */
+    bool altstack_set;       /* ours is installed on the thread                  */
+    bool stack_malloced;     /* `stack` is malloc'd (else it lies in `map`)      */
 } thr_context;
 
 /* This thread's context, made on first use (value stack of at least
  * `stack_bytes`; an existing smaller one grows when no wasm is running).
  * NULL if out of memory. */
 WEFT_INTERNAL thr_context *thr_current(size_t stack_bytes);
+
+/* A context made ahead, by the thread that starts another, for that thread
+ * (a spawned group member): everything the new thread needs -- value stack of
+ * `value_bytes`, alternate signal stack, and a native stack of `native_bytes`
+ * to give pthread_attr_setstack (thr_context_native_stack) -- in one mapping,
+ * so that the new thread has nothing left to allocate and cannot fail.  NULL
+ * when the mapping fails (the address-space limit, vm.max_map_count). */
+WEFT_INTERNAL thr_context *thr_context_new(size_t native_bytes, size_t value_bytes);
+WEFT_INTERNAL void thr_context_native_stack(const thr_context *ctx, void **addr, size_t *bytes);
+/* On the new thread, first: makes `ctx` the thread's context and installs its
+ * alternate signal stack.  Cannot fail (without the alternate stack, which
+ * sigaltstack would refuse only for a bad size, faults in wasm memory are
+ * still claimed on the thread's own stack). */
+WEFT_INTERNAL void thr_context_adopt(thr_context *ctx);
+/* On the same thread, last: gives back the previous alternate signal stack
+ * and detaches the context (the thread still runs on its native stack). */
+WEFT_INTERNAL void thr_context_leave(thr_context *ctx);
+/* A context made ahead whose thread has been joined, made fresh for the
+ * next thread (the same sizes): what glibc's cache of thread stacks does, so
+ * that a spawn costs no mmap, munmap (and its TLB shootdown) or page faults
+ * while threads come and go. */
+WEFT_INTERNAL thr_context *thr_context_reuse(thr_context *ctx);
+/* Unmaps a context made ahead, once its thread has been joined (or never
+ * started).  NULL is ignored. */
+WEFT_INTERNAL void thr_context_free(thr_context *ctx);
 
 /* Installs the signal handler once per process (idempotent, thread-safe). */
 WEFT_INTERNAL weft_status thr_install_handler(weft_error *err);

@@ -12,8 +12,12 @@
  *
  * Failure never traps the caller: when the instance cannot be made, the
  * module has no proper wasi_thread_start, the group is ending, max_threads
- * threads are alive or the OS refuses a thread, the result is a negative WASI
- * errno (wasi-libc's pthread_create turns any negative value into EAGAIN).
+ * threads are alive, the thread's context and stacks cannot be mapped or the
+ * OS refuses a thread, the result is a negative WASI errno (wasi-threads: "the
+ * value is negative and it represents error code"; wasi-libc's pthread_create
+ * turns any negative value into EAGAIN).  All of it is made here, before the
+ * id is returned (threads/group.c), so a started thread never ends the group
+ * for want of memory.
  */
 #include "wasi-threads/wasit.h"
 

@@ -12,6 +12,7 @@ command, the status, the time.  Exit status 0 when every run passed.
 import argparse
 import os
 import re
+import resource
 import subprocess
 import shutil
 import socket
@@ -21,11 +22,12 @@ import time
 
 TRAP = 134  # weft's exit status for a trap (cli/cli.h CLI_EXIT_TRAP)
 EXIT_CODE = 7  # what term.c passes to proc_exit
+REFUSED = r"\d+ threads alive, then spawn refused \(-\d+\); joined; later spawn ok\n"
 
 
 class Case:
     def __init__(self, program, args=(), status=0, stdout=None, stderr=None, limit=None,
-                 options=(), examples=False, tmpdir=False, fifos=(), sockets=()):
+                 options=(), examples=False, tmpdir=False, fifos=(), sockets=(), rlimit_as=None):
         self.program = program      # NAME of NAME.{imported,defined}.wasm
         self.args = list(args)      # the program's arguments
         self.status = status        # expected exit status
@@ -37,6 +39,7 @@ class Case:
         self.tmpdir = tmpdir or bool(fifos or sockets)  # preopen a fresh host folder as /data
         self.fifos = list(fifos)    # FIFOs made in it first (WASI cannot mkfifo)
         self.sockets = list(sockets)  # unix socket files made in it first
+        self.rlimit_as = rlimit_as  # address-space limit in bytes (`ulimit -v`), or None
 
 
 def cases():
@@ -82,6 +85,18 @@ def cases():
              stdout=r"4 threads wrote 200 records each: ok; WEFT_GUEST=threads\n"),
         Case("spawn_limit", ("3",), options=("--max-threads", "3"),
              stdout=r"limit 3: extra spawn refused \(-\d+\), later spawn ok\n"),
+        # Threads until the address space runs out (`ulimit -v`): thread-spawn
+        # must refuse with a negative value and the program go on.
+        Case("spawn_many", ("100000",), options=("--bounds-checks=software",),
+             rlimit_as=300 << 20, stdout=REFUSED),
+        Case("spawn_many", ("100000",), options=("--max-threads", "100000"),
+             rlimit_as=(8 << 30) + (300 << 20), stdout=REFUSED),
+        # Thousands alive at once: ~2,000 until 20 GiB of address space is
+        # spent past the memory's 8 GiB, then 3,000 with no limit.
+        Case("spawn_many", ("100000",), options=("--max-threads", "100000"),
+             rlimit_as=28 << 30, stdout=REFUSED),
+        Case("spawn_many", ("3000",), options=("--max-threads", "3000"),
+             stdout=r"3000 threads alive; joined; later spawn ok\n"),
         Case("primes_threads", ("1000000", "4"), examples=True,
              stdout=r"primes below 1000000: 78498\n1 thread: +[0-9.]+ s\n"
                     r"4 threads: [0-9.]+ s \(speed-up [0-9.]+x\)\n"),
@@ -140,8 +155,12 @@ def run(args, case, shape):
     cmd = [args.weft, "run", *options, wasm, *case.args]
     shown = " ".join(cmd)
     start = time.monotonic()
+    limit = None
+    if case.rlimit_as is not None:
+        shown = f"(ulimit -v {case.rlimit_as >> 10}) {shown}"
+        limit = lambda: resource.setrlimit(resource.RLIMIT_AS, (case.rlimit_as, case.rlimit_as))
     try:
-        p = subprocess.run(cmd, capture_output=True, timeout=args.timeout)
+        p = subprocess.run(cmd, capture_output=True, timeout=args.timeout, preexec_fn=limit)
         status, stdout, stderr = p.returncode, p.stdout.decode(errors="replace"), \
             p.stderr.decode(errors="replace")
     except subprocess.TimeoutExpired as e:
@@ -180,10 +199,14 @@ def main():
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--shape", choices=("imported", "defined"), action="append")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--sanitized", action="store_true",
+                    help="weft is built with a sanitizer: skip the cases that limit its "
+                         "address space (ASan and TSan reserve terabytes up front)")
     ap.add_argument("programs", nargs="*")
     args = ap.parse_args()
     shapes = args.shape or ["imported", "defined"]
-    selected = [c for c in cases() if not args.programs or c.program in args.programs]
+    selected = [c for c in cases() if (not args.programs or c.program in args.programs)
+                and not (args.sanitized and c.rlimit_as is not None)]
     if not selected:
         print(f"no case for {args.programs}")
         return 1

@@ -4,9 +4,9 @@
  *
  * One copy of the scaffolding every such test needs (read a file, make an
  * engine with a bounds mode, load a module by name, find an exported
- * function).  The helpers that can fail fail the test with cmocka, so call
- * them from the test's own thread only; test_find_func() does not assert and
- * suits worker threads.
+ * function, make a program).  The helpers that can fail fail the test with
+ * cmocka, so call them from the test's own thread only; test_find_func() does
+ * not assert and suits worker threads.
  */
 #ifndef WEFT_TEST_WASM_FILE_H
 #define WEFT_TEST_WASM_FILE_H
@@ -95,6 +95,20 @@ static inline weft_func *test_export_func(weft_instance *inst, const char *name)
     assert_true(weft_instance_export(inst, name, strlen(name), &ext));
     assert_int_equal(ext.kind, WEFT_EXTERN_FUNC);
     return ext.of.func;
+}
+
+/* A wasi-threads program of `m` with the default configuration but
+ * `max_threads` (0: the default limit). */
+static inline weft_program *test_program_new(weft_module *m, uint32_t max_threads)
+{
+    weft_program_config cfg;
+    weft_program_config_init(&cfg);
+    cfg.max_threads = max_threads;
+    weft_program *p = NULL;
+    weft_error err;
+    if (weft_program_new(m, &cfg, &p, &err) != WEFT_OK)
+        fail_msg("weft_program_new: %s", err.message);
+    return p;
 }
 
 #endif /* WEFT_TEST_WASM_FILE_H */

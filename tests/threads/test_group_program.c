@@ -43,19 +43,6 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static weft_program *new_program(weft_module *m, uint32_t max_threads)
-{
-    weft_program_config cfg;
-    weft_program_config_init(&cfg);
-    cfg.max_threads = max_threads;
-    weft_program *p = NULL;
-    weft_error err;
-    weft_status st = weft_program_new(m, &cfg, &p, &err);
-    if (st != WEFT_OK)
-        fail_msg("weft_program_new: %s", err.message);
-    return p;
-}
-
 static uint32_t load32(weft_program *p, uint32_t addr)
 {
     uint32_t v;
@@ -92,7 +79,7 @@ static int teardown(void **state)
 static void terminate_while(const char *entry, uint32_t n)
 {
     weft_module *m = test_module_load(engine, "group_threads");
-    weft_program *p = new_program(m, 0);
+    weft_program *p = test_program_new(m, 0);
     weft_val arg = {.kind = WEFT_I32, .of.i32 = (int32_t)n};
     weft_error err;
     assert_int_equal(weft_program_start(p, entry, &arg, 1, &err), WEFT_OK);
@@ -193,7 +180,7 @@ static void test_trap_in_thread_ends_group(void **state)
 {
     (void)state;
     weft_module *m = test_module_load(engine, "group_threads");
-    weft_program *p = new_program(m, 0);
+    weft_program *p = test_program_new(m, 0);
     weft_val arg = {.kind = WEFT_I32, .of.i32 = 4};
     weft_error err;
     /* Threads 1-3 busy-loop, thread 4 traps; the entry runs on this thread. */
@@ -211,7 +198,7 @@ static void test_trap_in_entry(void **state)
 {
     (void)state;
     weft_module *m = test_module_load(engine, "group_threads");
-    weft_program *p = new_program(m, 0);
+    weft_program *p = test_program_new(m, 0);
     weft_error err;
     assert_int_equal(weft_program_run(p, "entry_trap", NULL, 0, NULL, 0, &err), WEFT_TRAP);
     assert_int_equal(err.code, WEFT_E_UNREACHABLE);
@@ -224,7 +211,7 @@ static void test_exit_in_thread(void **state)
 {
     (void)state;
     weft_module *m = test_module_load(engine, "group_threads");
-    weft_program *p = new_program(m, 0);
+    weft_program *p = test_program_new(m, 0);
     weft_val arg = {.kind = WEFT_I32, .of.i32 = 3};
     weft_error err;
     int64_t t0 = now_ns();
@@ -240,7 +227,7 @@ static void test_exit_in_thread(void **state)
 static void run_return(uint32_t max_threads, int32_t n, int32_t expect)
 {
     weft_module *m = test_module_load(engine, "group_threads");
-    weft_program *p = new_program(m, max_threads);
+    weft_program *p = test_program_new(m, max_threads);
     weft_val arg = {.kind = WEFT_I32, .of.i32 = n};
     weft_val result;
     weft_error err;
@@ -276,7 +263,7 @@ static void test_defined_memory_is_shared(void **state)
 {
     (void)state;
     weft_module *m = test_module_load(engine, "group_defmem");
-    weft_program *p = new_program(m, 0);
+    weft_program *p = test_program_new(m, 0);
     weft_val result;
     weft_error err;
     weft_status st = weft_program_run(p, NULL, NULL, 0, &result, 1, &err);
@@ -306,7 +293,7 @@ static void test_free_running(void **state)
 {
     (void)state;
     weft_module *m = test_module_load(engine, "group_threads");
-    weft_program *p = new_program(m, 0);
+    weft_program *p = test_program_new(m, 0);
     weft_val arg = {.kind = WEFT_I32, .of.i32 = 4};
     weft_error err;
     assert_int_equal(weft_program_start(p, "run_busy", &arg, 1, &err), WEFT_OK);
@@ -336,7 +323,7 @@ static void test_free_while_run_elsewhere(void **state)
 {
     (void)state;
     weft_module *m = test_module_load(engine, "group_threads");
-    runner r = {.program = new_program(m, 0)};
+    runner r = {.program = test_program_new(m, 0)};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, run_on_thread, &r), 0);
     await_started(r.program, 2);
@@ -351,7 +338,7 @@ static void test_bad_entry(void **state)
 {
     (void)state;
     weft_module *m = test_module_load(engine, "group_threads");
-    weft_program *p = new_program(m, 0);
+    weft_program *p = test_program_new(m, 0);
     weft_error err;
     assert_int_equal(weft_program_start(p, "no_such", NULL, 0, &err), WEFT_BAD_ARGUMENT);
     assert_int_equal(weft_program_start(p, "run_busy", NULL, 0, &err), WEFT_BAD_ARGUMENT);
