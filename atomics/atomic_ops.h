@@ -103,22 +103,20 @@
 #define ATOM_RMW(id, T, fn) ATOM_TWINS(id, ATOM_RMW_BODY, T, fn)
 
 /* [op][x=dst y=addr][x=offset y=expected][x=replacement], _K: [op][x=dst
- * y=expected][address][x=replacement].  The expected operand is compared
- * whole with the zero-extended T in memory (it is not wrapped): one with bits
- * above T can never match, so that case only reads. */
+ * y=expected][address][x=replacement].  The expected operand is wrapped to T
+ * before the compare, as the replacement is: an rmw8 cmpxchg compares bytes,
+ * whatever the operand's upper bits (the threads Overview, "Compare
+ * Exchange"; WebAssembly/threads issue #195 corrected the draft formal text,
+ * which compared the whole operand; tests/wat/cmpxchg_wrap.wat). */
 #define ATOM_CMPXCHG_BODY(T, bounds, K)                                        \
     {                                                                          \
-        uint64_t want = fp[(K) ? Y1 : Y2];                                     \
+        T old = (T)fp[(K) ? Y1 : Y2];                                          \
         T rep = (T)fp[X3];                                                     \
         int32_t dst = X1;                                                      \
         ATOM_PREFETCH(4);                                                      \
         ATOM_ADDR(T, K, Y1, bounds);                                           \
-        T old = (T)want;                                                       \
-        if (WEFT_UNLIKELY((uint64_t)old != want))                              \
-            old = __atomic_load_n(p, __ATOMIC_SEQ_CST);                        \
-        else                                                                   \
-            __atomic_compare_exchange_n(p, &old, rep, false, __ATOMIC_SEQ_CST,  \
-                                        __ATOMIC_SEQ_CST);                     \
+        __atomic_compare_exchange_n(p, &old, rep, false, __ATOMIC_SEQ_CST,      \
+                                    __ATOMIC_SEQ_CST);                         \
         fp[dst] = (uint64_t)old;                                               \
         ATOM_NEXT(4);                                                          \
     }

@@ -13,6 +13,15 @@
  * stores keep the exact bits) and that the idiom gives exactly the canonical
  * NaN, whatever the translator does with local.tee/eq/select.
  *
+ * Narrow cmpxchg (tests/wat/cmpxchg_wrap.wat): found by the differential
+ * test on binaryen's fuzz modules (tests/diff/fuzz_diff.sh, seed 2040).
+ * i32.atomic.rmw8.cmpxchg_u with expected 0xF0000000 on a zero byte: V8
+ * stored the replacement, weft compared the whole operand with the
+ * zero-extended byte and did not.  The threads proposal wraps the expected
+ * operand to the access width before comparing (its Overview, "Compare
+ * Exchange"; the draft formal text said otherwise and was corrected,
+ * WebAssembly/threads issue #195).
+ *
  * The test_fuzz_* cases were found by the mutation fuzzer (tests/fuzz/), each
  * reduced to the fewest bytes that still show the bug; their comments say
  * what went wrong.
@@ -324,6 +333,62 @@ static void test_table_budget(void **state)
     weft_engine_free(e);
 }
 
+/* Every narrow cmpxchg, with a parameter address and a constant one (the _K
+ * handlers), in both bounds modes: the expected operand's bits above the
+ * access width are ignored, in a match and in a mismatch. */
+static void test_cmpxchg_wraps_expected(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        unsigned bits;
+        bool i32; /* the operands are i32 */
+    } ops[] = {
+        {"i32_8", 8, true},   {"i32_16", 16, true},  {"i64_8", 8, false},
+        {"i64_16", 16, false}, {"i64_32", 32, false}, {"i32_8_k", 8, true},
+        {"i32_16_k", 16, true}, {"i64_8_k", 8, false}, {"i64_16_k", 16, false},
+        {"i64_32_k", 32, false},
+    };
+    const uint64_t before = 0x1111111111111111ull, junk = 0xA5A5A5A5A5A5A5A5ull;
+    const uint64_t rep = 0xCAFEBABEDEADBEEFull;
+    for (int mode = 0; mode < 2; mode++) {
+        weft_engine *e = test_engine_new(mode ? WEFT_BOUNDS_SOFTWARE : WEFT_BOUNDS_GUARD);
+        weft_module *m = test_module_load(e, "cmpxchg_wrap");
+        weft_instance *inst = NULL;
+        weft_error err;
+        assert_int_equal(weft_instance_new(m, NULL, 0, &inst, &err), WEFT_OK);
+        weft_func *load = test_export_func(inst, "load"), *store = test_export_func(inst, "store");
+        for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+            uint64_t mask = (1ull << ops[i].bits) - 1, width = ops[i].i32 ? 0xFFFFFFFFull : ~0ull;
+            for (int match = 1; match >= 0; match--) {
+                weft_val args[3] = {{.kind = WEFT_I32, .of.i32 = 64}}, res, mem;
+                weft_val init[2] = {{.kind = WEFT_I32, .of.i32 = 64},
+                                    {.kind = WEFT_I64, .of.i64 = (int64_t)before}};
+                assert_int_equal(weft_call(store, init, 2, NULL, 0, &err), WEFT_OK);
+                /* Low bits: the memory's (or not); above them, junk. */
+                uint64_t expected = ((junk & ~mask) | ((match ? before : ~before) & mask)) & width;
+                for (int a = 1; a < 3; a++) {
+                    uint64_t v = a == 1 ? expected : rep & width;
+                    args[a] = ops[i].i32 ? (weft_val){.kind = WEFT_I32, .of.i32 = (int32_t)v}
+                                         : (weft_val){.kind = WEFT_I64, .of.i64 = (int64_t)v};
+                }
+                weft_func *f = test_export_func(inst, ops[i].name);
+                assert_int_equal(weft_call(f, args, 3, &res, 1, &err), WEFT_OK);
+                assert_int_equal((uint64_t)res.of.i64, before & mask); /* the old value */
+                assert_int_equal(weft_call(load, args, 1, &mem, 1, &err), WEFT_OK);
+                uint64_t now = match ? (before & ~mask) | (rep & mask) : before;
+                if ((uint64_t)mem.of.i64 != now)
+                    fail_msg("%s (%s bounds, %s): memory %016llx, want %016llx", ops[i].name,
+                             mode ? "software" : "guard", match ? "match" : "mismatch",
+                             (unsigned long long)mem.of.i64, (unsigned long long)now);
+            }
+        }
+        weft_instance_free(inst);
+        weft_module_free(m);
+        weft_engine_free(e);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_canonicalise),
         cmocka_unit_test(test_fuzz_huge_table),
         cmocka_unit_test(test_table_budget),
+        cmocka_unit_test(test_cmpxchg_wraps_expected),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
