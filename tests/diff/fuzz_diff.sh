@@ -15,7 +15,7 @@
 # must be rejected by both engines; the seed then runs again without
 # reference types.
 #
-# Seeds FIRST .. FIRST+COUNT-1 (default: 1 120); environment: FUZZ_DIFF_SIZE
+# Seeds FIRST .. FIRST+COUNT-1 (default: 1 250); environment: FUZZ_DIFF_SIZE
 # (seed bytes, default 4096), FUZZ_DIFF_KEEP (a folder to copy modules that
 # differ into).  Exit 0 when all agree, 1 on any difference or failure, 77
 # (skipped) without node or wasm-opt.
@@ -23,10 +23,11 @@ set -u
 FUZZ_EXEC=${1:?usage: fuzz_diff.sh FUZZ_EXEC SOURCE_DIR [FIRST COUNT]}
 SRC=${2:?usage: fuzz_diff.sh FUZZ_EXEC SOURCE_DIR [FIRST COUNT]}
 FIRST=${3:-1}
-COUNT=${4:-120}
+COUNT=${4:-250}
 SIZE=${FUZZ_DIFF_SIZE:-4096}
 KEEP=${FUZZ_DIFF_KEEP:-}
-HERE=$SRC/tests/diff
+HERE=$(cd "$SRC/tests/diff" && pwd)
+case $FUZZ_EXEC in /*) ;; *) FUZZ_EXEC=$(pwd)/$FUZZ_EXEC ;; esac
 
 for tool in node wasm-opt; do
     if ! command -v $tool >/dev/null 2>&1; then
@@ -40,7 +41,7 @@ BASE="--mvp-features --enable-threads --enable-multivalue --enable-bulk-memory
 REFTYPES=--enable-reference-types
 # A hang in either engine must fail the test, not stall it.
 LIMIT=""
-command -v timeout >/dev/null 2>&1 && LIMIT="timeout 60"
+command -v timeout >/dev/null 2>&1 && LIMIT="timeout 200"
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -50,28 +51,50 @@ node "$HERE/seed_bytes.mjs" "$TMP" "$SIZE" $seeds || exit 1
 
 fails=0 withref=0 noref=0 invalid=0 stack=0 calls=0
 
-# run SEED FEATURES: generates the module, runs it in the three ways,
-# compares; prints a line on failure.  Sets $node_out to Node's output.
-run() {
-    mod=$TMP/$1.wasm
-    # shellcheck disable=SC2086 # feature flags
-    if ! wasm-opt -ttf "$TMP/$1.bin" $2 --denan -o "$mod" 2>"$TMP/gen.log"; then
-        echo "FAIL seed $1: wasm-opt: $(head -n 3 "$TMP/gen.log")"
-        return 1
+keep() {
+    [ -n "$KEEP" ] || return 0
+    mkdir -p "$KEEP" && cp "$TMP/$1.bin" "$TMP/$1.wasm" "$KEEP/"
+}
+
+# gen FEATURES SEED...: makes $TMP/SEED.wasm for each seed and runs them all
+# in one Node process ($TMP/SEED.node); prints the seeds it made.
+gen() {
+    features=$1
+    shift
+    made=""
+    for s in "$@"; do
+        # shellcheck disable=SC2086 # feature flags
+        if wasm-opt -ttf "$TMP/$s.bin" $features --denan -o "$TMP/$s.wasm" 2>"$TMP/gen.log"; then
+            made="$made $s"
+        else
+            echo "FAIL seed $s: wasm-opt: $(head -n 3 "$TMP/gen.log")" >&2
+            echo "x" >>"$TMP/genfail"
+        fi
+    done
+    [ -n "$made" ] || return 0
+    # shellcheck disable=SC2086
+    (cd "$TMP" && $LIMIT node "$HERE/fuzz_exec.mjs" $(for s in $made; do echo "$s.wasm"; done)) >&2
+    rc=$?
+    # 2: a module the harness could not run (its output says so); else all or nothing.
+    if [ $rc -ne 0 ] && [ $rc -ne 2 ]; then
+        echo "FAIL: node exited with status $rc" >&2
+        : >"$TMP/nodefail"
     fi
-    if ! $LIMIT node "$HERE/fuzz_exec.mjs" "$mod" >"$TMP/node.out" 2>"$TMP/node.log"; then
-        echo "FAIL seed $1: node: $(head -n 3 "$TMP/node.log")"
-        return 1
-    fi
+    echo "$made"
+}
+
+# check SEED FEATURES: runs SEED.wasm in weft in both bounds modes and
+# compares each with Node's output; prints what differs.
+check() {
     for bounds in guard software; do
         opt=""
         [ $bounds = software ] && opt=--bounds-checks=software
         # shellcheck disable=SC2086 # opt is empty or one option
-        if ! $LIMIT "$FUZZ_EXEC" $opt "$mod" >"$TMP/weft.out" 2>"$TMP/weft.log"; then
+        if ! $LIMIT "$FUZZ_EXEC" $opt "$TMP/$1.wasm" >"$TMP/weft.out" 2>"$TMP/weft.log"; then
             echo "FAIL seed $1 ($bounds): weft: $(head -n 3 "$TMP/weft.log")"
             return 1
         fi
-        if ! awk -f "$HERE/fuzz_compare.awk" "$TMP/weft.out" "$TMP/node.out" >"$TMP/cmp.log"; then
+        if ! awk -f "$HERE/fuzz_compare.awk" "$TMP/weft.out" "$TMP/$1.node" >"$TMP/cmp.log"; then
             echo "FAIL seed $1 ($bounds), wasm-opt -ttf SEED.bin $(echo $2) --denan:"
             head -n 40 "$TMP/cmp.log"
             return 1
@@ -81,33 +104,34 @@ run() {
     return 0
 }
 
-keep() {
-    [ -n "$KEEP" ] || return 0
-    mkdir -p "$KEEP" && cp "$TMP/$1.bin" "$TMP/$1.wasm" "$KEEP/"
-}
-
-for s in $seeds; do
-    # shellcheck disable=SC2086
-    if ! run "$s" "$BASE $REFTYPES"; then
-        fails=$((fails + 1)); keep "$s"; continue
-    fi
-    if [ "$(cat "$TMP/node.out")" = invalid ]; then
-        # Both engines rejected it (run compared that); again without reference types.
-        invalid=$((invalid + 1))
-        # shellcheck disable=SC2086
-        if ! run "$s" "$BASE"; then
-            fails=$((fails + 1)); keep "$s"; continue
-        fi
-        if [ "$(cat "$TMP/node.out")" = invalid ]; then
-            echo "FAIL seed $s: both engines reject binaryen's module without reference types"
-            fails=$((fails + 1)); keep "$s"; continue
-        fi
-        noref=$((noref + 1))
+# Every seed with reference types; those both engines reject, again without.
+# shellcheck disable=SC2086
+first=$(gen "$BASE $REFTYPES" $seeds)
+[ -f "$TMP/nodefail" ] && exit 1
+again=""
+for s in $first; do
+    if ! check "$s" "$BASE $REFTYPES"; then
+        fails=$((fails + 1)); keep "$s"
+    elif [ "$(cat "$TMP/$s.node")" = invalid ]; then
+        invalid=$((invalid + 1)); again="$again $s"
     else
-        withref=$((withref + 1))
+        withref=$((withref + 1)); calls=$((calls + $(grep -c '^call ' "$TMP/$s.node")))
     fi
-    calls=$((calls + $(grep -c '^call ' "$TMP/node.out")))
 done
+# shellcheck disable=SC2086
+second=$(gen "$BASE" $again)
+[ -f "$TMP/nodefail" ] && exit 1
+for s in $second; do
+    if ! check "$s" "$BASE"; then
+        fails=$((fails + 1)); keep "$s"
+    elif [ "$(cat "$TMP/$s.node")" = invalid ]; then
+        echo "FAIL seed $s: both engines reject binaryen's module without reference types"
+        fails=$((fails + 1)); keep "$s"
+    else
+        noref=$((noref + 1)); calls=$((calls + $(grep -c '^call ' "$TMP/$s.node")))
+    fi
+done
+[ -f "$TMP/genfail" ] && fails=$((fails + $(wc -l <"$TMP/genfail")))
 
 echo "fuzz_diff: seeds $FIRST..$((FIRST + COUNT - 1)): $withref ran with reference types," \
      "$noref without ($invalid reference-types modules invalid in both engines)," \

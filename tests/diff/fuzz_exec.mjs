@@ -1,20 +1,22 @@
-// fuzz_exec.mjs MODULE.wasm -- the Node.js (V8) side of fuzz_diff.sh: runs a
-// module made by binaryen's `wasm-opt -ttf` the way binaryen's --fuzz-exec
-// does and prints the outcome in exactly the format of fuzz_exec.c (see its
-// header): one instance, every exported function in export order, called
-// with zeros after `hangLimitInitializer`, the log-* imports printing their
-// argument.  Exit status 0 when the module ran or was invalid, 2 when the
-// harness cannot run it.
-import { readFileSync } from "node:fs";
+// fuzz_exec.mjs MODULE.wasm... -- the Node.js (V8) side of fuzz_diff.sh:
+// runs a module made by binaryen's `wasm-opt -ttf` the way binaryen's
+// --fuzz-exec does and prints the outcome in exactly the format of
+// fuzz_exec.c (see its header): one instance, every exported function in
+// export order, called with zeros after `hangLimitInitializer`, the log-*
+// imports printing their argument.  With one module the output goes to
+// stdout; with several (one Node start for a whole run), each module's goes
+// to MODULE.node beside it.  Exit status 0 when every module ran or was
+// invalid, 2 when the harness could not run one (its output then ends in an
+// `error` line).
+import { readFileSync, writeFileSync } from "node:fs";
 
-const path = process.argv[2];
-if (!path) {
-    console.error("usage: node fuzz_exec.mjs MODULE.wasm");
+const paths = process.argv.slice(2);
+if (paths.length === 0) {
+    console.error("usage: node fuzz_exec.mjs MODULE.wasm...");
     process.exit(2);
 }
-const out = [];
+let out = [];
 const print = (line) => out.push(line);
-const bytes = readFileSync(path);
 
 // The JS API has no type reflection: read the function types of the exports
 // from the binary (only modules V8 validated get here, and every value type
@@ -117,7 +119,7 @@ function trap(e, prefix) {
     print(`${prefix}trap ${c[1]}`);
 }
 
-function run() {
+function run(bytes) {
     let module;
     try {
         module = new WebAssembly.Module(bytes);
@@ -169,11 +171,18 @@ function run() {
     }
 }
 
-try {
-    run();
-    process.stdout.write(out.map((l) => l + "\n").join(""));
-} catch (e) {
-    process.stdout.write(out.map((l) => l + "\n").join(""));
-    console.error(`fuzz_exec.mjs: ${e.message}`);
-    process.exit(2);
+let status = 0;
+for (const path of paths) {
+    out = [];
+    try {
+        run(readFileSync(path));
+    } catch (e) {
+        print(`error ${e.message}`);
+        console.error(`fuzz_exec.mjs: ${path}: ${e.message}`);
+        status = 2;
+    }
+    const text = out.map((l) => l + "\n").join("");
+    if (paths.length === 1) process.stdout.write(text);
+    else writeFileSync(path.replace(/\.wasm$/, "") + ".node", text);
 }
+process.exitCode = status;
