@@ -72,7 +72,7 @@ gen() {
         fi
     done
     [ -n "$made" ] || return 0
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2046 # one argument per module
     (cd "$TMP" && $LIMIT node "$HERE/fuzz_exec.mjs" $(for s in $made; do echo "$s.wasm"; done)) >&2
     rc=$?
     # 2: a module the harness could not run (its output says so); else all or nothing.
@@ -95,7 +95,8 @@ check() {
             return 1
         fi
         if ! awk -f "$HERE/fuzz_compare.awk" "$TMP/weft.out" "$TMP/$1.node" >"$TMP/cmp.log"; then
-            echo "FAIL seed $1 ($bounds), wasm-opt -ttf SEED.bin $(echo $2) --denan:"
+            # shellcheck disable=SC2086 # the flags on one line
+            echo "FAIL seed $1 ($bounds), wasm-opt -ttf SEED.bin" $2 "--denan:"
             head -n 40 "$TMP/cmp.log"
             return 1
         fi
