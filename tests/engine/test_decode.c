@@ -17,48 +17,7 @@
 #include <cmocka.h>
 
 #include "engine/decode.h"
-
-/* ---- building modules ---------------------------------------------------- */
-
-typedef struct buf {
-    uint8_t b[2048];
-    size_t n;
-} buf;
-
-static void put(buf *o, const void *p, size_t n)
-{
-    assert_true(o->n + n <= sizeof o->b);
-    memcpy(o->b + o->n, p, n);
-    o->n += n;
-}
-
-static void u8(buf *o, uint8_t v) { put(o, &v, 1); }
-
-#define BYTES(o, ...) put((o), (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }))
-
-static void uleb(buf *o, uint64_t v)
-{
-    do {
-        uint8_t b = v & 0x7F;
-        v >>= 7;
-        u8(o, b | (v ? 0x80 : 0));
-    } while (v);
-}
-
-static void str(buf *o, const char *s)
-{
-    uleb(o, strlen(s));
-    put(o, s, strlen(s));
-}
-
-static void section(buf *o, uint8_t id, const buf *contents)
-{
-    u8(o, id);
-    uleb(o, contents->n);
-    put(o, contents->b, contents->n);
-}
-
-static void header(buf *o) { BYTES(o, 0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00); }
+#include "support/wasm_builder.h"
 
 /* ---- an engine whose allocator keeps score ------------------------------ */
 

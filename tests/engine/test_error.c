@@ -14,40 +14,8 @@
 
 #include <cmocka.h>
 
+#include "support/wasm_builder.h"
 #include "weft.h"
-
-/* A module being written: bytes appended in order. */
-typedef struct wbuf {
-    uint8_t b[512];
-    size_t n;
-} wbuf;
-
-static void put(wbuf *w, const void *p, size_t n)
-{
-    assert_true(w->n + n <= sizeof w->b);
-    memcpy(w->b + w->n, p, n);
-    w->n += n;
-}
-
-static void byte(wbuf *w, uint8_t v) { put(w, &v, 1); }
-
-/* A string (or name) of fewer than 128 bytes: length, bytes. */
-static void str(wbuf *w, const char *s)
-{
-    size_t n = strlen(s);
-    assert_true(n < 128);
-    byte(w, (uint8_t)n);
-    put(w, s, n);
-}
-
-/* Section `id` holding body. */
-static void section(wbuf *w, uint8_t id, const wbuf *body)
-{
-    assert_true(body->n < 128);
-    byte(w, id);
-    byte(w, (uint8_t)body->n);
-    put(w, body->b, body->n);
-}
 
 static const char hostile[] = "f\x1b[31mred\a\x7f\xc2\x85\xe2\x80\xaeX\xc3\xa9";
 static const char escaped[] = "f\\x1b[31mred\\x07\\x7f\\u{85}\\u{202e}X\xc3\xa9";
@@ -56,14 +24,14 @@ static const char escaped[] = "f\\x1b[31mred\\x07\\x7f\\u{85}\\u{202e}X\xc3\xa9"
  * with `import`, a function import env.<hostile> before it. */
 static size_t build(uint8_t *out, bool import)
 {
-    wbuf w = {.n = 0}, s;
-    put(&w, "\0asm\1\0\0\0", 8);
+    buf w = {.n = 0}, s;
+    header(&w);
     s.n = 0;
     put(&s, "\x01\x60\x00\x00", 4); /* one type: [] -> [] */
     section(&w, 1, &s);
     if (import) {
         s.n = 0;
-        byte(&s, 1);
+        u8(&s, 1);
         str(&s, "env");
         str(&s, hostile);
         put(&s, "\x00\x00", 2); /* a function of type 0 */
@@ -73,22 +41,22 @@ static size_t build(uint8_t *out, bool import)
     put(&s, "\x01\x00", 2); /* one function of type 0 */
     section(&w, 3, &s);
     s.n = 0;
-    byte(&s, 1);
+    u8(&s, 1);
     str(&s, "f");
     put(&s, "\x00", 1);
-    byte(&s, import ? 1 : 0); /* the defined function */
+    u8(&s, import ? 1 : 0); /* the defined function */
     section(&w, 7, &s);
     s.n = 0;
     put(&s, "\x01\x03\x00\x00\x0b", 5); /* a body: no locals, unreachable, end */
     section(&w, 10, &s);
     /* The name section: subsection 1 (function names), one entry. */
-    wbuf names = {.n = 0}, sub = {.n = 0};
-    byte(&sub, 1);
-    byte(&sub, import ? 1 : 0);
+    buf names = {.n = 0}, sub = {.n = 0};
+    u8(&sub, 1);
+    u8(&sub, import ? 1 : 0);
     str(&sub, hostile);
     str(&names, "name");
-    byte(&names, 1);
-    byte(&names, (uint8_t)sub.n);
+    u8(&names, 1);
+    u8(&names, (uint8_t)sub.n);
     put(&names, sub.b, sub.n);
     section(&w, 0, &names);
     memcpy(out, w.b, w.n);
@@ -108,7 +76,7 @@ static void assert_no_controls(const char *text)
 static void test_backtrace_names_escaped(void **state)
 {
     (void)state;
-    uint8_t bytes[512];
+    uint8_t bytes[2048];
     size_t n = build(bytes, false);
     weft_engine *e;
     weft_module *m;
@@ -137,7 +105,7 @@ static void test_backtrace_names_escaped(void **state)
 static void test_import_names_escaped(void **state)
 {
     (void)state;
-    uint8_t bytes[512];
+    uint8_t bytes[2048];
     size_t n = build(bytes, true);
     weft_engine *e;
     weft_module *m;
