@@ -184,7 +184,7 @@ static int32_t const_slot(cmp_state *t, uint64_t v)
     return (int32_t)(t->nlocals + lo);
 }
 
-/* Orders v128 constants (pairs of u64, low half first) as cmp_v128 does. */
+/* Orders v128 constants, pairs of u64 (low half first): by high half, then low. */
 static int cmp_v128(const void *a, const void *b)
 {
     const uint64_t *x = a, *y = b;
@@ -404,7 +404,7 @@ static weft_status prescan(cmp_state *t, reader r)
         uint32_t k = 1;
         for (uint32_t i = 1; i < nv; i++)
             if (cmp_v128(vvals + 2 * i, vvals + 2 * (k - 1)) != 0)
-                memcpy(vvals + 2 * k++, vvals + 2 * i, 16);
+                memmove(vvals + 2 * k++, vvals + 2 * i, 16); /* k <= i */
         TRY(grow(t, (void **)&vals, &cap, n + 2 * k, sizeof(uint64_t)));
         memcpy(vals + n, vvals, (size_t)k * 16);
         n += 2 * k;
