@@ -548,18 +548,27 @@ static inline simd_v simd_i32x4_dot_i16x8_s(simd_v a, simd_v b)
 
 /* ---- shuffles, splats, lanes ------------------------------------------------- */
 
+/* Shuffle and swizzle index one table, without a branch per lane (their
+ * patterns are data the branch predictor cannot learn): a then b for the
+ * shuffle (lane indexes < 32, validated), a then a zero for the swizzle. */
 static inline simd_v simd_shuffle(simd_v a, simd_v b, const uint8_t *lanes)
 {
+    uint8_t ab[32];
+    memcpy(ab, &a, 16);
+    memcpy(ab + 16, &b, 16);
     simd_v r;
     for (int i = 0; i < 16; i++)
-        r.u8[i] = lanes[i] < 16 ? a.u8[lanes[i]] : b.u8[lanes[i] - 16];
+        r.u8[i] = ab[lanes[i] & 31];
     return r;
 }
 static inline simd_v simd_swizzle(simd_v a, simd_v s)
 {
+    uint8_t az[17];
+    memcpy(az, &a, 16);
+    az[16] = 0;
     simd_v r;
     for (int i = 0; i < 16; i++)
-        r.u8[i] = s.u8[i] < 16 ? a.u8[s.u8[i]] : 0;
+        r.u8[i] = az[s.u8[i] < 16 ? s.u8[i] : 16];
     return r;
 }
 #define SIMD_SPLAT(s, n, f, T)                                                 \
