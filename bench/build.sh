@@ -2,6 +2,7 @@
 # build.sh BUILD -- compiles every kernel in bench/kernels/ three ways into
 # BUILD/bench/:
 #   wasm/NAME.wasm   clang-19 --target=wasm32, freestanding, bulk memory, exports run
+#                    (simd_* kernels: -msimd128 too)
 #   native/NAME      clang-19 -O2 for this machine's CPU baseline, with native_main.c
 #   weft_bench       the in-process weft runner, linked with BUILD/libweft.a
 # The same optimisation flags go to both targets, so both get the same LLVM
@@ -25,8 +26,12 @@ mkdir -p "$OUT/wasm" "$OUT/native"
 
 for src in "$HERE"/kernels/*.c; do
     name=$(basename "$src" .c)
+    # simd_* kernels use 128-bit vector types: wasm SIMD for them only (the
+    # others must not be auto-vectorised, to stay comparable across runs).
+    simd=""
+    case $name in simd_*) simd="-msimd128" ;; esac
     # shellcheck disable=SC2086
-    $CC_BENCH $CFLAGS $WASM_FLAGS -o "$OUT/wasm/$name.wasm" "$src"
+    $CC_BENCH $CFLAGS $WASM_FLAGS $simd -o "$OUT/wasm/$name.wasm" "$src"
     # shellcheck disable=SC2086
     $CC_BENCH $CFLAGS -o "$OUT/native/$name" "$src" "$HERE/native_main.c"
 done

@@ -3,6 +3,7 @@
  * types of the invoked function, printing results in a typed form, and the
  * SPEC of --grow-fail.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -46,6 +47,79 @@ static bool parse_int(const char *text, unsigned bits, uint64_t *out)
     return parse_u64(text, out) && (bits == 64 || *out <= UINT32_MAX);
 }
 
+/* v128 lane shapes, as the spec runner writes them (`i32x4:1 2 3 4`). */
+static const struct {
+    const char *name;
+    unsigned bits; /* lane width */
+    bool fp;
+} shapes[] = {{"i8x16", 8, false}, {"i16x8", 16, false}, {"i32x4", 32, false},
+              {"i64x2", 64, false}, {"f32x4", 32, true},  {"f64x2", 64, true}};
+
+/* One lane of `bits` bits: an integer (signed or unsigned range) or a float. */
+static bool parse_lane(const char *text, unsigned bits, bool fp, uint64_t *out)
+{
+    char *end;
+    if (fp && bits == 32) {
+        float f = strtof(text, &end);
+        uint32_t b;
+        memcpy(&b, &f, 4);
+        *out = b;
+        return *text && !*end;
+    }
+    if (fp) {
+        double d = strtod(text, &end);
+        memcpy(out, &d, 8);
+        return *text && !*end;
+    }
+    if (!parse_int(text, bits == 64 ? 64 : 32, out))
+        return false;
+    if (bits < 32) {
+        int64_t v = text[0] == '-' ? (int64_t)*out : (int64_t)(uint32_t)*out;
+        if (v < -(INT64_C(1) << (bits - 1)) || v >= (INT64_C(1) << bits))
+            return false;
+    }
+    return true;
+}
+
+/* A v128: [v128:]SHAPE:LANES, the lanes separated by spaces or commas (lane
+ * 0 first), or 0x and 32 hex digits (lane 15 of i8x16 first). */
+static bool parse_v128(const char *text, uint8_t bytes[16])
+{
+    if (strncmp(text, "v128:", 5) == 0)
+        text += 5;
+    if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X') && strlen(text) == 34) {
+        for (int i = 0; i < 16; i++) {
+            char hex[3] = {text[2 + 2 * i], text[3 + 2 * i], 0}, *end;
+            bytes[15 - i] = (uint8_t)strtoul(hex, &end, 16);
+            if (*end || !isxdigit((unsigned char)hex[0]))
+                return false;
+        }
+        return true;
+    }
+    const char *colon = strchr(text, ':');
+    char buf[512];
+    if (!colon || strlen(colon + 1) >= sizeof buf)
+        return false;
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        if (strlen(shapes[k].name) != (size_t)(colon - text) ||
+            strncmp(text, shapes[k].name, (size_t)(colon - text)) != 0)
+            continue;
+        unsigned n = 128 / shapes[k].bits, bytes_per = shapes[k].bits / 8, got = 0;
+        strcpy(buf, colon + 1);
+        char *save = NULL;
+        for (char *tok = strtok_r(buf, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
+            uint64_t lane;
+            if (got == n || !parse_lane(tok, shapes[k].bits, shapes[k].fp, &lane))
+                return false;
+            for (unsigned b = 0; b < bytes_per; b++) /* little-endian lanes */
+                bytes[got * bytes_per + b] = (uint8_t)(lane >> (8 * b));
+            got++;
+        }
+        return got == n;
+    }
+    return false;
+}
+
 bool cli_parse_val(const char *text, weft_valkind kind, weft_val *out)
 {
     memset(out, 0, sizeof *out);
@@ -74,7 +148,7 @@ bool cli_parse_val(const char *text, weft_valkind kind, weft_val *out)
         /* Only null can be written on a command line. */
         return strcmp(text, "null") == 0;
     case WEFT_V128:
-        return false;
+        return parse_v128(text, out->of.v128);
     }
     return false;
 }
@@ -99,11 +173,13 @@ void cli_print_val(FILE *to, const weft_val *v)
         else
             fprintf(to, "%.17g\n", v->of.f64);
         break;
-    case WEFT_V128:
-        fprintf(to, "0x");
-        for (int i = 15; i >= 0; i--)
-            fprintf(to, "%02x", v->of.v128[i]);
-        fprintf(to, "\n");
+    case WEFT_V128: /* as i32x4 lanes, the form parse_v128 reads back */
+        fprintf(to, "i32x4:");
+        for (int i = 0; i < 4; i++) {
+            int32_t lane;
+            memcpy(&lane, v->of.v128 + 4 * i, 4);
+            fprintf(to, "%" PRId32 "%s", lane, i < 3 ? " " : "\n");
+        }
         break;
     case WEFT_FUNCREF:
         if (v->of.funcref)

@@ -4,18 +4,25 @@
  * This file is the contract between the two, as lopcodes.h is in Lua.
  *
  * ---- Frames ----------------------------------------------------------------
- * Every value lives in a 64-bit slot of the function's frame, fp[0 .. frame_size):
+ * Every value lives in a 64-bit slot of the function's frame, fp[0 .. frame_size),
+ * except a v128, which takes two consecutive slots, low half (lanes 0..) first,
+ * wherever it is: parameter, local, constant, temp, result, if-scratch (so a
+ * v128 parameter or local moves every later local up one slot; nparams,
+ * nlocals and nresults count slots):
  *
  *     [ params | declared locals | constants | if-scratch | operand temps ]
  *       0        nparams           nlocals     ...          temp_base
  *
  * The wasm operand stack is resolved at translation time: the value at stack
- * height h lives in temp slot temp_base + h.  local.get and constants cost no
+ * height h lives in temp slot temp_base + sp(h), sp(h) the slots of the values
+ * below it -- h itself when none of them is a v128, so scalar code's frames
+ * and instructions are exactly as they would be without SIMD.  local.get and constants cost no
  * instruction: they push a reference to the local's or the constant's slot,
  * and the instruction that consumes the value reads that slot directly.  A
  * reference is copied into its temp ("materialised") only where it must be:
  * before a local.set to that local, at block boundaries, as a call argument.
- * Constants are the function's distinct constant values.  On entry one copy
+ * Constants are the function's distinct constant values, the scalar ones
+ * sorted, then the distinct v128 constants (v128.const) as slot pairs.  On entry one copy
  * of cmp_code.init sets fp[nparams ..): the declared locals' zeros, then the
  * constants, then padding zeros up to an even count of at least CMP_INIT_MIN
  * (the copy moves 16 bytes at a time and the first CMP_INIT_MIN slots without
@@ -27,6 +34,8 @@
  * which goes to the caller's slot `dst`, the y field of the call's last cell:
  * base itself, or the local of a local.set that followed the call (the
  * translator moved the set into the call, so no COPY runs after the return).
+ * A single v128 result is not one of those: it comes back in base's two slots
+ * (RETURN, never RETURN1), as host calls and the API also pass v128 values.
  * Frame records (return pc, caller state) live at the other end of the
  * thread's value stack, growing down (interp.c), so frames themselves carry no
  * header.
@@ -128,6 +137,23 @@
  *   atomic cmpxchg _K   [op][x=dst y=expected][u64 address][x=replacement]
  *   ---- end atomics ----
  *
+ *   ---- SIMD (0xFD page; engine/simd_ops.h) ----
+ *   A v128 operand or result names the first of its two slots.
+ *   unary / binary      [op][x=dst y=a] / [op][x=dst y=a][x=b]   (shifts: b is i32;
+ *                       splats: a scalar; any_true, all_true, bitmask: dst i32)
+ *   v128.bitselect      [op][x=dst y=a][x=b y=c]
+ *   extract_lane        [op][x=dst y=a][x=lane]
+ *   replace_lane        [op][x=dst y=a][x=b y=lane]
+ *   i8x16.shuffle       [op][x=dst y=a][x=b][16 lane bytes in 2 cells]
+ *   v128 loads          [op][x=dst y=addr][u32 offset in x]   (splat, extend, zero)
+ *   v128.store          [op][x=addr y=val][u32 offset in x]
+ *   load<n>_lane        [op][x=dst y=addr][x=offset y=val][x=lane]
+ *   store<n>_lane       [op][x=addr y=val][x=offset y=lane]
+ *   The memory forms have _SW twins; v128.const is constant slots, no
+ *   instruction.  SELECT_V128, GLOBAL_GET_V128 and GLOBAL_SET_V128 (internal)
+ *   move v128 values for select and global.get/set.
+ *   ---- end SIMD ----
+ *
  * Every taken branch and every call polls the thread group's terminate flag.
  * Loads and stores have an _SW twin that checks the access against the
  * memory's current size; the translator picks it in software-bounds mode, so
@@ -139,11 +165,11 @@
 #include "engine/module.h"
 #include "engine/opcodes.h"
 
-/* The 1-byte, 0xFC and 0xFE (atomics) pages run here: SIMD (0xFD) is refused
- * by the translator for now. */
+/* Every page runs here: 1-byte, 0xFC, 0xFD (SIMD: engine/simd_ops.h) and
+ * 0xFE (atomics). */
 #define CMP_PICK_0x00(X, id) X(id)
 #define CMP_PICK_0xFC(X, id) X(id)
-#define CMP_PICK_0xFD(X, id)
+#define CMP_PICK_0xFD(X, id) X(id)
 /* ---- atomics (0xFE page) ---- */
 #define CMP_PICK_0xFE(X, id) X(id)
 /* The handlers run inside interp.c's loop, which sees these through here:
@@ -185,7 +211,7 @@
 #define CMP_SW_F64(id)
 #define CMP_SW_V128(id)
 #define CMP_SW_LANE(id)
-#define CMP_SW_MEMARG_LANE(id)
+#define CMP_SW_MEMARG_LANE(id) CMP_XSW(id)
 #define CMP_SW_SHUFFLE(id)
 #define CMP_SW_SELECT_T(id)
 #define CMP_SW_REFTYPE(id)
@@ -296,7 +322,10 @@
     X(L_BR_NZ)   /* i32.load, then br_if on it: the L_BR_<cmp> layout, y unused */    \
     X(L_BR_NZ_SW)                                                                   \
     X(L_BR_Z)    /* the same, taken when the loaded value is 0                   */   \
-    X(L_BR_Z_SW)
+    X(L_BR_Z_SW)                                                                    \
+    X(GLOBAL_GET_V128) /* GLOBAL_GET / SET of a v128 global (two slots)        */ \
+    X(GLOBAL_SET_V128)                                                              \
+    X(SELECT_V128)     /* [op][x=dst y=cond][x=a y=b], v128 operands            */
 
 /* Every instruction the interpreter has: the wasm ones it runs as they are
  * (their OP_ names), the _SW twins, the fused branches and address loads and
@@ -367,11 +396,11 @@ typedef union cmp_cell {
 typedef struct cmp_code {
     const weft_module *module;
     uint32_t func_index;  /* in the module's function space            */
-    uint32_t nparams;     /* parameter slots                           */
+    uint32_t nparams;     /* parameter slots (a v128 takes two)        */
     uint32_t nlocals;     /* parameter + declared local slots          */
     uint32_t nconsts;     /* constant slots, at fp[nlocals ..)          */
     uint32_t frame_size;  /* slots the frame needs, temps included     */
-    uint32_t nresults;
+    uint32_t nresults;    /* result slots                              */
     uint32_t ncells;
     uint32_t ninit;       /* nlocals - nparams + nconsts, padded: even, >= CMP_INIT_MIN */
     uint64_t *init;       /* ninit values for fp[nparams ..) (inside this allocation) */
@@ -384,7 +413,7 @@ enum { CMP_INIT_MIN = 4 };
 
 /* The published code of defined function `func_index` of m, translating it on
  * first use.  Thread-safe: racing translators publish one result (compare-
- * exchange; the loser frees its copy).  WEFT_UNSUPPORTED for SIMD. */
+ * exchange; the loser frees its copy). */
 WEFT_INTERNAL weft_status cmp_get(const weft_module *m, uint32_t func_index, const cmp_code **out,
                                   weft_error *err);
 

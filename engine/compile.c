@@ -22,6 +22,13 @@
 
 /* ---- instruction reading ------------------------------------------------- */
 
+/* A block type's function type, or NULL (no parameters; im->type is the
+ * single result, if any). */
+static const mod_functype *block_type(const weft_module *m, const imm_values *im)
+{
+    return im->block == IMM_BT_INDEX ? &m->types[im->type_index] : NULL;
+}
+
 /* A block type's parameter and result counts. */
 static void block_arity(const weft_module *m, const imm_values *im, uint32_t *np, uint32_t *nr)
 {
@@ -111,13 +118,24 @@ fail:
     return st;
 }
 
+/* A copy of a value of w slots (v128: two COPYs, which become one COPY2). */
+static weft_status copy_w(cmp_state *t, int32_t dst, int32_t src, uint32_t w)
+{
+    weft_status st = WEFT_OK;
+    TRY(copy(t, dst, src));
+    if (w == 2)
+        TRY(copy(t, dst + 1, src + 1));
+fail:
+    return st;
+}
+
 /* Puts the value at stack position `pos` into its own temp. */
 static weft_status materialize(cmp_state *t, uint32_t pos)
 {
     weft_status st = WEFT_OK;
     int32_t tmp = temp_slot(t, pos);
     if (t->stack[pos] != tmp) {
-        TRY(copy(t, tmp, t->stack[pos]));
+        TRY(copy_w(t, tmp, t->stack[pos], width_at(t, pos)));
         t->stack[pos] = tmp;
     }
 fail:
@@ -154,7 +172,7 @@ static bool refers_to(cmp_state *t, int32_t x, uint32_t below)
 
 static int32_t const_slot(cmp_state *t, uint64_t v)
 {
-    uint32_t lo = 0, hi = t->nconsts;
+    uint32_t lo = 0, hi = t->nscalar_consts;
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2;
         if (t->consts[mid] < v)
@@ -162,13 +180,41 @@ static int32_t const_slot(cmp_state *t, uint64_t v)
         else
             hi = mid;
     }
-    weft_assert(lo < t->nconsts && t->consts[lo] == v);
+    weft_assert(lo < t->nscalar_consts && t->consts[lo] == v);
     return (int32_t)(t->nlocals + lo);
+}
+
+/* Orders v128 constants, pairs of u64 (low half first): by high half, then low. */
+static int cmp_v128(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+    if (x[1] != y[1])
+        return x[1] < y[1] ? -1 : 1;
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* The first of the two slots of v128 constant `bytes` (16, little-endian). */
+static int32_t v128_const_slot(cmp_state *t, const uint8_t *bytes)
+{
+    uint64_t v[2];
+    memcpy(v, bytes, 16);
+    const uint64_t *pairs = t->consts + t->nscalar_consts;
+    uint32_t lo = 0, hi = (t->nconsts - t->nscalar_consts) / 2;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (cmp_v128(pairs + 2 * mid, v) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    weft_assert(cmp_v128(pairs + 2 * lo, v) == 0);
+    return (int32_t)(t->nlocals + t->nscalar_consts + 2 * lo);
 }
 
 /* ---- control ------------------------------------------------------------------ */
 
-static weft_status push_ctrl(cmp_state *t, uint8_t kind, uint32_t np, uint32_t nr)
+static weft_status push_ctrl(cmp_state *t, uint8_t kind, uint32_t np, uint32_t nr,
+                            const mod_functype *ft, mod_valtype vt)
 {
     weft_status st = WEFT_OK;
     TRY(grow(t, (void **)&t->ctrls, &t->cap_ctrls, t->nctrls + 1, sizeof(cmp_ctrl)));
@@ -181,26 +227,50 @@ static weft_status push_ctrl(cmp_state *t, uint8_t kind, uint32_t np, uint32_t n
     c->chain = -1;
     c->else_chain = -1;
     c->loop_pc = t->ncells;
+    c->ft = ft;
+    c->vt = vt;
 fail:
     return st;
+}
+
+/* Slots value i of block c's parameters (or results) takes. */
+static uint32_t ctrl_width(const cmp_ctrl *c, bool params, uint32_t i)
+{
+    if (c->ft)
+        return interp_slots_of(params ? mod_params(c->ft)[i] : mod_results(c->ft)[i]);
+    return interp_slots_of(c->vt);
+}
+
+/* The slot value i of label c sits in: temps from the block's base on, each
+ * as wide as the label's type says (not as the values above the base now). */
+static int32_t label_slot(cmp_state *t, const cmp_ctrl *c, uint32_t i)
+{
+    if (!t->has_v128)
+        return temp_slot(t, c->base + i);
+    uint32_t off = t->sp[c->base];
+    for (uint32_t j = 0; j < i; j++)
+        off += ctrl_width(c, c->kind == CTRL_LOOP, j);
+    return (int32_t)(t->temp_base + off);
 }
 
 /* Moves the top n values into positions base.. (a branch to a label whose
  * values sit there).  Ascending order is safe: each source is at or above
  * its destination, and sources that are references are never temps. */
-static weft_status move_top(cmp_state *t, uint32_t n, uint32_t base)
+static weft_status move_top(cmp_state *t, const cmp_ctrl *c, uint32_t n)
 {
     weft_status st = WEFT_OK;
-    for (uint32_t i = 0; i < n; i++)
-        TRY(copy(t, temp_slot(t, base + i), t->stack[t->height - n + i]));
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t pos = t->height - n + i;
+        TRY(copy_w(t, label_slot(t, c, i), t->stack[pos], width_at(t, pos)));
+    }
 fail:
     return st;
 }
 
-static bool needs_moves(cmp_state *t, uint32_t n, uint32_t base)
+static bool needs_moves(cmp_state *t, const cmp_ctrl *c, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
-        if (t->stack[t->height - n + i] != temp_slot(t, base + i))
+        if (t->stack[t->height - n + i] != label_slot(t, c, i))
             return true;
     return false;
 }
@@ -209,7 +279,7 @@ static weft_status emit_return(cmp_state *t)
 {
     weft_status st = WEFT_OK;
     uint32_t n = t->ctrls[0].nr;
-    if (n == 1) {
+    if (n == 1 && width_at(t, t->height - 1) == 1) {
         int32_t src = t->stack[t->height - 1];
         if (t->last_valid && t->last_dst == src && t->last_wasm == OP_I32_ADD &&
             t->ncells == t->last_start + 3 && cell_is(t, t->last_start, CO_I32_ADD)) {
@@ -229,9 +299,10 @@ static weft_status emit_return(cmp_state *t)
      * a conditional return's copies run only on the path that returns. */
     uint32_t q = t->height - n;
     for (uint32_t i = 0; i < n; i++)
-        TRY(copy(t, temp_slot(t, q + i), t->stack[q + i]));
+        TRY(copy_w(t, temp_slot(t, q + i), t->stack[q + i], width_at(t, q + i)));
     for (uint32_t i = 0; i < n; i++)
-        TRY(copy(t, (int32_t)i, temp_slot(t, q + i)));
+        TRY(copy_w(t, temp_slot(t, q + i) - temp_slot(t, q), temp_slot(t, q + i),
+                   width_at(t, q + i)));
     TRY(emit_op(t, CO_RETURN));
 fail:
     return st;
@@ -245,7 +316,7 @@ static weft_status emit_br(cmp_state *t, uint32_t depth)
     if (c->kind == CTRL_FUNC)
         return emit_return(t);
     uint32_t n = c->kind == CTRL_LOOP ? c->np : c->nr;
-    TRY(move_top(t, n, c->base));
+    TRY(move_top(t, c, n));
     TRY(emit_op(t, CO_BR));
     TRY(emit_xy(t, 0, 0));
     if (c->kind == CTRL_LOOP)
@@ -264,19 +335,48 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static bool has_v128(const mod_valtype *types, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (types[i] == VT_V128)
+            return true;
+    return false;
+}
+
+static bool type_has_v128(const mod_functype *ft)
+{
+    return has_v128(ft->types, ft->nparams + ft->nresults);
+}
+
+/* Can instruction op put a v128 on the stack (t->has_v128)? */
+static bool makes_v128(const cmp_state *t, op_id op, const imm_values *im)
+{
+    switch (op) {
+    case OP_BLOCK: case OP_LOOP: case OP_IF:
+        return im->block == IMM_BT_INDEX ? type_has_v128(&t->m->types[im->type_index])
+                                         : im->block == IMM_BT_VALUE && im->type == VT_V128;
+    case OP_CALL: return type_has_v128(mod_func_type(t->m, im->x));
+    case OP_CALL_INDIRECT: return type_has_v128(&t->m->types[im->x]);
+    case OP_GLOBAL_GET: return t->m->globals[im->x].type.type == VT_V128;
+    default: return op_table[op].prefix == 0xFD;
+    }
+}
+
 static weft_status prescan(cmp_state *t, reader r)
 {
     weft_status st = WEFT_OK;
-    uint64_t *vals = NULL;
-    uint32_t n = 0, cap = 0;
+    uint64_t *vals = NULL, *vvals = NULL; /* scalar constants; v128 ones (pairs) */
+    uint32_t n = 0, cap = 0, nv = 0, capv = 0;
     while (!rd_done(&r)) {
         op_id op;
         imm_values im;
         TRY(read_instr(&r, &op, &im));
-        uint8_t prefix = op_table[op].prefix;
-        if (prefix == 0xFD)
-            return err_set(t->err, WEFT_E_UNSUPPORTED, rd_offset(&r),
-                           "%s: SIMD instructions do not run yet", op_table[op].name);
+        if (!t->has_v128 && makes_v128(t, op, &im))
+            t->has_v128 = true;
+        if (op == OP_V128_CONST) {
+            TRY(grow(t, (void **)&vvals, &capv, 2 * nv + 2, sizeof(uint64_t)));
+            memcpy(vvals + 2 * nv++, im.bytes, 16);
+        }
         bool is_const = op == OP_I32_CONST || op == OP_I64_CONST || op == OP_F32_CONST ||
                         op == OP_F64_CONST || op == OP_REF_NULL;
         if (is_const) {
@@ -284,9 +384,9 @@ static weft_status prescan(cmp_state *t, reader r)
             vals[n++] = op == OP_REF_NULL ? 0 : im.bits;
         }
         if (op == OP_IF) {
-            uint32_t np, nr;
-            block_arity(t->m, &im, &np, &nr);
-            t->nscratch += np;
+            const mod_functype *bt = block_type(t->m, &im);
+            for (uint32_t i = 0; bt && i < bt->nparams; i++)
+                t->nscratch += interp_slots_of(mod_params(bt)[i]); /* slots, not values */
         }
     }
     if (n) {
@@ -297,11 +397,24 @@ static weft_status prescan(cmp_state *t, reader r)
                 vals[k++] = vals[i];
         n = k;
     }
+    t->nscalar_consts = n;
+    if (nv) {
+        /* v128 constants: distinct pairs of slots after the scalar ones. */
+        qsort(vvals, nv, 2 * sizeof *vvals, cmp_v128);
+        uint32_t k = 1;
+        for (uint32_t i = 1; i < nv; i++)
+            if (cmp_v128(vvals + 2 * i, vvals + 2 * (k - 1)) != 0)
+                memmove(vvals + 2 * k++, vvals + 2 * i, 16); /* k <= i */
+        TRY(grow(t, (void **)&vals, &cap, n + 2 * k, sizeof(uint64_t)));
+        memcpy(vals + n, vvals, (size_t)k * 16);
+        n += 2 * k;
+    }
     t->consts = vals;
     t->nconsts = n;
     vals = NULL;
 fail:
     eng_free(t->e, vals);
+    eng_free(t->e, vvals);
     return st;
 }
 
@@ -357,7 +470,7 @@ static weft_status do_end(cmp_state *t, bool *done)
     uint32_t nr = c->nr;
     t->nctrls--;
     for (uint32_t i = 0; i < nr; i++)
-        TRY(push(t, temp_slot(t, t->height)));
+        TRY(push_w(t, temp_slot(t, t->height), ctrl_width(c, false, i)));
 fail:
     return st;
 }
@@ -378,8 +491,11 @@ static weft_status do_else(cmp_state *t)
     c->unreachable = false;
     t->height = c->base;
     /* The else arm sees the parameters as the if saw them. */
-    for (uint32_t i = 0; i < c->np; i++)
-        TRY(push(t, (int32_t)(c->scratch + i)));
+    for (uint32_t i = 0, at = c->scratch; i < c->np; i++) {
+        uint32_t w = ctrl_width(c, true, i);
+        TRY(push_w(t, (int32_t)at, w));
+        at += w;
+    }
 fail:
     return st;
 }
@@ -391,7 +507,7 @@ static weft_status do_br_if(cmp_state *t, uint32_t depth)
     cmp_ctrl *c = &t->ctrls[t->nctrls - 1 - depth];
     int32_t fid;
     uint32_t n = c->kind == CTRL_LOOP ? c->np : c->nr;
-    if (c->kind != CTRL_FUNC && !needs_moves(t, n, c->base)) {
+    if (c->kind != CTRL_FUNC && !needs_moves(t, c, n)) {
         TRY(cmp_emit_cond_br(t, cond, true, &fid));
         if (c->kind == CTRL_LOOP)
             set_target(t, fid, c->loop_pc);
@@ -453,7 +569,7 @@ static weft_status do_br_table(cmp_state *t, reader *r, const imm_values *im)
         cmp_ctrl *c = &t->ctrls[t->nctrls - 1 - depth];
         uint32_t arity = c->kind == CTRL_LOOP ? c->np : c->nr;
         int32_t fid = field_id(first + i, 0);
-        if (c->kind == CTRL_FUNC || needs_moves(t, arity, c->base)) {
+        if (c->kind == CTRL_FUNC || needs_moves(t, c, arity)) {
             stubs[2 * nstubs] = first + i;
             stubs[2 * nstubs + 1] = depth;
             nstubs++;
@@ -511,10 +627,11 @@ static weft_status do_call(cmp_state *t, const mod_functype *ft, cmp_op op, int3
         TRY(emit_xy(t, 0, base)); /* y: dst, the result's slot (code.h) */
     }
     t->call_end = t->ncells;
-    t->call_result = ft->nresults == 1 ? base : -1;
+    /* A v128 result comes back in base's two slots (RETURN, not RETURN1). */
+    t->call_result = ft->nresults == 1 && mod_results(ft)[0] != VT_V128 ? base : -1;
     t->height = q;
     for (uint32_t i = 0; i < ft->nresults; i++)
-        TRY(push(t, temp_slot(t, t->height)));
+        TRY(push_w(t, temp_slot(t, t->height), interp_slots_of(mod_results(ft)[i])));
 fail:
     return st;
 }
@@ -530,11 +647,12 @@ static bool call_just_before(const cmp_state *t)
             (t->instrs[n - 1].op >= CO_CALL_LOCAL && t->instrs[n - 1].op <= CO_CALL_LOCAL_C3));
 }
 
-static weft_status do_local_set(cmp_state *t, int32_t x, bool tee)
+static weft_status do_local_set(cmp_state *t, uint32_t index, bool tee)
 {
     weft_status st = WEFT_OK;
     uint32_t top = t->height - 1;
-    int32_t v = t->stack[top];
+    int32_t v = t->stack[top], x = local_slot(t, index);
+    uint32_t w = width_at(t, top);
     /* The instruction just before computed the value into the top temp: make it
      * write the local instead, unless something still reads the old value. */
     if (t->last_valid && t->last_dst == v && v == temp_slot(t, top) && !refers_to(t, x, top)) {
@@ -555,12 +673,12 @@ static weft_status do_local_set(cmp_state *t, int32_t x, bool tee)
         TRY(protect_local(t, x, top));
         if (t->stack[top] == x)
             goto done; /* local.get x; local.set x */
-        TRY(copy(t, x, v));
+        TRY(copy_w(t, x, v, w));
     }
 done:
     t->height--;
     if (tee)
-        TRY(push(t, x));
+        TRY(push_w(t, x, w));
 fail:
     return st;
 }
@@ -592,7 +710,8 @@ static weft_status translate_body(cmp_state *t, reader *r)
             /* Everything in temps first: every path to the block's end must
              * leave the values below it in the same slots. */
             TRY(materialize_from(t, 0));
-            TRY(push_ctrl(t, op == OP_BLOCK ? CTRL_BLOCK : CTRL_LOOP, block_np, block_nr));
+            TRY(push_ctrl(t, op == OP_BLOCK ? CTRL_BLOCK : CTRL_LOOP, block_np, block_nr,
+                          block_type(t->m, &im), im.type));
             /* A loop's label is bound here; a block's only at its end, so the
              * code before and after a block's start is straight and fuses. */
             if (op == OP_LOOP) {
@@ -629,12 +748,15 @@ static weft_status translate_body(cmp_state *t, reader *r)
                 t->last_start = t->ncells - nsaved;
                 result_emitted(t, w, cond);
             }
-            TRY(push_ctrl(t, CTRL_IF, block_np, block_nr));
+            TRY(push_ctrl(t, CTRL_IF, block_np, block_nr, block_type(t->m, &im), im.type));
             c = &t->ctrls[t->nctrls - 1];
             c->scratch = t->temp_base - t->nscratch + t->next_scratch;
-            t->next_scratch += block_np;
-            for (uint32_t i = 0; i < block_np; i++)
-                TRY(copy(t, (int32_t)(c->scratch + i), t->stack[c->base + i]));
+            for (uint32_t i = 0, off = 0; i < block_np; i++) {
+                uint32_t w = width_at(t, c->base + i);
+                TRY(copy_w(t, (int32_t)(c->scratch + off), t->stack[c->base + i], w));
+                off += w;
+                t->next_scratch += w;
+            }
             if (block_np)
                 t->last_valid = false;
             int32_t fid;
@@ -680,28 +802,38 @@ static weft_status translate_body(cmp_state *t, reader *r)
             break;
         case OP_SELECT:
         case OP_SELECT_T: {
+            uint32_t w = width_at(t, t->height - 2);
             int32_t cnd = pop(t), b = pop(t), a = pop(t);
-            TRY(push_temp(t, &d));
-            TRY(cmp_emit_select(t, d, a, b, cnd));
+            TRY(push_temp_w(t, &d, w));
+            if (w == 2)
+                TRY(cmp_emit_select_v128(t, d, a, b, cnd));
+            else
+                TRY(cmp_emit_select(t, d, a, b, cnd));
             result_emitted(t, op, d);
             break;
         }
         case OP_LOCAL_GET:
-            TRY(push(t, (int32_t)im.x));
+            TRY(push_w(t, local_slot(t, im.x), t->lwidth ? t->lwidth[im.x] : 1));
             break;
         case OP_LOCAL_SET:
         case OP_LOCAL_TEE:
-            TRY(do_local_set(t, (int32_t)im.x, op == OP_LOCAL_TEE));
+            TRY(do_local_set(t, im.x, op == OP_LOCAL_TEE));
             break;
-        case OP_GLOBAL_GET:
-            TRY(push_temp(t, &d));
-            TRY(emit_op(t, CO_GLOBAL_GET));
+        case OP_GLOBAL_GET: {
+            bool wide = t->m->globals[im.x].type.type == VT_V128;
+            TRY(push_temp_w(t, &d, wide ? 2 : 1));
+            TRY(emit_op(t, wide ? CO_GLOBAL_GET_V128 : CO_GLOBAL_GET));
             TRY(emit_xy(t, d, (int32_t)im.x));
             result_emitted(t, op, d);
             break;
+        }
         case OP_GLOBAL_SET:
-            TRY(emit_op(t, CO_GLOBAL_SET));
+            TRY(emit_op(t, t->m->globals[im.x].type.type == VT_V128 ? CO_GLOBAL_SET_V128
+                                                                   : CO_GLOBAL_SET));
             TRY(emit_xy(t, pop(t), (int32_t)im.x));
+            break;
+        case OP_V128_CONST:
+            TRY(push_w(t, v128_const_slot(t, im.bytes), 2));
             break;
         case OP_I32_CONST: case OP_I64_CONST: case OP_F32_CONST: case OP_F64_CONST:
             TRY(push(t, const_slot(t, im.bits)));
@@ -778,6 +910,8 @@ static weft_status translate_body(cmp_state *t, reader *r)
         default:
             if (info->prefix == 0xFE)
                 TRY(translate_atomic(t, op, info, &im));
+            else if (info->prefix == 0xFD)
+                TRY(cmp_translate_simd(t, op, info, &im));
             else
                 TRY(cmp_translate_plain(t, op, info, &im));
             break;
@@ -854,12 +988,29 @@ fail:
 
 /* ---- entry points --------------------------------------------------------------- */
 
-static bool has_v128(const mod_valtype *types, uint32_t n)
+/* With v128 parameters or locals, local x's slot is not x (code.h, Frames):
+ * t->lslot and t->lwidth map them; nparams and nlocals count slots. */
+static weft_status map_locals(cmp_state *t, const mod_functype *ft, const mod_code *mc)
 {
-    for (uint32_t i = 0; i < n; i++)
-        if (types[i] == VT_V128)
-            return true;
-    return false;
+    uint32_t n = ft->nparams + mc->nlocals, slot = 0, x = 0;
+    t->lslot = eng_alloc(t->e, (size_t)n * sizeof(uint32_t) + 1);
+    t->lwidth = eng_alloc(t->e, (size_t)n + 1);
+    if (!t->lslot || !t->lwidth)
+        return err_set(t->err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);
+    for (uint32_t i = 0; i < ft->nparams; i++, x++) {
+        t->lslot[x] = slot;
+        t->lwidth[x] = (uint8_t)interp_slots_of(mod_params(ft)[i]);
+        slot += t->lwidth[x];
+    }
+    t->nparams = slot;
+    for (uint32_t g = 0; g < mc->ngroups; g++)
+        for (uint32_t i = 0; i < mc->groups[g].count; i++, x++) {
+            t->lslot[x] = slot;
+            t->lwidth[x] = (uint8_t)interp_slots_of(mc->groups[g].type);
+            slot += t->lwidth[x];
+        }
+    t->nlocals = slot;
+    return WEFT_OK;
 }
 
 static weft_status translate(const weft_module *m, uint32_t func_index, cmp_code **out,
@@ -877,13 +1028,16 @@ static weft_status translate(const weft_module *m, uint32_t func_index, cmp_code
     t.software = eng_config(m->engine)->bounds == WEFT_BOUNDS_SOFTWARE;
     const mod_code *mc = &m->codes[func_index - m->nfunc_imports];
     const mod_functype *ft = mod_func_type(m, func_index);
-    if (has_v128(ft->types, ft->nparams + ft->nresults))
-        return err_set(err, WEFT_E_UNSUPPORTED, mc->offset, "v128 values do not run yet");
-    for (uint32_t i = 0; i < mc->ngroups; i++)
-        if (mc->groups[i].type == VT_V128)
-            return err_set(err, WEFT_E_UNSUPPORTED, mc->offset, "v128 values do not run yet");
     t.nparams = ft->nparams;
     t.nlocals = ft->nparams + mc->nlocals;
+    t.has_v128 = type_has_v128(ft);
+    for (uint32_t i = 0; i < mc->ngroups; i++)
+        if (mc->groups[i].type == VT_V128)
+            t.has_v128 = true;
+    if (t.has_v128) /* before the pre-scan: constants sit after the local slots */
+        TRY(map_locals(&t, ft, mc));
+    TRY(grow(&t, (void **)&t.sp, &t.cap_sp, 1, sizeof(uint32_t)));
+    t.sp[0] = 0;
     reader r = {.base = m->bytes, .p = m->bytes + mc->body.start, .end = m->bytes + mc->body.end,
                 .err = err, .eof_code = WEFT_E_UNEXPECTED_END};
     TRY(prescan(&t, r));
@@ -891,7 +1045,7 @@ static weft_status translate(const weft_module *m, uint32_t func_index, cmp_code
     if (temp_base > INT32_MAX / 2)
         return err_set(err, WEFT_E_UNSUPPORTED, mc->offset, "too many locals to translate");
     t.temp_base = (uint32_t)temp_base;
-    TRY(push_ctrl(&t, CTRL_FUNC, 0, ft->nresults));
+    TRY(push_ctrl(&t, CTRL_FUNC, 0, ft->nresults, ft, VT_UNKNOWN));
     TRY(translate_body(&t, &r));
     TRY(cmp_thread_branches(&t));
 
@@ -912,10 +1066,13 @@ static weft_status translate(const weft_module *m, uint32_t func_index, cmp_code
     c->nparams = t.nparams;
     c->nlocals = t.nlocals;
     c->nconsts = t.nconsts;
-    c->nresults = ft->nresults;
+    uint32_t nresult_slots = ft->nresults;
+    for (uint32_t i = 0; t.has_v128 && i < ft->nresults; i++)
+        nresult_slots += interp_slots_of(mod_results(ft)[i]) - 1;
+    c->nresults = nresult_slots;
     uint32_t size = t.temp_base + t.max_height;
-    if (size < ft->nresults)
-        size = ft->nresults;
+    if (size < nresult_slots)
+        size = nresult_slots;
     if (size < t.nparams + ninit)
         size = t.nparams + ninit; /* the padding slots */
     c->frame_size = size;
@@ -931,6 +1088,9 @@ fail:
     eng_free(t.e, t.consts);
     eng_free(t.e, t.code);
     eng_free(t.e, t.stack);
+    eng_free(t.e, t.sp);
+    eng_free(t.e, t.lslot);
+    eng_free(t.e, t.lwidth);
     eng_free(t.e, t.ctrls);
     eng_free(t.e, t.instrs);
     return st;

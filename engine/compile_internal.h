@@ -15,6 +15,7 @@
 #include "engine/code.h"
 #include "engine/engine.h"
 #include "engine/immediates.h"
+#include "engine/interp.h"
 
 /* ---- translation state ---------------------------------------------------- */
 
@@ -29,6 +30,10 @@ typedef struct cmp_ctrl {
     int32_t chain;     /* forward branches to the end label (field ids) */
     int32_t else_chain; /* if: the branch to the else arm               */
     uint32_t scratch;  /* if with parameters: their saved copies         */
+    /* The block type, for the slot widths of its values (v128 takes two):
+     * a function type, or NULL and `vt`, the single result's type. */
+    const mod_functype *ft;
+    mod_valtype vt;
 } cmp_ctrl;
 
 typedef struct cmp_state {
@@ -44,8 +49,18 @@ typedef struct cmp_state {
     cmp_cell *code;
     uint32_t ncells, cap_cells;
 
-    int32_t *stack;     /* slot of each operand */
-    uint32_t height, max_height, cap_stack;
+    /* The operand stack: the slot of each operand, and sp[i], the slot offset
+     * from temp_base of the temp of stack position i (0 <= i <= height): i
+     * when every value takes one slot, more below v128 values (two slots). */
+    int32_t *stack;
+    uint32_t *sp;
+    uint32_t height, max_height, cap_stack, cap_sp; /* max_height: in slots */
+    /* Functions with v128 locals: each local's first slot (lslot[x]) and
+     * slot count (lwidth[x]); NULL when local x is slot x. */
+    uint32_t *lslot;
+    uint8_t *lwidth;
+    bool has_v128;      /* v128 values anywhere in the function's types or body */
+    uint32_t nscalar_consts; /* consts[0 .. nscalar_consts) sorted; v128 pairs after */
 
     cmp_ctrl *ctrls;
     uint32_t nctrls, cap_ctrls;
@@ -191,26 +206,49 @@ static inline void chain_add(cmp_state *t, int32_t *chain, int32_t id)
 
 /* ---- the operand stack ------------------------------------------------------- */
 
+/* The temp of stack position pos (pos <= height). */
 static inline int32_t temp_slot(cmp_state *t, uint32_t pos)
 {
-    return (int32_t)(t->temp_base + pos);
+    return (int32_t)(t->temp_base + t->sp[pos]);
 }
 
-static inline weft_status push(cmp_state *t, int32_t slot)
+/* Slots the value at stack position pos takes (pos < height). */
+static inline uint32_t width_at(const cmp_state *t, uint32_t pos)
+{
+    return t->sp[pos + 1] - t->sp[pos];
+}
+
+/* Pushes a reference to `slot`, a value of `w` slots (1, or 2 for v128). */
+static inline weft_status push_w(cmp_state *t, int32_t slot, uint32_t w)
 {
     weft_status st = WEFT_OK;
     TRY(grow(t, (void **)&t->stack, &t->cap_stack, t->height + 1, sizeof(int32_t)));
+    TRY(grow(t, (void **)&t->sp, &t->cap_sp, t->height + 2, sizeof(uint32_t)));
     t->stack[t->height++] = slot;
-    if (t->height > t->max_height)
-        t->max_height = t->height;
+    t->sp[t->height] = t->sp[t->height - 1] + w;
+    if (t->sp[t->height] > t->max_height)
+        t->max_height = t->sp[t->height];
 fail:
     return st;
 }
 
-static inline weft_status push_temp(cmp_state *t, int32_t *slot)
+static inline weft_status push(cmp_state *t, int32_t slot) { return push_w(t, slot, 1); }
+
+static inline weft_status push_temp_w(cmp_state *t, int32_t *slot, uint32_t w)
 {
     *slot = temp_slot(t, t->height);
-    return push(t, *slot);
+    return push_w(t, *slot, w);
+}
+
+static inline weft_status push_temp(cmp_state *t, int32_t *slot)
+{
+    return push_temp_w(t, slot, 1);
+}
+
+/* The first slot of local x. */
+static inline int32_t local_slot(const cmp_state *t, uint32_t x)
+{
+    return t->lslot ? (int32_t)t->lslot[x] : (int32_t)x;
 }
 
 static inline int32_t pop(cmp_state *t) { return t->stack[--t->height]; }
@@ -275,6 +313,12 @@ WEFT_INTERNAL weft_status cmp_emit_select(cmp_state *t, int32_t d, int32_t a, in
 WEFT_INTERNAL weft_status cmp_translate_plain(cmp_state *t, op_id op, const op_info *info,
                                               const imm_values *im);
 WEFT_INTERNAL cmp_op cmp_negated_branch(cmp_op op);
+
+/* compile_simd.c: the 0xFD page (layouts in code.h, "SIMD"); v128 selects. */
+WEFT_INTERNAL weft_status cmp_translate_simd(cmp_state *t, op_id op, const op_info *info,
+                                             const imm_values *im);
+WEFT_INTERNAL weft_status cmp_emit_select_v128(cmp_state *t, int32_t d, int32_t a, int32_t b,
+                                              int32_t cond);
 
 /* compile_thread.c: the branch-threading pass over the finished code. */
 WEFT_INTERNAL weft_status cmp_thread_branches(cmp_state *t);

@@ -23,4 +23,15 @@
 #endif
 #endif
 
+/* 128-bit SIMD with the compiler's vector extensions (and SSE2 intrinsics on
+ * x86-64) instead of portable lane loops (engine/simd.h).  CMake option
+ * WEFT_SIMD_SCALAR=ON builds the lane loops. */
+#ifndef WEFT_SIMD_VECTOR
+#if defined(__GNUC__)
+#define WEFT_SIMD_VECTOR 1
+#else
+#define WEFT_SIMD_VECTOR 0
+#endif
+#endif
+
 #endif /* WEFT_CONFIG_H */

@@ -39,17 +39,19 @@ typedef uint64_t guest_u64 __attribute__((aligned(1), may_alias));
 
 #define GUEST_UNCHECKED static __attribute__((noinline, no_sanitize("thread"), unused))
 
-/* n is 1, 2, 4 or 8 (a plain load's width). */
+/* n is 1, 2, 4, 8 or 16 (a plain load's width; v128.load). */
 GUEST_UNCHECKED void guest_read(void *dst, const uint8_t *src, size_t n)
 {
     switch (n) {
     case 1: *(uint8_t *)dst = *src; break;
     case 2: *(guest_u16 *)dst = *(const guest_u16 *)src; break;
     case 4: *(guest_u32 *)dst = *(const guest_u32 *)src; break;
+    case 16: ((guest_u64 *)dst)[1] = ((const guest_u64 *)src)[1]; /* fall through */
     default: *(guest_u64 *)dst = *(const guest_u64 *)src; break;
     }
 }
 
+/* n is 1, 2, 4 or 8 (v128.store writes two 8-byte halves). */
 GUEST_UNCHECKED void guest_write(uint8_t *dst, const void *src, size_t n)
 {
     switch (n) {

@@ -18,6 +18,7 @@
 #include "engine/engine.h"
 #include "engine/interp.h"
 #include "engine/numeric.h"
+#include "engine/simd.h"
 
 typedef struct interp_frame {
     const cmp_code *code;   /* NULL: an entry marker                           */

@@ -917,6 +917,10 @@ UN(I64_TRUNC_SAT_F64_U, double, g_f64, p_u64, num_sat_i64_u(a))
 
 /* ---- end atomics ------------------------------------------------------------ */
 
+/* ---- SIMD (0xFD page) and v128 moves: engine/simd_ops.h --------------------- */
+
+#include "engine/simd_ops.h"
+
 #undef UN
 #undef BIN
 #undef I32_BIN

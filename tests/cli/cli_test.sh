@@ -63,6 +63,37 @@ f64:0.10000000000000001" "" -- "$WEFT" run --invoke id "$TMP/vals.wasm" 7 0xff n
         "$WEFT" run --invoke id "$TMP/vals.wasm" 4294967296 0 0 0
     expect 1 "" "weft: id takes 4 arguments, 1 given" -- "$WEFT" run --invoke id "$TMP/vals.wasm" 1
     ;;
+simd)
+    # v128 arguments in lane forms (any shape, optional v128: prefix, or 0x + 32
+    # hex digits); results printed as i32x4 lanes.
+    wat v '(module (memory 1)
+      (func (export "add") (param v128 v128) (result v128)
+        (i32x4.add (local.get 0) (local.get 1)))
+      (func (export "mix") (param i32 v128 f64) (result f64 v128 i32)
+        (local.get 2) (local.get 1) (local.get 0))
+      (func (export "oob") (result v128) (v128.load (i32.const 65520)) (drop)
+        (v128.load (i32.const 65521))))'
+    expect 0 "v128:i32x4:11 22 33 -1" "" -- \
+        "$WEFT" run --invoke add "$TMP/v.wasm" "v128:i32x4:1 2 3 4" "i32x4:10,20,30,-5"
+    expect 0 "v128:i32x4:65537 0 0 0" "" -- \
+        "$WEFT" run --invoke add "$TMP/v.wasm" "i16x8:1 0 0 0 0 0 0 0" "i8x16:0 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0"
+    expect 0 "v128:i32x4:0 1072693248 0 -1074790400" "" -- \
+        "$WEFT" run --invoke add "$TMP/v.wasm" "f64x2:1 -1" "0x00000000000000000000000000000000"
+    expect 0 "f64:2.5
+v128:i32x4:1 2 3 4
+i32:7" "" -- "$WEFT" run --invoke mix "$TMP/v.wasm" 7 "i32x4:1 2 3 4" 2.5
+    expect 0 "f64:2.5
+v128:i32x4:1 2 3 4
+i32:7" "" -- "$WEFT" run --bounds-checks=software --invoke mix "$TMP/v.wasm" 7 \
+        "0x00000004000000030000000200000001" 2.5
+    expect 1 "" "weft: argument 1 of add: 'i32x4:1 2 3' is not of type v128" -- \
+        "$WEFT" run --invoke add "$TMP/v.wasm" "i32x4:1 2 3" "i32x4:1 2 3 4"
+    expect 1 "" "weft: argument 2 of add: 'i8x16:256 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0' is not of type v128" -- \
+        "$WEFT" run --invoke add "$TMP/v.wasm" "i32x4:1 2 3 4" "i8x16:256 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0"
+    expect 134 "" "weft: trap: out of bounds memory access" -- "$WEFT" run --invoke oob "$TMP/v.wasm"
+    expect 134 "" "weft: trap: out of bounds memory access" -- \
+        "$WEFT" run --bounds-checks=software --invoke oob "$TMP/v.wasm"
+    ;;
 trap)
     wat boom '(module
       (func $inner (unreachable))
