@@ -11,6 +11,15 @@ enum { BYTE_R = 1, BYTE_M = 2 };
 
 static bool fits8(int64_t v) { return v >= INT8_MIN && v <= INT8_MAX; }
 
+/* The immediate of an instruction whose opcode chose imm8 when it fits. */
+static void imm8or32(cb_buf *b, int32_t imm)
+{
+    if (fits8(imm))
+        cb_put1(b, (uint8_t)imm);
+    else
+        cb_put4(b, (uint32_t)imm);
+}
+
 static bool bad(cb_buf *b, const char *what)
 {
     cb_fail(b, WEFT_E_BAD_ARGUMENT, what);
@@ -150,10 +159,7 @@ void x64_alu_mi(cb_buf *b, x64_alu op, x64_size s, x64_mem dst, int32_t imm)
     if (bad_size(b, s))
         return;
     op_rm(b, 0, s == X64_S64, 0, fits8(imm) ? 0x83 : 0x81, 1, op, dst);
-    if (fits8(imm))
-        cb_put1(b, (uint8_t)imm);
-    else
-        cb_put4(b, (uint32_t)imm);
+    imm8or32(b, imm);
 }
 
 void x64_test_rr(cb_buf *b, x64_size s, x64_reg a, x64_reg c)
@@ -192,10 +198,7 @@ void x64_imul_rri(cb_buf *b, x64_size s, x64_reg dst, x64_reg src, int32_t imm)
     if (bad_size(b, s))
         return;
     op_rr(b, 0, s == X64_S64, 0, fits8(imm) ? 0x6B : 0x69, 1, dst, src);
-    if (fits8(imm))
-        cb_put1(b, (uint8_t)imm);
-    else
-        cb_put4(b, (uint32_t)imm);
+    imm8or32(b, imm);
 }
 
 void x64_unary(cb_buf *b, x64_unop op, x64_size s, x64_reg r)

@@ -14,18 +14,7 @@
 #include <cmocka.h>
 
 #include "jit/code_ranges.h"
-
-static void *host_realloc(void *user, void *p, size_t n)
-{
-    int *budget = user;
-    if (n == 0) {
-        free(p);
-        return NULL;
-    }
-    if (budget && (*budget)-- <= 0)
-        return NULL;
-    return realloc(p, n);
-}
+#include "support/host_realloc.h"
 
 static void test_lookup(void **state)
 {

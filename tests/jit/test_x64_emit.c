@@ -20,16 +20,7 @@
 #include <cmocka.h>
 
 #include "jit/x64_emit.h"
-
-static void *host_realloc(void *user, void *p, size_t n)
-{
-    (void)user;
-    if (n == 0) {
-        free(p);
-        return NULL;
-    }
-    return realloc(p, n);
-}
+#include "support/host_realloc.h"
 
 /* ---- the two encodings side by side ---------------------------------------- */
 
@@ -270,6 +261,8 @@ static int setup(void **state)
     return 0;
 }
 
+static const char *const CC[] = {"o", "no", "b", "ae", "e", "ne", "be", "a",
+                                 "s", "ns", "p", "np", "l", "ge", "le", "g"};
 static const char *const ALU[] = {"add", "or", "adc", "sbb", "and", "sub", "xor", "cmp"};
 static const int32_t IMMS[] = {0, 1, -1, 127, -128, 128, -129, 0x12345678, INT32_MIN};
 
@@ -396,8 +389,7 @@ static void test_moves(void **state)
                 I(&g, "mov %s, %s", reg(s, d), reg(s, r));
                 x64_cmov_rr(&g.cb, (x64_cc)r, s, d, 15 - r);
                 I(&g, "cmov%s %s, %s",
-                  (const char *[]){"o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p",
-                                   "np", "l", "ge", "le", "g"}[r],
+                  CC[r],
                   reg(s, d), reg(s, 15 - r));
                 for (int from = 1; from <= 2; from++) {
                     x64_size f = (x64_size)from;
@@ -424,10 +416,8 @@ static void test_moves(void **state)
                 I(&g, "movabs %s, %lld", R64[d], (long long)imm64[k]);
         }
         for (int cc = 0; cc < 16; cc++) {
-            static const char *const ccn[] = {"o", "no", "b", "ae", "e", "ne", "be", "a",
-                                              "s", "ns", "p", "np", "l", "ge", "le", "g"};
             x64_setcc(&g.cb, (x64_cc)cc, d);
-            I(&g, "set%s %s", ccn[cc], R8[d]);
+            I(&g, "set%s %s", CC[cc], R8[d]);
         }
         x64_push(&g.cb, d);
         I(&g, "push %s", R64[d]);
@@ -468,8 +458,7 @@ static void test_moves(void **state)
             }
             x64_cmov_rm(&g.cb, (x64_cc)(k % 16), s, r, M_SMALL.m[k]);
             I(&g, "cmov%s %s, %s PTR %s",
-              (const char *[]){"o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np",
-                               "l", "ge", "le", "g"}[k % 16],
+              CC[k % 16],
               reg(s, r), ptr(s), M_SMALL.text[k]);
         }
         x64_movsx_rm(&g.cb, X64_S32, X64_S64, r, M_SMALL.m[k]);
@@ -484,8 +473,6 @@ static void test_control(void **state)
     (void)state;
     gen g;
     gen_init(&g);
-    static const char *const ccn[] = {"o", "no", "b", "ae", "e", "ne", "be", "a",
-                                      "s", "ns", "p", "np", "l", "ge", "le", "g"};
     for (int r = 0; r < 16; r++) {
         x64_jmp_r(&g.cb, r);
         I(&g, "jmp %s", R64[r]);
@@ -512,15 +499,15 @@ static void test_control(void **state)
         cb_bind(&g.cb, back);
         T(&g, "B%d:", cc);
         x64_jcc(&g.cb, (x64_cc)cc, back);
-        I(&g, "j%s B%d", ccn[cc], cc);
+        I(&g, "j%s B%d", CC[cc], cc);
         x64_jmp(&g.cb, back);
         I(&g, "jmp B%d", cc);
         x64_jcc(&g.cb, (x64_cc)cc, fwd);
-        I(&g, "{disp32} j%s F%d", ccn[cc], cc);
+        I(&g, "{disp32} j%s F%d", CC[cc], cc);
         x64_jmp(&g.cb, fwd);
         I(&g, "{disp32} jmp F%d", cc);
         x64_jcc_short(&g.cb, (x64_cc)cc, fshort);
-        I(&g, "j%s S%d", ccn[cc], cc);
+        I(&g, "j%s S%d", CC[cc], cc);
         x64_jmp_short(&g.cb, fshort);
         I(&g, "jmp S%d", cc);
         x64_call(&g.cb, back);
@@ -534,7 +521,7 @@ static void test_control(void **state)
             I(&g, "mov rax, %s", R64[k % 16]);
         }
         x64_jcc(&g.cb, (x64_cc)cc, back);
-        I(&g, "j%s B%d", ccn[cc], cc);
+        I(&g, "j%s B%d", CC[cc], cc);
         x64_jmp(&g.cb, back);
         I(&g, "jmp B%d", cc);
         cb_bind(&g.cb, fwd);
@@ -693,28 +680,20 @@ static void test_errors(void **state)
     cb_free(&b);
 }
 
-static void *failing_realloc(void *user, void *p, size_t n)
-{
-    int *budget = user;
-    if (n && (*budget)-- <= 0)
-        return NULL;
-    return host_realloc(NULL, p, n);
-}
-
 static void test_out_of_memory(void **state)
 {
     (void)state;
     weft_error err;
     int budget = 0;
     cb_buf b;
-    cb_init(&b, failing_realloc, &budget, 0);
+    cb_init(&b, host_realloc, &budget, 0);
     x64_ret(&b);
     assert_int_equal(b.len, 0);
     assert_int_equal(cb_finish(&b, &err), WEFT_NOMEM);
     cb_free(&b);
     /* The buffer grows past its first 4 KiB. */
     budget = 100;
-    cb_init(&b, failing_realloc, &budget, 0);
+    cb_init(&b, host_realloc, &budget, 0);
     for (int i = 0; i < 5000; i++)
         x64_mov_rr(&b, X64_S64, X64_RAX, X64_RBX);
     assert_int_equal(cb_finish(&b, &err), WEFT_OK);

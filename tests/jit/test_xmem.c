@@ -17,16 +17,7 @@
 
 #include "jit/x64_emit.h"
 #include "jit/xmem.h"
-
-static void *host_realloc(void *user, void *p, size_t n)
-{
-    (void)user;
-    if (n == 0) {
-        free(p);
-        return NULL;
-    }
-    return realloc(p, n);
-}
+#include "support/host_realloc.h"
 
 /* The permissions ("r-xp", ...) of the mapping holding p, "" if none, and
  * whether any mapping of the process is writable and executable at once. */
