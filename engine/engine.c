@@ -45,6 +45,11 @@ WEFT_API weft_status weft_engine_new(const weft_config *config, weft_engine **ou
     if (c.max_call_depth == 0 || c.value_stack_bytes < 4096)
         return err_set(err, WEFT_E_BAD_ARGUMENT, WEFT_NO_OFFSET,
                        "max_call_depth must be > 0 and value_stack_bytes >= 4096");
+    const weft_code_allocator *ca = &c.code_allocator;
+    if ((ca->allocate || ca->make_executable || ca->free) &&
+        !(ca->allocate && ca->make_executable && ca->free))
+        return err_set(err, WEFT_E_BAD_ARGUMENT, WEFT_NO_OFFSET,
+                       "code_allocator needs allocate, make_executable and free, or none");
     weft_status st = mem_grow_fail_check(&c.grow_fail, err);
     if (st != WEFT_OK)
         return st;

@@ -244,6 +244,41 @@ typedef struct weft_grow_fail {
 /* Allocator: like realloc(ptr, size) with free when size == 0.  Must be thread-safe. */
 typedef void *(*weft_realloc_fn)(void *user, void *ptr, size_t size);
 
+/*
+ * Executable memory for the compiler tier (machine code), supplied by the
+ * embedder.  Hosts under a hardened runtime or an SELinux `execmem` policy
+ * decide where code may live; everyone else leaves `allocate` NULL and weft
+ * maps its own (Linux: mmap read-write, then mprotect to read-execute; macOS:
+ * MAP_JIT).  Code is never writable and executable at once: weft asks for
+ * read-write memory, writes the code, then asks for it to become executable
+ * (read-execute, never read-write-execute), and never writes it again.
+ *
+ *   allocate(user, size)            -> size bytes (size > 0, a multiple of
+ *                                      the host's page size), page-aligned,
+ *                                      readable and writable; NULL on failure
+ *   make_executable(user, ptr, size) turns that block read-execute and makes
+ *                                      the instruction cache coherent; returns
+ *                                      0 on success, nonzero on failure (weft
+ *                                      then frees the block and reports
+ *                                      "out of memory")
+ *   free(user, ptr, size)           releases a block, in either state
+ *
+ * ptr and size are always exactly those of one allocate call.  The callbacks
+ * may be called from any thread, concurrently (compilation is lazy and runs
+ * on the thread that first calls a function), so they must be thread-safe;
+ * make_executable runs on the thread that allocated the block.  Set all
+ * three or none: weft_engine_new rejects a partial set (WEFT_BAD_ARGUMENT).
+ * `user` is passed through untouched; weft_config keeps a copy of this
+ * struct, so nothing here need outlive weft_engine_new except what `user`
+ * points to, which must outlive the engine.
+ */
+typedef struct weft_code_allocator {
+    void *(*allocate)(void *user, size_t size);
+    int (*make_executable)(void *user, void *ptr, size_t size);
+    void (*free)(void *user, void *ptr, size_t size);
+    void *user;
+} weft_code_allocator;
+
 typedef struct weft_config {
     weft_bounds_mode bounds;
     uint32_t features;          /* weft_feature bits; WEFT_FEATURES_DEFAULT */
@@ -260,6 +295,8 @@ typedef struct weft_config {
      * weft_engine_new rejects an unknown mode, EVERY with n == 0 and a
      * probability outside [0, 1] with WEFT_BAD_ARGUMENT. */
     weft_grow_fail grow_fail;
+    /* Where compiled code lives (above); all NULL: weft's own mappings. */
+    weft_code_allocator code_allocator;
 } weft_config;
 
 /* Fills *config with the defaults. */
