@@ -198,6 +198,12 @@ def fmt_ratio(r):
     return f"{r:.3f}" if r is not None else "n/a"
 
 
+def is_simd(kernel):
+    """The simd_* kernels (built with -msimd128, bench/build.sh) have their own
+    geomean row, so the scalar kernels' stays comparable across history."""
+    return kernel.startswith("simd_")
+
+
 def geomean(values):
     values = [v for v in values if v is not None and v > 0]
     if not values:
@@ -289,14 +295,20 @@ def main():
 
     header = ["kernel", "native ms", "weft ms", "node ms", "weft/native", "node/native"]
     table = []
-    weft_ratios, node_ratios = [], []
+    # Two geometric means: the scalar kernels' (the row comparable with
+    # earlier results) and the simd_* kernels' on a row of their own.
+    ratios = {"scalar": ([], []), "simd": ([], [])}
     for k, native, weft, node in rows:
         wr, nr = ratio(native, weft), ratio(native, node)
-        weft_ratios.append(wr)
-        node_ratios.append(nr)
+        group = ratios["simd" if is_simd(k) else "scalar"]
+        group[0].append(wr)
+        group[1].append(nr)
         table.append([k, fmt_ms(native), fmt_ms(weft), fmt_ms(node), fmt_ratio(wr), fmt_ratio(nr)])
-    table.append(["geomean", "", "", "", fmt_ratio(geomean(weft_ratios)),
-                  fmt_ratio(geomean(node_ratios))])
+    for name, label in (("scalar", "geomean"), ("simd", "geomean simd")):
+        weft_ratios, node_ratios = ratios[name]
+        if weft_ratios:
+            table.append([label, "", "", "", fmt_ratio(geomean(weft_ratios)),
+                          fmt_ratio(geomean(node_ratios))])
 
     widths = [max(len(r[i]) for r in [header] + table) for i in range(len(header))]
     def line(cells):

@@ -147,6 +147,7 @@
  *   i8x16.shuffle       [op][x=dst y=a][x=b][16 lane bytes in 2 cells]
  *   v128 loads          [op][x=dst y=addr][u32 offset in x]   (splat, extend, zero)
  *   v128.store          [op][x=addr y=val][u32 offset in x]
+ *   v128.load _A, v128.store _A: the scalar _A layouts, addr = a + b (i32)
  *   load<n>_lane        [op][x=dst y=addr][x=offset y=val][x=lane]
  *   store<n>_lane       [op][x=addr y=val][x=offset y=lane]
  *   The memory forms have _SW twins; v128.const is constant slots, no
@@ -235,8 +236,11 @@
     X(I64_LE_U) X(I64_GE_S) X(I64_GE_U)
 
 /* Plain loads and stores that take back an i32.add computing their address
- * (ID_A, and its software-checked twin ID_A_SW): one dispatch instead of two. */
+ * (ID_A, and its software-checked twin ID_A_SW): one dispatch instead of two.
+ * v128.load and v128.store too (engine/simd_ops.h; the store's add may come
+ * several SIMD value instructions before it, compile_fuse.c hoist_addr_add). */
 #define CMP_ADDR_FUSABLE(X)                                                         \
+    X(V128_LOAD) X(V128_STORE)                                                      \
     X(I32_LOAD) X(I64_LOAD) X(F32_LOAD) X(F64_LOAD) X(I32_LOAD8_S) X(I32_LOAD8_U)     \
     X(I32_LOAD16_S) X(I32_LOAD16_U) X(I64_LOAD8_S) X(I64_LOAD8_U) X(I64_LOAD16_S)     \
     X(I64_LOAD16_U) X(I64_LOAD32_S) X(I64_LOAD32_U) X(I32_STORE) X(I64_STORE)         \

@@ -635,45 +635,124 @@ static bool is_value_op(cmp_op op)
            (op >= CO_I32_EQZ && op <= CO_I64_EXTEND32_S) || value_op[op];
 }
 
-/* A store's address `a`: when it is the temp an i32.add wrote just before the
- * one instruction that computed the stored value (`p[i] = f(x)`: address
- * first, then the value), takes the add back, so that the store adds (the _A
- * forms): *base and *idx are its operands.  The value's instruction must not
- * read the add's temp or write its operands. */
-static bool hoist_addr_add(cmp_state *t, int32_t a, int32_t *base, int32_t *idx)
+/* SIMD instructions that only compute a value (the 0xFD page but its stores,
+ * the loads' _SW twins and _A forms, SELECT_V128), as is_value_op's; their
+ * result may be a v128, two slots from cell 1's x. */
+static const bool simd_value_op_tab[CO_COUNT_] = {
+#define CMP_XL(id) [CO_##id##_SW] = true,
+    CMP_XL(V128_LOAD) CMP_XL(V128_LOAD8X8_S) CMP_XL(V128_LOAD8X8_U) CMP_XL(V128_LOAD16X4_S)
+    CMP_XL(V128_LOAD16X4_U) CMP_XL(V128_LOAD32X2_S) CMP_XL(V128_LOAD32X2_U)
+    CMP_XL(V128_LOAD8_SPLAT) CMP_XL(V128_LOAD16_SPLAT) CMP_XL(V128_LOAD32_SPLAT)
+    CMP_XL(V128_LOAD64_SPLAT) CMP_XL(V128_LOAD32_ZERO) CMP_XL(V128_LOAD64_ZERO)
+    CMP_XL(V128_LOAD8_LANE) CMP_XL(V128_LOAD16_LANE) CMP_XL(V128_LOAD32_LANE)
+    CMP_XL(V128_LOAD64_LANE)
+#undef CMP_XL
+    [CO_V128_LOAD_A] = true, [CO_V128_LOAD_A_SW] = true, [CO_SELECT_V128] = true,
+};
+
+static bool is_simd_value_op(cmp_op op)
 {
-    uint32_t n = t->ninstrs;
-    if (n < 2 || a < (int32_t)t->temp_base)
-        return false;
-    uint32_t vat = t->instrs[n - 1].at, aat = t->instrs[n - 2].at;
-    cmp_op vop = t->instrs[n - 1].op;
-    if (t->instrs[n - 2].op != CO_I32_ADD || aat + 3 != vat || t->last_label > aat ||
-        !is_value_op(vop) || t->ncells - vat > 4 || t->ncells - vat < 2)
-        return false;
-    cmp_cell add = t->code[aat + 1];
-    int32_t b = t->code[aat + 2].s.x;
-    if (add.s.x != a)
-        return false;
-    /* The value's fields: cell 1's x is what it writes, the rest what it reads
-     * (or offsets and shift counts: a false match only costs the fusion). */
-    uint32_t len = t->ncells - vat;
-    int32_t wrote = t->code[vat + 1].s.x;
-    if (wrote == a || wrote == add.s.y || wrote == b)
+    return (op >= CO_V128_LOAD && op <= CO_F64X2_CONVERT_LOW_I32X4_U && op != CO_V128_STORE &&
+            !(op >= CO_V128_STORE8_LANE && op <= CO_V128_STORE64_LANE)) ||
+           simd_value_op_tab[op];
+}
+
+/* Does the value instruction at cell `at`, `len` cells, leave the add moved
+ * past it (temp a = p + q) unharmed: it neither reads a nor writes p, q or a?
+ * Cell 1's x is what it writes, the rest what it reads (or offsets, lanes,
+ * shift counts: a false match only costs the fusion); `wide`: SIMD, whose
+ * result may be a v128 slot pair (a v128 operand never covers a: the add's
+ * temp is live below everything computed after it, and locals and constants
+ * lie below the temps); `walk`: one of a v128.store's several. */
+static bool leaves_add(cmp_state *t, uint32_t at, uint32_t len, bool wide, bool walk, int32_t a,
+                       int32_t p, int32_t q)
+{
+    int32_t wrote = t->code[at + 1].s.x;
+    for (int32_t w = wrote; w <= wrote + wide; w++)
+        if (w == a || w == p || w == q)
+            return false;
+    /* _S and SEL_<cmp> (4 cells) also write fp[y] of cell 3 (a v128.store's
+     * longer walk checks it; a scalar store's one instruction never did). */
+    if (walk && len == 4 && (t->code[at + 3].s.y == p || t->code[at + 3].s.y == q))
         return false;
     for (uint32_t c = 1; c < len; c++) {
-        cmp_cell f = t->code[vat + c];
+        cmp_cell f = t->code[at + c];
         if ((c > 1 && f.s.x == a) || f.s.y == a)
             return false;
     }
-    memmove(&t->code[aat], &t->code[vat], len * sizeof(cmp_cell));
+    return true;
+}
+
+/* A store's address `a`: when it is the temp an i32.add wrote just before the
+ * instructions that computed the stored value (`p[i] = f(x)`: address first,
+ * then the value), takes the add back, so that the store adds (the _A forms):
+ * *base and *idx are its operands.  Scalar stores look past one value
+ * instruction; a v128.store (`simd`) past up to 16 scalar and SIMD ones, the
+ * filter kernels' vector expressions.  None may read the add's temp or write
+ * its operands. */
+static bool hoist_addr_add(cmp_state *t, int32_t a, bool simd, int32_t *base, int32_t *idx)
+{
+    uint32_t n = t->ninstrs, first = n - 1;
+    if (n < 2 || a < (int32_t)t->temp_base)
+        return false;
+    while (!(t->instrs[first - 1].op == CO_I32_ADD && t->code[t->instrs[first - 1].at + 1].s.x == a)) {
+        if (!simd || first < 2 || n - first >= 16)
+            return false;
+        first--;
+    }
+    uint32_t aat = t->instrs[first - 1].at, vat = t->instrs[first].at;
+    cmp_cell add = t->code[aat + 1];
+    int32_t b = t->code[aat + 2].s.x;
+    if (aat + 3 != vat || t->last_label > aat)
+        return false;
+    for (uint32_t k = first; k < n; k++) {
+        cmp_op op = t->instrs[k].op;
+        uint32_t len = instr_end(t, k) - t->instrs[k].at;
+        bool wide = simd && is_simd_value_op(op);
+        if (!(is_value_op(op) || wide) || len < 2 || len > (wide ? 5u : 4u) ||
+            !leaves_add(t, t->instrs[k].at, len, wide, simd, a, add.s.y, b))
+            return false;
+    }
+    memmove(&t->code[aat], &t->code[vat], (t->ncells - vat) * sizeof(cmp_cell));
     t->ncells -= 3;
-    t->instrs[n - 2] = t->instrs[n - 1];
-    t->instrs[n - 2].at = aat;
+    for (uint32_t k = first; k < n; k++) {
+        t->instrs[k - 1] = t->instrs[k];
+        t->instrs[k - 1].at -= 3;
+    }
     t->ninstrs--;
     t->last_valid = false;
     t->add_valid = false;
+    t->tee_slot = -1;
+    t->call_result = -1;
     *base = add.s.y;
     *idx = b;
+    return true;
+}
+
+/* The address `*a` of memory instruction `op`: when the i32.add just before
+ * wrote it, takes the add back and gives its operands (*a, *b) and the _A
+ * form (*co, plain or _SW as the translation's bounds mode). */
+WEFT_INTERNAL bool cmp_take_addr_add(cmp_state *t, op_id op, int32_t *a, int32_t *b, cmp_op *co)
+{
+    if (!t->last_valid || t->last_dst != *a || t->last_wasm != OP_I32_ADD || !co_addr_of[op][0])
+        return false;
+    *b = t->code[t->last_start + 2].s.x;
+    *a = t->code[t->last_start + 1].s.y;
+    t->ncells = t->last_start;
+    *co = co_addr_of[op][t->software];
+    return true;
+}
+
+/* The same for a store whose value was computed after its address
+ * (hoist_addr_add); *b: the add's second operand. */
+WEFT_INTERNAL bool cmp_hoist_addr_add(cmp_state *t, op_id op, int32_t *a, int32_t *b, cmp_op *co)
+{
+    int32_t base, idx;
+    if (!co_addr_of[op][0] || !hoist_addr_add(t, *a, op == OP_V128_STORE, &base, &idx))
+        return false;
+    *a = base;
+    *b = idx;
+    *co = co_addr_of[op][t->software];
     return true;
 }
 
@@ -772,13 +851,7 @@ WEFT_INTERNAL weft_status cmp_translate_plain(cmp_state *t, op_id op, const op_i
         int32_t v = nr == 1 ? 0 : pop(t), a = pop(t), b = 0;
         /* The address came from the i32.add just before: take it back and let
          * the load or store add its operands (the _A variants). */
-        if (t->last_valid && t->last_dst == a && t->last_wasm == OP_I32_ADD &&
-            co_addr_of[op][0]) {
-            b = t->code[t->last_start + 2].s.x;
-            a = t->code[t->last_start + 1].s.y;
-            t->ncells = t->last_start;
-            co = co_addr_of[op][t->software];
-        }
+        cmp_take_addr_add(t, op, &a, &b, &co);
         /* Or from base + (index << k) (the _S variants), computed into a
          * temp or into the local a tee set: the _S form writes it too. */
         bool scaled = false;
@@ -811,15 +884,8 @@ WEFT_INTERNAL weft_status cmp_translate_plain(cmp_state *t, op_id op, const op_i
                 TRY(fuse_mst_addr(t));
             if (!fused && !scaled && co == (t->software ? cmp_co_sw_of[op] : cmp_co_of[op]))
                 TRY(emit_op_store(t, op, a, v, im->offset, &fused));
-            if (!fused && !scaled && co == (t->software ? cmp_co_sw_of[op] : cmp_co_of[op]) &&
-                co_addr_of[op][0]) {
-                int32_t a2, b2;
-                if (hoist_addr_add(t, a, &a2, &b2)) {
-                    a = a2;
-                    b = b2;
-                    co = co_addr_of[op][t->software];
-                }
-            }
+            if (!fused && !scaled && co == (t->software ? cmp_co_sw_of[op] : cmp_co_of[op]))
+                cmp_hoist_addr_add(t, op, &a, &b, &co);
             if (fused)
                 goto fail;
             TRY(emit_op(t, co));

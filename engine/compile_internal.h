@@ -315,6 +315,8 @@ WEFT_INTERNAL weft_status cmp_translate_plain(cmp_state *t, op_id op, const op_i
 WEFT_INTERNAL cmp_op cmp_negated_branch(cmp_op op);
 
 /* compile_simd.c: the 0xFD page (layouts in code.h, "SIMD"); v128 selects. */
+WEFT_INTERNAL bool cmp_take_addr_add(cmp_state *t, op_id op, int32_t *a, int32_t *b, cmp_op *co);
+WEFT_INTERNAL bool cmp_hoist_addr_add(cmp_state *t, op_id op, int32_t *a, int32_t *b, cmp_op *co);
 WEFT_INTERNAL weft_status cmp_translate_simd(cmp_state *t, op_id op, const op_info *info,
                                              const imm_values *im);
 WEFT_INTERNAL weft_status cmp_emit_select_v128(cmp_state *t, int32_t d, int32_t a, int32_t b,

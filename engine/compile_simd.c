@@ -4,9 +4,11 @@
  * value takes two slots (code.h, Frames); its stack entry names the first.
  * v128.const never gets here: it is a constant slot pair (compile.c).
  *
- * SIMD instructions take part in no fusion; their results can still be
- * written straight into a local by a local.set that follows (the dst is x of
- * the first operand cell, as for every instruction with a result).
+ * v128.load and v128.store take back the i32.add of their address (the _A
+ * forms, compile_fuse.c); other SIMD instructions fuse with nothing.  Their
+ * results can still be written straight into a local by a local.set that
+ * follows (the dst is x of the first operand cell, as for every instruction
+ * with a result).
  */
 #include "engine/compile_internal.h"
 
@@ -32,11 +34,18 @@ weft_status cmp_translate_simd(cmp_state *t, op_id op, const op_info *info,
     bool mem = info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE;
     cmp_op co = t->software && mem ? cmp_co_sw_of[op] : cmp_co_of[op];
     switch (info->imm) {
-    case IMM_MEMARG: /* loads [op][x=dst y=addr][x=offset]; store [op][x=addr y=val][x=offset] */
+    case IMM_MEMARG: { /* loads [op][x=dst y=addr][x=offset]; store [op][x=addr y=val][x=offset] */
+        /* v128.load and v128.store take back the i32.add of their address
+         * (the _A forms, [x=offset y=b]); the store's may lie several
+         * instructions back, before the ones that computed the value. */
+        int32_t b = 0;
+        if (!cmp_take_addr_add(t, op, &in[0], &b, &co) && !nr)
+            cmp_hoist_addr_add(t, op, &in[0], &b, &co);
         TRY(emit_op(t, co));
         TRY(emit_xy(t, nr ? d : in[0], nr ? in[0] : in[1]));
-        TRY(emit_xy(t, (int32_t)im->offset, 0));
+        TRY(emit_xy(t, (int32_t)im->offset, b));
         break;
+    }
     case IMM_MEMARG_LANE: /* [op][x=dst y=addr][x=offset y=val][x=lane]; stores:
                              [op][x=addr y=val][x=offset y=lane] */
         TRY(emit_op(t, co));

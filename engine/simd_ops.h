@@ -77,9 +77,11 @@
 
 /* Loads: [op][x=dst y=addr][x=offset]: n bytes into v (zeroed first), the
  * result EXPR of v; and the _SW twin. */
-#define V_LOAD_AT(n, EXPR, check)                                              \
+#define V_LOAD_AT(n, EXPR, check) V_LOAD_ADDR(g_u32(fp[Y1]), n, EXPR, check)
+/* The same at the i32 address `addr` (the _A forms add Y2 to it first). */
+#define V_LOAD_ADDR(addr, n, EXPR, check)                                      \
     {                                                                          \
-        uint64_t ea = (uint64_t)g_u32(fp[Y1]) + (uint32_t)X2;                  \
+        uint64_t ea = (uint64_t)(addr) + (uint32_t)X2;                         \
         if (check) {                                                           \
             SW_BOUNDS(ea, n);                                                  \
         }                                                                      \
@@ -93,9 +95,10 @@
     CASE(id##_SW) V_LOAD_AT(n, EXPR, 1)
 
 /* v128.store: [op][x=addr y=val][x=offset], high half first (see above). */
-#define V_STORE_AT(check)                                                      \
+#define V_STORE_AT(check) V_STORE_ADDR(g_u32(fp[X1]), check)
+#define V_STORE_ADDR(addr, check)                                              \
     {                                                                          \
-        uint64_t ea = (uint64_t)g_u32(fp[X1]) + (uint32_t)X2;                  \
+        uint64_t ea = (uint64_t)(addr) + (uint32_t)X2;                         \
         if (check) {                                                           \
             SW_BOUNDS(ea, 16);                                                 \
         }                                                                      \
@@ -151,6 +154,11 @@ V_LOAD(V128_LOAD32_ZERO, 4, v)
 V_LOAD(V128_LOAD64_ZERO, 8, v)
 CASE(V128_STORE) V_STORE_AT(0)
 CASE(V128_STORE_SW) V_STORE_AT(1)
+/* The _A forms (code.h, CMP_ADDR_FUSABLE): the address is a + b (i32). */
+CASE(V128_LOAD_A) V_LOAD_ADDR(g_u32(fp[Y1]) + g_u32(fp[Y2]), 16, v, 0)
+CASE(V128_LOAD_A_SW) V_LOAD_ADDR(g_u32(fp[Y1]) + g_u32(fp[Y2]), 16, v, 1)
+CASE(V128_STORE_A) V_STORE_ADDR(g_u32(fp[X1]) + g_u32(fp[Y2]), 0)
+CASE(V128_STORE_A_SW) V_STORE_ADDR(g_u32(fp[X1]) + g_u32(fp[Y2]), 1)
 V_LANE_MEM(8)
 V_LANE_MEM(16)
 V_LANE_MEM(32)
@@ -323,8 +331,10 @@ CASE(SELECT_V128) {
 #undef V_EXTRACT
 #undef V_REPLACE
 #undef V_LOAD_AT
+#undef V_LOAD_ADDR
 #undef V_LOAD
 #undef V_STORE_AT
+#undef V_STORE_ADDR
 #undef V_LOAD_LANE_AT
 #undef V_STORE_LANE_AT
 #undef V_LANE_MEM

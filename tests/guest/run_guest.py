@@ -27,7 +27,8 @@ REFUSED = r"\d+ threads alive, then spawn refused \(-\d+\); joined; later spawn 
 
 class Case:
     def __init__(self, program, args=(), status=0, stdout=None, stderr=None, limit=None,
-                 options=(), examples=False, tmpdir=False, fifos=(), sockets=(), rlimit_as=None):
+                 options=(), examples=False, tmpdir=False, fifos=(), sockets=(), rlimit_as=None,
+                 native=False):
         self.program = program      # NAME of NAME.{imported,defined}.wasm
         self.args = list(args)      # the program's arguments
         self.status = status        # expected exit status
@@ -40,6 +41,7 @@ class Case:
         self.fifos = list(fifos)    # FIFOs made in it first (WASI cannot mkfifo)
         self.sockets = list(sockets)  # unix socket files made in it first
         self.rlimit_as = rlimit_as  # address-space limit in bytes (`ulimit -v`), or None
+        self.native = native        # stdout must equal --native-dir's NAME_native's
 
 
 def cases():
@@ -91,6 +93,10 @@ def cases():
              stdout=r"fifo rendezvous: ok\n"),
         Case("files", ("/data",), tmpdir=True, options=("--env", "WEFT_GUEST=threads"),
              stdout=r"4 threads wrote 200 records each: ok; WEFT_GUEST=threads\n"),
+        # The same C natively (pthreads, SSE2) must print the same hash.
+        Case("simd_filter", ("4",), stdout=r"simd_filter .*\npixels .*\n", native=True),
+        Case("simd_filter", ("3",), stdout=r"simd_filter .*\npixels .*\n", native=True,
+             options=("--bounds-checks=software",)),
         Case("spawn_limit", ("3",), options=("--max-threads", "3"),
              stdout=r"limit 3: extra spawn refused \(-\d+\), later spawn ok\n"),
         # Threads until the address space runs out (`ulimit -v`): thread-spawn
@@ -148,6 +154,17 @@ def splitmix64_failures(seed, probability, draws):
     return failed
 
 
+def native_stdout(args, case):
+    """The stdout of the native build of the case's program (same arguments)."""
+    if not args.native_dir:
+        return "(no --native-dir: the native build is missing)"
+    exe = os.path.join(args.native_dir, f"{case.program}_native")
+    p = subprocess.run([exe, *case.args], capture_output=True, timeout=args.timeout)
+    if p.returncode != 0:
+        return f"(native exit status {p.returncode})"
+    return p.stdout.decode(errors="replace")
+
+
 def run(args, case, shape):
     folder = args.examples_dir if case.examples else args.wasm_dir
     wasm = os.path.join(folder, f"{case.program}.{shape}.wasm")
@@ -188,6 +205,10 @@ def run(args, case, shape):
         problems.append(f"stderr does not contain {case.stderr!r}")
     if case.limit is not None and elapsed > case.limit:
         problems.append(f"took {elapsed:.3f} s, limit {case.limit} s")
+    if case.native and status == case.status:
+        want = native_stdout(args, case)
+        if stdout != want:
+            problems.append(f"stdout {stdout!r} differs from the native build's {want!r}")
     verdict = "ok  " if not problems else "FAIL"
     print(f"{verdict} {elapsed:7.3f} s  status {status}  {shown}")
     if args.verbose and stdout:
@@ -205,6 +226,8 @@ def main():
     ap.add_argument("--wasm-dir", required=True)
     ap.add_argument("--examples-dir", required=True)
     ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--native-dir", help="where the native builds (NAME_native) of the "
+                                         "cases compared with native are")
     ap.add_argument("--shape", choices=("imported", "defined"), action="append")
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("--sanitized", action="store_true",
