@@ -663,17 +663,18 @@ static bool is_simd_value_op(cmp_op op)
  * shift counts: a false match only costs the fusion); `wide`: SIMD, whose
  * result may be a v128 slot pair (a v128 operand never covers a: the add's
  * temp is live below everything computed after it, and locals and constants
- * lie below the temps); `walk`: one of a v128.store's several. */
-static bool leaves_add(cmp_state *t, uint32_t at, uint32_t len, bool wide, bool walk, int32_t a,
+ * lie below the temps). */
+static bool leaves_add(cmp_state *t, uint32_t at, uint32_t len, bool wide, int32_t a,
                        int32_t p, int32_t q)
 {
     int32_t wrote = t->code[at + 1].s.x;
     for (int32_t w = wrote; w <= wrote + wide; w++)
         if (w == a || w == p || w == q)
             return false;
-    /* _S and SEL_<cmp> (4 cells) also write fp[y] of cell 3 (a v128.store's
-     * longer walk checks it; a scalar store's one instruction never did). */
-    if (walk && len == 4 && (t->code[at + 3].s.y == p || t->code[at + 3].s.y == q))
+    /* _S and SEL_<cmp> (4 cells) also write fp[y] of cell 3: the local a
+     * tee kept their pair or compare in, which may be an operand of the add
+     * (`p[q] = load(p = x + (y << 2))`, tests/wat/hoist_tee.wat). */
+    if (len == 4 && (t->code[at + 3].s.y == p || t->code[at + 3].s.y == q))
         return false;
     for (uint32_t c = 1; c < len; c++) {
         cmp_cell f = t->code[at + c];
@@ -710,7 +711,7 @@ static bool hoist_addr_add(cmp_state *t, int32_t a, bool simd, int32_t *base, in
         uint32_t len = instr_end(t, k) - t->instrs[k].at;
         bool wide = simd && is_simd_value_op(op);
         if (!(is_value_op(op) || wide) || len < 2 || len > (wide ? 5u : 4u) ||
-            !leaves_add(t, t->instrs[k].at, len, wide, simd, a, add.s.y, b))
+            !leaves_add(t, t->instrs[k].at, len, wide, a, add.s.y, b))
             return false;
     }
     memmove(&t->code[aat], &t->code[vat], (t->ncells - vat) * sizeof(cmp_cell));

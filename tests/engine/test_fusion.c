@@ -93,6 +93,22 @@ static void run_fusion(weft_bounds_mode bounds)
     assert_int_equal(call_ok(&fx, "sum_eq", 3, 1, 2, 3), 1);
     assert_int_equal(call_ok(&fx, "sum_eq", 3, 0xFFFFFFFFu, 2, 1), 1);
     assert_int_equal(call_ok(&fx, "sum_eq", 3, 1, 2, 4), 0);
+
+    /* A value whose fused form also writes the store's address operand (a
+     * tee'd scaled pair, a tee'd compare): the store goes to the address of
+     * before.  Translated wrong until 2026-12-06 (the store went to 216).
+     * (load_add reads at a + b + 4.) */
+    assert_int_equal(call(&fx, "store_add_ref", NULL, 3, 212, 0, 77), WEFT_OK);
+    assert_int_equal(call(&fx, "store_add_ref", NULL, 3, 104, 0, 0), WEFT_OK);
+    assert_int_equal(call(&fx, "store_add_ref", NULL, 3, 216, 0, 0), WEFT_OK);
+    assert_int_equal(call(&fx, "store_tee_scaled", NULL, 4, 100, 4, 200, 3), WEFT_OK);
+    assert_int_equal(call_ok(&fx, "load_add", 2, 100, 0, 0), 77);
+    assert_int_equal(call_ok(&fx, "load_add", 2, 212, 0, 0), 0);
+    /* 300 + 8, x = 5 < y = 9: q becomes 1, the store still goes to 308. */
+    assert_int_equal(call(&fx, "store_add_ref", NULL, 3, 300, 0, 0), WEFT_OK);
+    assert_int_equal(call(&fx, "store_tee_select", NULL, 4, 300, 8, 5, 9), WEFT_OK);
+    assert_int_equal(call_ok(&fx, "load_add", 2, 304, 0, 0), 5);
+    assert_int_equal(call_ok(&fx, "load_add", 2, 297, 0, 0), 0);
     fixture_close(&fx);
 }
 

@@ -35,4 +35,13 @@
   (func (export "sum_eq") (param i32 i32 i32) (result i32)
     (if (result i32) (i32.eq (i32.add (local.get 0) (local.get 1)) (local.get 2))
       (then (i32.const 1)) (else (i32.const 0))))
+  ;; p[q] = f(...) where computing the value rewrites p through a tee that a
+  ;; fused form keeps (_S: the scaled pair; SEL_<cmp>: the compare): the
+  ;; store's address is the p of before, so its add must not move past.
+  (func (export "store_tee_scaled") (param $p i32) (param $q i32) (param $x i32) (param $y i32)
+    (i32.store (i32.add (local.get $p) (local.get $q))
+      (i32.load (local.tee $p (i32.add (local.get $x) (i32.shl (local.get $y) (i32.const 2)))))))
+  (func (export "store_tee_select") (param $p i32) (param $q i32) (param $x i32) (param $y i32)
+    (i32.store (i32.add (local.get $p) (local.get $q))
+      (select (local.get $x) (local.get $y) (local.tee $q (i32.lt_u (local.get $x) (local.get $y))))))
 )
