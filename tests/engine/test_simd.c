@@ -299,14 +299,15 @@ static void test_v128_slots(void **state)
 /* Scalar functions' frames are as before v128 values ran: a checksum of the
  * frame sizes and local slots of every function of these modules, as the
  * translator made them before (a stack position is one slot when no v128 is
- * about; the values were taken from the translator before SIMD). */
+ * about; the values were taken from the translator before SIMD; fusion.wat
+ * gained two functions after, whose frames add 8153 to its 20191). */
 static void test_scalar_frames_unchanged(void **state)
 {
     (void)state;
     static const struct {
         const char *name;
         uint32_t sum;
-    } pinned[] = {{"speed", 33601}, {"calls", 15116}, {"fusion", 20191}, {"superinstr", 78395},
+    } pinned[] = {{"speed", 33601}, {"calls", 15116}, {"fusion", 20191 + 8153}, {"superinstr", 78395},
                   {"call_results", 27477}};
     for (size_t i = 0; i < sizeof pinned / sizeof pinned[0]; i++) {
         weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
