@@ -182,7 +182,7 @@ weft_status inst_invoke(weft_func *f, uint64_t *slots, weft_error *err)
         TRY(thr_install_handler(err));
     inst_allow_memories(ctx, inst);
     invoke_args a = {.ctx = ctx, .f = f, .slots = slots, .err = err};
-    st = thr_enter(ctx, run_invoke, &a, err);
+    st = thr_enter(ctx, run_invoke, &a, !c->trust_signal_mask, err);
     if (st == WEFT_TRAP)
         interp_after_trap(ctx, err); /* a guard fault left no backtrace of its own */
 fail:

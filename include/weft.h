@@ -297,6 +297,13 @@ typedef struct weft_config {
     weft_grow_fail grow_fail;
     /* Where compiled code lives (above); all NULL: weft's own mappings. */
     weft_code_allocator code_allocator;
+    /* Guard mode: false (the default), each outermost call into wasm on a
+     * thread makes sure SIGSEGV and SIGBUS are unblocked while wasm runs (one
+     * pthread_sigmask call, ~200 ns) and restores the caller's mask after.
+     * true: the host promises they are never blocked on a thread that calls
+     * into wasm, and weft leaves the mask alone; a guest fault with them
+     * blocked then kills the process. */
+    bool trust_signal_mask;
 } weft_config;
 
 /* Fills *config with the defaults. */

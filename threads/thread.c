@@ -521,28 +521,16 @@ static void fault_mask_restore(const sigset_t *was)
         pthread_sigmask(SIG_BLOCK, was, NULL);
 }
 
-weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg, weft_error *err)
+/* fn(arg) inside wasm, with the jump buffer a guard fault returns to. */
+static weft_status enter_jmp(thr_context *ctx, weft_status (*fn)(void *arg), void *arg,
+                             weft_error *err)
 {
-    /* The frame address, not a local's: ASan may move locals to a heap
-     * "fake stack". */
-    if (native_exhausted(ctx, (uintptr_t)__builtin_frame_address(0)))
-        return err_set(err, WEFT_E_STACK_EXHAUSTED, WEFT_NO_OFFSET,
-                       "(native stack: host and wasm calls nested too deep)");
     sigjmp_buf buf;
     /* Set before sigsetjmp and never changed after it, so they keep their
      * values across the siglongjmp without being volatile. */
     sigjmp_buf *const prev_jmp = ctx->jmp;
     const sig_atomic_t prev_inside = ctx->inside_wasm;
     const uint32_t prev_depth = ctx->depth;
-    /* Once per thread that may fault (guard mode): the first entry since the
-     * memories appeared, normally the outermost. */
-    const bool open_mask = !ctx->faults_unblocked && ctx->nreservations > 0;
-    sigset_t mask_was;
-    sigemptyset(&mask_was);
-    if (open_mask) {
-        mask_was = fault_mask_open();
-        ctx->faults_unblocked = true;
-    }
     weft_status st;
 
     /* 0: no signal mask saved -- entries are frequent; the handler restores
@@ -560,11 +548,26 @@ weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg,
     atomic_signal_fence(memory_order_seq_cst);
     ctx->jmp = prev_jmp;
     ctx->depth = prev_depth;
-    /* A fault returns to the innermost entry, so the one that opened the mask
-     * always gets here. */
-    if (open_mask) {
-        ctx->faults_unblocked = false;
-        fault_mask_restore(&mask_was);
-    }
+    return st;
+}
+
+weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg,
+                      bool unblock_faults, weft_error *err)
+{
+    /* The frame address, not a local's: ASan may move locals to a heap
+     * "fake stack". */
+    if (native_exhausted(ctx, (uintptr_t)__builtin_frame_address(0)))
+        return err_set(err, WEFT_E_STACK_EXHAUSTED, WEFT_NO_OFFSET,
+                       "(native stack: host and wasm calls nested too deep)");
+    /* Once per thread that may fault (guard mode): the first entry since the
+     * memories appeared, normally the outermost. */
+    if (!unblock_faults || ctx->faults_unblocked || ctx->nreservations == 0)
+        return enter_jmp(ctx, fn, arg, err);
+    sigset_t mask_was = fault_mask_open();
+    ctx->faults_unblocked = true;
+    weft_status st = enter_jmp(ctx, fn, arg, err);
+    /* A fault returns to the innermost entry, so this one always gets here. */
+    ctx->faults_unblocked = false;
+    fault_mask_restore(&mask_was);
     return st;
 }

@@ -130,10 +130,11 @@ WEFT_INTERNAL void thr_allow_range(thr_context *ctx, const void *start, size_t l
  * runs fn(arg), restores the previous state.  A guard-page fault inside fn
  * comes back as WEFT_TRAP "out of bounds memory access" in err.  Nests.
  * Traps "call stack exhausted" without running fn when the native stack is
- * nearly spent.  The outermost entry that may fault (the thread has
- * reservations) unblocks SIGSEGV/SIGBUS while fn runs and blocks again, after
- * a return or a trap, what the caller had blocked. */
+ * nearly spent.  With `unblock_faults`, the outermost entry that may fault
+ * (the thread has reservations) unblocks SIGSEGV/SIGBUS while fn runs and
+ * blocks again, after a return or a trap, what the caller had blocked; without
+ * it (weft_config.trust_signal_mask) the mask is left alone. */
 WEFT_INTERNAL weft_status thr_enter(thr_context *ctx, weft_status (*fn)(void *arg), void *arg,
-                                    weft_error *err);
+                                    bool unblock_faults, weft_error *err);
 
 #endif /* WEFT_THREAD_H */

@@ -342,7 +342,7 @@ static void test_oob_guard_fault(void **state)
     thr_allow_range(ctx, mem->base, mem->reserved);
     uint64_t slots[2] = {65528, 0};
     invoke_arg a = {ctx, export_func(&fx, "oob"), slots, &err};
-    assert_int_equal(thr_enter(ctx, invoke_fn, &a, &err), WEFT_TRAP);
+    assert_int_equal(thr_enter(ctx, invoke_fn, &a, true, &err), WEFT_TRAP);
     assert_int_equal(err.code, WEFT_E_OOB_MEMORY);
     err.nframes = 0;
     interp_after_trap(ctx, &err);
@@ -353,7 +353,7 @@ static void test_oob_guard_fault(void **state)
     assert_null(ctx->interp_entry);
     slots[0] = 12;
     a.f = export_func(&fx, "fib");
-    assert_int_equal(thr_enter(ctx, invoke_fn, &a, &err), WEFT_OK);
+    assert_int_equal(thr_enter(ctx, invoke_fn, &a, true, &err), WEFT_OK);
     assert_int_equal((uint32_t)slots[0], 144);
     close_fixture(&fx);
     test_traps_off();

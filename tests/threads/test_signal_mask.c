@@ -3,7 +3,8 @@
  * SIGBUS (a mask inherited across exec, a server thread that blocks every
  * signal): a blocked synchronous fault kills the process, so an entry into
  * wasm unblocks them while wasm runs and blocks again, after a return or a
- * trap, exactly what the caller had blocked (threads/thread.c, thr_enter).
+ * trap, exactly what the caller had blocked (threads/thread.c, thr_enter);
+ * unless the embedder said it never blocks them (trust_signal_mask).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -170,6 +171,37 @@ static void test_blocked_on_calling_thread(void **state)
     check_blocked(false);
 }
 
+/* weft_config.trust_signal_mask: the host promised the signals are never
+ * blocked, so weft leaves the mask alone -- here it is blocked, and the host
+ * function sees it still blocked inside wasm (no fault happens). */
+static void test_trusted_mask_left_alone(void **state)
+{
+    (void)state;
+    test_traps_on();
+    weft_config c;
+    weft_config_init(&c);
+    c.trust_signal_mask = true;
+    host_state h = {0};
+    reentry r;
+    reentry_open(&r, &c, host, &h);
+    h.r = &r;
+    sigset_t block = set_of(SIGSEGV, SIGBUS, SIGUSR1), old;
+    assert_int_equal(pthread_sigmask(SIG_BLOCK, &block, &old), 0);
+    weft_error err;
+    int32_t v = -1;
+    h.segv_inside = h.bus_inside = -1;
+    weft_status st = reentry_call(r.down, 0, &v, &err);
+    int kept = all_blocked();
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    assert_int_equal(st, WEFT_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(h.segv_inside, 1);
+    assert_int_equal(h.bus_inside, 1);
+    assert_int_equal(kept, 1);
+    reentry_close(&r);
+    test_traps_off();
+}
+
 static void test_blocked_from_thread_start(void **state)
 {
     (void)state;
@@ -262,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_blocked_on_calling_thread),
         cmocka_unit_test(test_blocked_from_thread_start),
         cmocka_unit_test(test_first_memory_in_nested_entry),
+        cmocka_unit_test(test_trusted_mask_left_alone),
         cmocka_unit_test(test_blocked_program_thread_traps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

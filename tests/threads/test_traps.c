@@ -79,7 +79,7 @@ static weft_status enter_probe(thr_context *ctx, weft_status (*fn)(void *), vola
 {
     memset(p, 0, sizeof *p);
     p->addr = addr;
-    return thr_enter(ctx, fn, p, err);
+    return thr_enter(ctx, fn, p, true, err);
 }
 
 /* ---- cmocka vs weft's handler -------------------------------------------- */
@@ -146,7 +146,7 @@ static void *bystander_main(void *arg)
     }
     thr_allow_range(ctx, weft_memory_data(b->m), b->m->reserved);
     weft_error err;
-    b->st = thr_enter(ctx, bystander_work, b, &err);
+    b->st = thr_enter(ctx, bystander_work, b, true, &err);
     b->done = 1;
     return NULL;
 }
@@ -275,7 +275,7 @@ static void test_nested_entries(void **state)
     thr_allow_range(ctx, weft_memory_data(m), m->reserved);
     struct nest n = { .ctx = ctx, .bad = weft_memory_data(m) + WASM_PAGE_SIZE };
     weft_error err;
-    assert_int_equal(thr_enter(ctx, nested_outer, &n, &err), WEFT_TRAP);
+    assert_int_equal(thr_enter(ctx, nested_outer, &n, true, &err), WEFT_TRAP);
     assert_int_equal(err.code, WEFT_E_OOB_MEMORY);
     assert_int_equal(n.inner_st, WEFT_TRAP);
     assert_int_equal(n.inner_code, WEFT_E_OOB_MEMORY);
@@ -569,7 +569,7 @@ static int child_main(const char *name)
     struct probe p;
     if (!target) {
         /* A signal sent to a thread that is inside wasm is not a fault. */
-        weft_status st = thr_enter(ctx, raise_segv, NULL, &err);
+        weft_status st = thr_enter(ctx, raise_segv, NULL, true, &err);
         return st == WEFT_TRAP ? CHILD_CLAIMED : CHILD_SURVIVED;
     }
     if (inside)
