@@ -164,17 +164,25 @@ static bool stack_alloc(thr_context *ctx, size_t bytes)
     return true;
 }
 
+/* Frees the value stack if malloc'd and unmaps the context's mapping; the
+ * struct itself may lie in that mapping (a context made ahead), so nothing
+ * of it is read after. */
+static void ctx_unmap(thr_context *ctx)
+{
+    void *map = ctx->map;
+    size_t bytes = ctx->map_bytes;
+    if (ctx->stack_malloced)
+        free(ctx->stack);
+    if (map)
+        munmap(map, bytes);
+}
+
 /* For a context made on first use (pthread key destructor). */
 static void ctx_destroy(void *p)
 {
     thr_context *ctx = p;
-    /* First, so that a signal from here on finds no context. */
-    tls_ctx = NULL;
-    altstack_off(ctx);
-    if (ctx->map)
-        munmap(ctx->map, ctx->map_bytes);
-    if (ctx->stack_malloced)
-        free(ctx->stack);
+    thr_context_leave(ctx);
+    ctx_unmap(ctx);
     free(ctx);
 }
 
@@ -291,14 +299,8 @@ void thr_context_leave(thr_context *ctx)
 
 void thr_context_free(thr_context *ctx)
 {
-    if (!ctx)
-        return;
-    /* Read before the unmap: the struct lives in the mapping. */
-    void *map = ctx->map;
-    size_t bytes = ctx->map_bytes;
-    if (ctx->stack_malloced)
-        free(ctx->stack);
-    munmap(map, bytes);
+    if (ctx)
+        ctx_unmap(ctx);
 }
 
 thr_context *thr_current(size_t stack_bytes)
