@@ -16,6 +16,8 @@ typedef struct run_opts {
     const char *invoke; /* NULL: _start */
     const char *file;
     weft_bounds_mode bounds;
+    bool tier_set;      /* --tier given (else weft_config_init's: WEFT_TIER or auto) */
+    weft_tier tier;
     weft_grow_fail grow_fail;
     uint32_t max_threads;
     bool env_inherit;
@@ -104,6 +106,17 @@ static int parse_opts(int argc, char **argv, run_opts *o)
                 fprintf(stderr, "weft: --grow-fail=%s: %s\n", v, why);
                 return -1;
             }
+        } else if ((v = opt_value(argc, argv, &i, "--tier"))) {
+            static const char *const names[] = {"auto", "interp", "jit"};
+            size_t k = 0;
+            while (k < 3 && strcmp(v, names[k]))
+                k++;
+            if (k == 3) {
+                fprintf(stderr, "weft: --tier=%s: expected interp, jit or auto\n", v);
+                return -1;
+            }
+            o->tier_set = true;
+            o->tier = (weft_tier)k;
         } else if (!strcmp(a, "--bounds-checks=software")) {
             o->bounds = WEFT_BOUNDS_SOFTWARE;
         } else if (!strcmp(a, "--bounds-checks=guard")) {
@@ -235,6 +248,8 @@ int cli_run(int argc, char **argv)
     weft_config_init(&config);
     config.bounds = o.bounds;
     config.grow_fail = o.grow_fail;
+    if (o.tier_set)
+        config.tier = o.tier;
     if (weft_engine_new(&config, &engine, &err)) {
         rc = report(NULL, &err);
         goto done;

@@ -329,7 +329,8 @@
     X(L_BR_Z_SW)                                                                    \
     X(GLOBAL_GET_V128) /* GLOBAL_GET / SET of a v128 global (two slots)        */ \
     X(GLOBAL_SET_V128)                                                              \
-    X(SELECT_V128)     /* [op][x=dst y=cond][x=a y=b], v128 operands            */
+    X(SELECT_V128)     /* [op][x=dst y=cond][x=a y=b], v128 operands            */ \
+    X(JIT_ENTER)       /* [op]: the function is compiled (cmp_code.jit); run it */
 
 /* Every instruction the interpreter has: the wasm ones it runs as they are
  * (their OP_ names), the _SW twins, the fused branches and address loads and
@@ -408,6 +409,9 @@ typedef struct cmp_code {
     uint32_t ncells;
     uint32_t ninit;       /* nlocals - nparams + nconsts, padded: even, >= CMP_INIT_MIN */
     uint64_t *init;       /* ninit values for fp[nparams ..) (inside this allocation) */
+    /* Compiled (jit/jit.h): the machine code, and cells holds one JIT_ENTER;
+     * NULL for code the interpreter runs. */
+    struct jit_func *jit;
     cmp_cell cells[];     /* the instructions; execution starts at cells[0] */
 } cmp_code;
 
@@ -420,6 +424,12 @@ enum { CMP_INIT_MIN = 4 };
  * exchange; the loser frees its copy). */
 WEFT_INTERNAL weft_status cmp_get(const weft_module *m, uint32_t func_index, const cmp_code **out,
                                   weft_error *err);
+
+/* Translates defined function `func_index` of m for the interpreter, whatever
+ * the engine's tier, without publishing it (the caller frees it with
+ * cmp_free): what the translator's tests inspect. */
+WEFT_INTERNAL weft_status cmp_translate(const weft_module *m, uint32_t func_index, cmp_code **out,
+                                        weft_error *err);
 
 /* Frees a function's translated code (module teardown). */
 WEFT_INTERNAL void cmp_free(const weft_engine *e, struct cmp_code *code);

@@ -19,6 +19,7 @@
 
 #include "engine/compile_internal.h"
 #include "engine/reader.h"
+#include "jit/jit.h"
 
 /* ---- instruction reading ------------------------------------------------- */
 
@@ -1013,8 +1014,10 @@ static weft_status map_locals(cmp_state *t, const mod_functype *ft, const mod_co
     return WEFT_OK;
 }
 
-static weft_status translate(const weft_module *m, uint32_t func_index, cmp_code **out,
-                             weft_error *err)
+/* handlers: the interpreter's handler table, or NULL for cells that hold
+ * cmp_op numbers (what the compiler tier reads). */
+static weft_status translate(const weft_module *m, uint32_t func_index,
+                             const void *const *handlers, cmp_code **out, weft_error *err)
 {
     weft_status st = WEFT_OK;
     cmp_state t;
@@ -1024,7 +1027,7 @@ static weft_status translate(const weft_module *m, uint32_t func_index, cmp_code
     t.m = m;
     t.e = m->engine;
     t.err = err;
-    t.handlers = interp_handlers();
+    t.handlers = handlers;
     t.software = eng_config(m->engine)->bounds == WEFT_BOUNDS_SOFTWARE;
     const mod_code *mc = &m->codes[func_index - m->nfunc_imports];
     const mod_functype *ft = mod_func_type(m, func_index);
@@ -1080,6 +1083,7 @@ static weft_status translate(const weft_module *m, uint32_t func_index, cmp_code
     memcpy(c->cells, t.code, (size_t)t.ncells * sizeof(cmp_cell));
     c->ninit = ninit;
     c->init = (uint64_t *)(c->cells + t.ncells);
+    c->jit = NULL;
     memset(c->init, 0, (size_t)ninit * sizeof(uint64_t));
     if (t.nconsts)
         memcpy(c->init + nzero, t.consts, (size_t)t.nconsts * sizeof(uint64_t));
@@ -1096,6 +1100,41 @@ fail:
     return st;
 }
 
+/* The code to publish for defined function `func_index`: compiled when the
+ * engine's tier says so and the compiler takes the function, else translated
+ * for the interpreter. */
+static weft_status make_code(const weft_module *m, uint32_t func_index, cmp_code **out,
+                             bool *compiled, weft_error *err)
+{
+    weft_status st = WEFT_OK;
+    const void *const *handlers = interp_handlers();
+    *compiled = false;
+    if (m->engine->jit) {
+        cmp_code *ops, *jc = NULL;
+        TRY(translate(m, func_index, NULL, &ops, err));
+        st = jit_compile(m, ops, &jc, err);
+        if (st == WEFT_OK && !jc && !handlers) {
+            *out = ops; /* switch dispatch: the same cells serve the interpreter */
+            return WEFT_OK;
+        }
+        cmp_free(m->engine, ops);
+        if (st != WEFT_OK || jc) {
+            *out = jc;
+            *compiled = jc != NULL;
+            return st;
+        }
+    }
+    TRY(translate(m, func_index, handlers, out, err));
+fail:
+    return st;
+}
+
+weft_status cmp_translate(const weft_module *m, uint32_t func_index, cmp_code **out,
+                          weft_error *err)
+{
+    return translate(m, func_index, interp_handlers(), out, err);
+}
+
 weft_status cmp_get(const weft_module *m, uint32_t func_index, const cmp_code **out,
                     weft_error *err)
 {
@@ -1104,13 +1143,18 @@ weft_status cmp_get(const weft_module *m, uint32_t func_index, const cmp_code **
         (struct cmp_code *_Atomic *)&m->codes[func_index - m->nfunc_imports].code;
     cmp_code *c = atomic_load_explicit(slot, memory_order_acquire);
     if (!c) {
-        TRY(translate(m, func_index, &c, err));
+        bool compiled;
+        TRY(make_code(m, func_index, &c, &compiled, err));
         cmp_code *expected = NULL;
         /* Another thread may have published first: keep its code, free ours. */
         if (!atomic_compare_exchange_strong_explicit(slot, &expected, c, memory_order_acq_rel,
                                                      memory_order_acquire)) {
             cmp_free(m->engine, c);
             c = expected;
+        } else {
+            weft_engine *e = (weft_engine *)m->engine;
+            atomic_fetch_add_explicit(compiled ? &e->nfuncs_compiled : &e->nfuncs_interpreted, 1,
+                                      memory_order_relaxed);
         }
     }
     *out = c;
@@ -1118,4 +1162,9 @@ fail:
     return st;
 }
 
-void cmp_free(const weft_engine *e, struct cmp_code *code) { eng_free(e, code); }
+void cmp_free(const weft_engine *e, struct cmp_code *code)
+{
+    if (code && code->jit)
+        jit_func_free(e, code->jit);
+    eng_free(e, code);
+}

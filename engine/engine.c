@@ -5,10 +5,12 @@
  */
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/engine.h"
 #include "engine/instance.h"
 #include "engine/memory.h"
+#include "jit/jit.h"
 
 static void *libc_realloc(void *user, void *ptr, size_t size)
 {
@@ -29,6 +31,11 @@ WEFT_API void weft_config_init(weft_config *c)
     c->value_stack_bytes = (size_t)8 << 20;
     c->realloc_fn = libc_realloc;
     c->max_table_elements = WEFT_DEFAULT_TABLE_ELEMENTS;
+    const char *tier = getenv("WEFT_TIER");
+    if (tier && strcmp(tier, "jit") == 0)
+        c->tier = WEFT_TIER_JIT;
+    else if (tier && strcmp(tier, "interp") == 0)
+        c->tier = WEFT_TIER_INTERP;
 }
 
 WEFT_API weft_status weft_engine_new(const weft_config *config, weft_engine **out, weft_error *err)
@@ -53,18 +60,36 @@ WEFT_API weft_status weft_engine_new(const weft_config *config, weft_engine **ou
     weft_status st = mem_grow_fail_check(&c.grow_fail, err);
     if (st != WEFT_OK)
         return st;
+    if ((unsigned)c.tier > WEFT_TIER_JIT)
+        return err_set(err, WEFT_E_BAD_ARGUMENT, WEFT_NO_OFFSET, "unknown tier %u",
+                       (unsigned)c.tier);
+    if (c.tier == WEFT_TIER_JIT && !jit_supported())
+        return err_set(err, WEFT_E_UNSUPPORTED, WEFT_NO_OFFSET,
+                       "the compiler tier needs an x86-64 host");
     weft_engine *e = c.realloc_fn(c.realloc_user, NULL, sizeof *e);
     if (!e)
         return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);
     memset(e, 0, sizeof *e);
     e->config = c;
+    e->jit = c.tier == WEFT_TIER_JIT;
     atomic_init(&e->table_elems, 0);
+    atomic_init(&e->nfuncs_compiled, 0);
+    atomic_init(&e->nfuncs_interpreted, 0);
     if (pthread_mutex_init(&e->lock, NULL) != 0) {
         c.realloc_fn(c.realloc_user, e, 0);
         return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, "cannot create a mutex");
     }
     *out = e;
     return WEFT_OK;
+}
+
+WEFT_API void weft_engine_tier_stats(const weft_engine *e, uint64_t *compiled,
+                                     uint64_t *interpreted)
+{
+    if (compiled)
+        *compiled = atomic_load_explicit(&e->nfuncs_compiled, memory_order_relaxed);
+    if (interpreted)
+        *interpreted = atomic_load_explicit(&e->nfuncs_interpreted, memory_order_relaxed);
 }
 
 WEFT_API void weft_engine_free(weft_engine *e)

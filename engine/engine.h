@@ -28,6 +28,11 @@ struct weft_engine {
     /* Elements held by all of this engine's tables (engine/table.c's budget);
      * relaxed atomics, no lock. */
     _Atomic uint64_t table_elems;
+    /* Resolved weft_config.tier: functions are compiled (jit/) when true. */
+    bool jit;
+    /* weft_engine_tier_stats: functions published compiled / interpreted. */
+    _Atomic uint64_t nfuncs_compiled;
+    _Atomic uint64_t nfuncs_interpreted;
 
     pthread_mutex_t lock;    /* guards every field below                        */
     uint32_t ntypes;         /* interned types: ids are indices into `types`    */

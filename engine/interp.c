@@ -19,17 +19,7 @@
 #include "engine/interp.h"
 #include "engine/numeric.h"
 #include "engine/simd.h"
-
-typedef struct interp_frame {
-    const cmp_code *code;   /* NULL: an entry marker                           */
-    weft_instance *inst;    /* NULL in a marker too (the return path tests it) */
-    uint64_t *fp;
-    union {
-        const cmp_cell *ret_pc;          /* frames: where the caller resumes */
-        struct interp_frame *prev_entry; /* markers: the entry below         */
-    };
-    uint32_t entry_depth;   /* markers: ctx->depth while this entry runs       */
-} interp_frame;
+#include "jit/jit.h"
 
 static interp_frame *first_record(const thr_context *ctx)
 {
@@ -38,7 +28,7 @@ static interp_frame *first_record(const thr_context *ctx)
 
 /* ---- backtraces ------------------------------------------------------------ */
 
-static void backtrace(const thr_context *ctx, weft_error *err)
+void interp_backtrace(const thr_context *ctx, weft_error *err)
 {
     if (!err || err->nframes)
         return;
@@ -70,7 +60,7 @@ void interp_after_trap(thr_context *ctx, weft_error *err)
 {
     interp_frame *e = ctx->interp_entry;
     if (e && e->entry_depth > ctx->depth) {
-        backtrace(ctx, err);
+        interp_backtrace(ctx, err);
         drop_stale(ctx);
     }
 }
@@ -139,6 +129,14 @@ static inline uint64_t interp_rounded(uint64_t v)
 }
 
 static const _Atomic int no_terminate = 0;
+
+uintptr_t interp_record_floor(const thr_context *ctx, const weft_instance *inst)
+{
+    uint32_t max = eng_config(inst->engine)->max_call_depth;
+    uintptr_t first = (uintptr_t)first_record(ctx);
+    uintptr_t room = (first - (uintptr_t)ctx->stack) / sizeof(interp_frame);
+    return max < room ? first - (uintptr_t)max * sizeof(interp_frame) : (uintptr_t)ctx->stack;
+}
 
 /* With ctx == NULL, only hands out the handler table (computed goto). */
 static weft_status run(thr_context *ctx, interp_frame *rec, weft_error *err,
@@ -222,13 +220,7 @@ static weft_status run(thr_context *ctx, interp_frame *rec, weft_error *err,
     weft_memory *memory;
     mod_code *codes;
     const _Atomic int *term = ctx->terminate ? ctx->terminate : &no_terminate;
-    uintptr_t rec_floor; /* lowest record the depth limit allows */
-    {
-        uint32_t max = eng_config(inst->engine)->max_call_depth;
-        uintptr_t first = (uintptr_t)first_record(ctx);
-        uintptr_t room = (first - (uintptr_t)ctx->stack) / sizeof(interp_frame);
-        rec_floor = max < room ? first - (uintptr_t)max * sizeof(interp_frame) : (uintptr_t)ctx->stack;
-    }
+    uintptr_t rec_floor = interp_record_floor(ctx, inst); /* lowest record the limit allows */
     /* State of the call being made (set before `goto call_func`). */
     weft_func *f;
     const cmp_code *callee;
@@ -413,33 +405,20 @@ const void *const *interp_handlers(void)
 
 /* ---- entry ------------------------------------------------------------------------ */
 
-weft_status interp_invoke(thr_context *ctx, weft_func *f, uint64_t *slots, weft_error *err)
+/* Runs `code` of `inst` with its frame at base: arguments copied there from
+ * slots first when slots is not NULL (else they are in place), results
+ * copied back to slots (else left at base). */
+static weft_status invoke(thr_context *ctx, weft_instance *inst, const cmp_code *code,
+                          uint64_t *base, uint64_t *slots, weft_error *err)
 {
     weft_status st = WEFT_OK;
-    if (f->kind == FUNC_HOST)
-        return inst_call_host(f, NULL, slots, err);
     drop_stale(ctx);
-    weft_instance *inst = f->instance;
-    const cmp_code *code;
-    TRY(cmp_get(inst->module, f->index, &code, err));
-
     interp_frame *top = ctx->interp_top, *prev_entry = ctx->interp_entry;
-    uint64_t *base;
-    interp_frame *marker;
-    if (top) {
-        /* Nested (wasm -> host -> wasm): start above the caller's whole frame. */
-        base = top->code ? top->fp + top->code->frame_size : top->fp;
-        marker = top - 1;
-    } else {
-        base = ctx->stack;
-        marker = first_record(ctx);
-    }
+    interp_frame *marker = top ? top - 1 : first_record(ctx);
     interp_frame *frame = marker - 1;
-    if ((uintptr_t)frame < (uintptr_t)ctx->stack ||
-        (uintptr_t)(base + code->frame_size) > (uintptr_t)frame) {
-        st = err_set(err, WEFT_E_STACK_EXHAUSTED, WEFT_NO_OFFSET, NULL);
-        goto fail;
-    }
+    if ((uintptr_t)frame < interp_record_floor(ctx, inst) ||
+        (uintptr_t)(base + code->frame_size) > (uintptr_t)frame)
+        return err_set(err, WEFT_E_STACK_EXHAUSTED, WEFT_NO_OFFSET, NULL);
     ctx->depth++;
     marker->code = NULL;
     marker->inst = NULL;
@@ -451,19 +430,41 @@ weft_status interp_invoke(thr_context *ctx, weft_func *f, uint64_t *slots, weft_
     frame->fp = base;
     frame->ret_pc = NULL;
     frame->entry_depth = 0;
-    memcpy(base, slots, (size_t)code->nparams * sizeof(uint64_t));
+    if (slots)
+        memcpy(base, slots, (size_t)code->nparams * sizeof(uint64_t));
     interp_init_frame(base + code->nparams, code->init, code->ninit);
     ctx->interp_entry = marker;
     ctx->interp_top = frame;
 
     st = run(ctx, frame, err, NULL);
-    if (st == WEFT_OK)
+    if (st == WEFT_OK && slots)
         memcpy(slots, base, (size_t)code->nresults * sizeof(uint64_t));
-    else if (weft_code_status(err ? err->code : WEFT_E_NONE) == WEFT_TRAP)
-        backtrace(ctx, err);
+    else if (st != WEFT_OK && weft_code_status(err ? err->code : WEFT_E_NONE) == WEFT_TRAP)
+        interp_backtrace(ctx, err);
     ctx->interp_top = top;
     ctx->interp_entry = prev_entry;
     ctx->depth--;
+    return st;
+}
+
+weft_status interp_invoke_at(thr_context *ctx, weft_instance *inst, const cmp_code *code,
+                             uint64_t *base, weft_error *err)
+{
+    return invoke(ctx, inst, code, base, NULL, err);
+}
+
+weft_status interp_invoke(thr_context *ctx, weft_func *f, uint64_t *slots, weft_error *err)
+{
+    weft_status st = WEFT_OK;
+    if (f->kind == FUNC_HOST)
+        return inst_call_host(f, NULL, slots, err);
+    drop_stale(ctx);
+    const cmp_code *code;
+    TRY(cmp_get(f->instance->module, f->index, &code, err));
+    /* Nested (wasm -> host -> wasm): start above the caller's whole frame. */
+    interp_frame *top = ctx->interp_top;
+    uint64_t *base = !top ? ctx->stack : top->code ? top->fp + top->code->frame_size : top->fp;
+    st = invoke(ctx, f->instance, code, base, slots, err);
 fail:
     return st;
 }

@@ -510,6 +510,19 @@ CASE(ADD_RETURN1) {
     uint64_t v = p_u32(g_u32(fp[X1]) + g_u32(fp[Y1]));
     RETURN_VALUE(v)
 }
+/* A compiled function (jit/jit.h): ENTER_FRAME has pushed its record and
+ * set up its frame; the machine code runs it to its return and leaves its
+ * results in fp[0..), where a single one is then sent on as RETURN1 does. */
+CASE(JIT_ENTER) {
+    st = jit_run(ctx, inst, fp, rec->code, err);
+    if (WEFT_UNLIKELY(st != WEFT_OK))
+        goto trap_st;
+    if (rec->code->nresults == 1) {
+        uint64_t v = fp[0];
+        RETURN_VALUE(v)
+    }
+    goto ret;
+}
 #undef RETURN_VALUE
 CASE(RETURN) goto ret;
 

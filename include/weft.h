@@ -202,6 +202,16 @@ typedef enum weft_bounds_mode {
     WEFT_BOUNDS_SOFTWARE = 1
 } weft_bounds_mode;
 
+/* How functions run (docs/compiler.md).  The compiler tier is being built in
+ * steps: a function it cannot compile yet runs in the interpreter, with the
+ * same results, traps and limits; weft_engine_tier_stats counts both. */
+typedef enum weft_tier {
+    WEFT_TIER_AUTO = 0,  /* the interpreter for now; the compiler on x86-64 once it is done */
+    WEFT_TIER_INTERP = 1, /* the interpreter only: no executable memory is ever mapped */
+    WEFT_TIER_JIT = 2     /* x86-64 machine code where the compiler can; elsewhere
+                             (other hosts) weft_engine_new says WEFT_UNSUPPORTED */
+} weft_tier;
+
 /* Proposals beyond the WebAssembly 2.0 core that an engine accepts.  Turning one
  * off gives the older binary format and validation rules, e.g. to run a test
  * suite written before the proposal. */
@@ -304,15 +314,26 @@ typedef struct weft_config {
      * into wasm, and weft leaves the mask alone; a guest fault with them
      * blocked then kills the process. */
     bool trust_signal_mask;
+    /* The tier (above).  weft_config_init takes it from the environment
+     * variable WEFT_TIER ("interp", "jit" or "auto") when that is set, so a
+     * whole test run or program can switch tiers without being rebuilt. */
+    weft_tier tier;
 } weft_config;
 
-/* Fills *config with the defaults. */
+/* Fills *config with the defaults (and the tier from WEFT_TIER, above). */
 WEFT_API void weft_config_init(weft_config *config);
 
 /* config may be NULL for the defaults.  Thread-safe. */
 WEFT_API weft_status weft_engine_new(const weft_config *config, weft_engine **out, weft_error *err);
 /* Frees the engine; every module and instance made from it must be freed first. */
 WEFT_API void weft_engine_free(weft_engine *engine);
+
+/* Functions this engine has compiled to machine code, and functions that run
+ * in the interpreter (all of them with WEFT_TIER_INTERP; with WEFT_TIER_JIT,
+ * those the compiler cannot take yet), counted once each on first call.
+ * Thread-safe. */
+WEFT_API void weft_engine_tier_stats(const weft_engine *engine, uint64_t *compiled,
+                                     uint64_t *interpreted);
 
 /* ------------------------------------------------------------------------ */
 /* Values and types                                                         */

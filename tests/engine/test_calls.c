@@ -74,7 +74,9 @@ static void run_frames(weft_bounds_mode bounds)
 
     /* CALL_LOCAL's third cell: the byte offset of the callee's code pointer. */
     assert_int_equal(fixture_count_op(&fx, wide, CO_CALL_LOCAL), 2);
-    assert_int_equal(cmp_get(fx.module, wide, &code, &err), WEFT_OK);
+    cmp_code *tcode; /* the interpreter's translation, whichever tier runs it */
+    assert_int_equal(cmp_translate(fx.module, wide, &tcode, &err), WEFT_OK);
+    code = tcode;
     const void *const *h = interp_handlers();
     uint32_t seen = 0;
     for (uint32_t i = 0; i < code->ncells; i++) {
@@ -89,6 +91,7 @@ static void run_frames(weft_bounds_mode bounds)
         seen++;
     }
     assert_int_equal(seen, 2);
+    cmp_free(fx.engine, tcode);
     fixture_close(&fx);
 }
 
@@ -134,9 +137,9 @@ static weft_status host_sq(void *env, weft_caller *caller, const weft_val *args,
  * cell), in code order, into dst[0..max); returns how many calls there are. */
 static uint32_t call_dsts(fixture *fx, uint32_t func, int32_t *dst, uint32_t max)
 {
-    const cmp_code *code;
+    cmp_code *code; /* the interpreter's translation, whichever tier runs it */
     weft_error err;
-    assert_int_equal(cmp_get(fx->module, func, &code, &err), WEFT_OK);
+    assert_int_equal(cmp_translate(fx->module, func, &code, &err), WEFT_OK);
     const void *const *h = interp_handlers();
     static const struct { cmp_op op; uint32_t last; } calls[] = {
         {CO_CALL, 2},          {CO_CALL_LOCAL, 2},    {CO_CALL_INDIRECT, 3},
@@ -148,6 +151,7 @@ static uint32_t call_dsts(fixture *fx, uint32_t func, int32_t *dst, uint32_t max
                    : code->cells[i].op == (uintptr_t)calls[k].op) &&
                 i + calls[k].last < code->ncells && n < max)
                 dst[n++] = code->cells[i + calls[k].last].s.y;
+    cmp_free(fx->engine, code);
     return n;
 }
 

@@ -424,6 +424,13 @@ int main(int argc, char **argv)
         run_file(&o, &so, files.items[i], &total);
         fflush(stdout);
     }
+    /* The tier (WEFT_TIER): how many functions ran compiled, how many fell
+     * back to the interpreter (docs/compiler.md). */
+    uint64_t compiled, interpreted;
+    weft_engine_tier_stats(engine, &compiled, &interpreted);
+    printf("tier %s: %llu functions compiled, %llu interpreted\n",
+           config.tier == WEFT_TIER_JIT ? "jit" : "interp", (unsigned long long)compiled,
+           (unsigned long long)interpreted);
     weft_engine_free(engine);
     if (o.stats)
         print_stats(&total);

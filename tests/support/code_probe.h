@@ -66,17 +66,18 @@ static inline uint32_t fixture_func_index(fixture *fx, const char *name)
     return 0;
 }
 
-/* How many instructions of function `func` (index in the function space;
- * translated now if it was not yet) run `op`. */
+/* How many instructions of function `func` (index in the function space)
+ * run `op` in the interpreter's translation, whichever tier runs it. */
 static inline uint32_t fixture_count_op(fixture *fx, uint32_t func, cmp_op op)
 {
-    const cmp_code *code;
+    cmp_code *code;
     weft_error err;
-    assert_int_equal(cmp_get(fx->module, func, &code, &err), WEFT_OK);
+    assert_int_equal(cmp_translate(fx->module, func, &code, &err), WEFT_OK);
     const void *const *h = interp_handlers();
     uint32_t n = 0;
     for (uint32_t i = 0; i < code->ncells; i++)
         n += h ? code->cells[i].h == h[op] : code->cells[i].op == (uintptr_t)op;
+    cmp_free(fx->engine, code);
     return n;
 }
 

@@ -1,0 +1,268 @@
+/*
+ * compile.c -- the compiler's driver (jit.h): one pass over a function's
+ * internal code, one template per instruction (the group files emit_*.c),
+ * then the out-of-line trap stubs, then the code sealed read-execute.
+ *
+ * A function's machine code:
+ *
+ *   body entry:  sub rsp, 8; jmp body          (the caller set the frame up)
+ *   full entry:  sub rsp, 8; poll; native stack, depth and value stack checks;
+ *                push the frame record; set locals and constants
+ *   body:        the instructions, in cell order; every instruction's first
+ *                cell has a label (branches name cells)
+ *   stubs:       one per trap code the function can raise:
+ *                  rdi = env, esi = code; call jit_rt_trap; jmp propagate
+ *   propagate:   add rsp, 8; ret              (eax: the status)
+ */
+#include "jit/jit_internal.h"
+
+/* ---- helpers the templates share ---------------------------------------------- */
+
+cb_label jit_cell_label(jit_state *j, uint32_t cell)
+{
+    if (cell > j->code->ncells) {
+        cb_fail(&j->b, WEFT_E_UNSUPPORTED, "branch out of the function");
+        return CB_UNBOUND;
+    }
+    if (j->labels[cell] == CB_UNBOUND)
+        j->labels[cell] = cb_new_label(&j->b);
+    return j->labels[cell];
+}
+
+cb_label jit_trap_label(jit_state *j, weft_code code)
+{
+    for (uint32_t i = 0; i < j->ntraps; i++)
+        if (j->traps[i].code == code)
+            return j->traps[i].label;
+    if (j->ntraps == JIT_MAX_TRAP_KINDS) {
+        cb_fail(&j->b, WEFT_E_UNSUPPORTED, "too many kinds of trap");
+        return CB_UNBOUND;
+    }
+    j->traps[j->ntraps] = (jit_trap_stub){.code = code, .label = cb_new_label(&j->b)};
+    return j->traps[j->ntraps++].label;
+}
+
+void jit_poll(jit_state *j)
+{
+    x64_alu_mi(&j->b, X64_CMP, X64_S32, x64_mem_bd(JIT_TERM, 0), 0);
+    x64_jcc(&j->b, X64_NE, jit_trap_label(j, WEFT_E_TERMINATED));
+}
+
+void jit_branch_if(jit_state *j, x64_cc cc, uint32_t k, int32_t off)
+{
+    cb_label to = jit_cell_label(j, (uint32_t)((int64_t)j->at + k + off));
+    if ((int64_t)k + off > 0) { /* forward: no loop, no poll */
+        x64_jcc(&j->b, cc, to);
+        return;
+    }
+    cb_label skip = cb_new_label(&j->b);
+    x64_jcc(&j->b, x64_cc_not(cc), skip);
+    jit_poll(j);
+    x64_jmp(&j->b, to);
+    cb_bind(&j->b, skip);
+}
+
+void jit_branch(jit_state *j, uint32_t k, int32_t off)
+{
+    if ((int64_t)k + off <= 0)
+        jit_poll(j);
+    x64_jmp(&j->b, jit_cell_label(j, (uint32_t)((int64_t)j->at + k + off)));
+}
+
+void jit_call_c(jit_state *j, const void *fn)
+{
+    x64_mov_ri(&j->b, X64_S64, X64_RAX, (int64_t)(uintptr_t)fn);
+    x64_call_r(&j->b, X64_RAX);
+}
+
+void jit_check_status(jit_state *j)
+{
+    x64_test_rr(&j->b, X64_S32, X64_RAX, X64_RAX);
+    x64_jcc(&j->b, X64_NE, j->propagate);
+}
+
+void jit_return_ok(jit_state *j)
+{
+    x64_alu_rr(&j->b, X64_XOR, X64_S32, X64_RAX, X64_RAX);
+    x64_alu_ri(&j->b, X64_ADD, X64_S64, X64_RSP, 8);
+    x64_ret(&j->b);
+}
+
+/* Stores a 64-bit constant in slot s. */
+static void store_const(jit_state *j, int32_t s, uint64_t v)
+{
+    if ((int64_t)v == (int32_t)v) {
+        x64_store_imm(&j->b, X64_S64, jit_slot(s), (int32_t)v);
+    } else {
+        x64_mov_ri(&j->b, X64_S64, X64_RAX, (int64_t)v);
+        jit_st64(j, s, X64_RAX);
+    }
+}
+
+/* ---- entries ---------------------------------------------------------------------- */
+
+/* The full entry's work (see the top): what the interpreter's ENTER_FRAME and
+ * its depth rule do, with the same trap. */
+static void emit_full_entry(jit_state *j, cb_label body)
+{
+    cb_buf *b = &j->b;
+    const cmp_code *c = j->code;
+    cb_label exhausted = jit_trap_label(j, WEFT_E_STACK_EXHAUSTED);
+    x64_alu_ri(b, X64_SUB, X64_S64, X64_RSP, 8);
+    jit_poll(j);
+    /* Native stack: exhausted when rsp - base < margin (unsigned). */
+    x64_mov_rr(b, X64_S64, X64_RAX, X64_RSP);
+    x64_alu_rm(b, X64_SUB, X64_S64, X64_RAX, x64_mem_bd(JIT_ENV, offsetof(jit_env, native_base)));
+    x64_alu_rm(b, X64_CMP, X64_S64, X64_RAX, x64_mem_bd(JIT_ENV, offsetof(jit_env, native_margin)));
+    x64_jcc(b, X64_B, exhausted);
+    /* The record, below the innermost one: within the depth limit, and above
+     * the frame's end. */
+    x64_load(b, X64_S64, X64_RAX, x64_mem_bd(JIT_CTX, offsetof(thr_context, interp_top)));
+    x64_alu_ri(b, X64_SUB, X64_S64, X64_RAX, (int32_t)sizeof(interp_frame));
+    x64_alu_rm(b, X64_CMP, X64_S64, X64_RAX, x64_mem_bd(JIT_ENV, offsetof(jit_env, rec_floor)));
+    x64_jcc(b, X64_B, exhausted);
+    x64_lea(b, X64_S64, X64_RCX, jit_slot((int32_t)c->frame_size));
+    x64_alu_rr(b, X64_CMP, X64_S64, X64_RCX, X64_RAX);
+    x64_jcc(b, X64_A, exhausted);
+    x64_mov_ri(b, X64_S64, X64_RCX, (int64_t)(uintptr_t)j->self);
+    x64_store(b, X64_S64, x64_mem_bd(X64_RAX, offsetof(interp_frame, code)), X64_RCX);
+    x64_store(b, X64_S64, x64_mem_bd(X64_RAX, offsetof(interp_frame, inst)), JIT_INST);
+    x64_store(b, X64_S64, x64_mem_bd(X64_RAX, offsetof(interp_frame, fp)), JIT_FP);
+    x64_store_imm(b, X64_S64, x64_mem_bd(X64_RAX, offsetof(interp_frame, ret_pc)), 0);
+    x64_store(b, X64_S64, x64_mem_bd(JIT_CTX, offsetof(thr_context, interp_top)), X64_RAX);
+    /* Declared locals and constants (cmp_code.init). */
+    for (uint32_t i = 0; i < c->ninit; i++)
+        store_const(j, (int32_t)(c->nparams + i), c->init[i]);
+    x64_jmp(b, body);
+}
+
+static void emit_stubs(jit_state *j)
+{
+    cb_buf *b = &j->b;
+    for (uint32_t i = 0; i < j->ntraps; i++) {
+        cb_bind(b, j->traps[i].label);
+        jit_arg_env(j);
+        x64_mov_ri(b, X64_S32, X64_RSI, (int64_t)j->traps[i].code);
+        jit_call_c(j, (const void *)jit_rt_trap);
+        x64_jmp(b, j->propagate);
+    }
+    cb_bind(b, j->propagate);
+    x64_alu_ri(b, X64_ADD, X64_S64, X64_RSP, 8);
+    x64_ret(b);
+}
+
+/* ---- the pass ------------------------------------------------------------------------- */
+
+/* Emits the instruction at j->at; false when no template takes it. */
+static bool emit_instr(jit_state *j)
+{
+    const cmp_cell *pc = &j->code->cells[j->at];
+    cmp_op op = (cmp_op)pc->op;
+    j->len = 0;
+    if (op >= CO_COUNT_)
+        return false;
+    return jit_emit_control(j, op, pc) || jit_emit_int(j, op, pc) || jit_emit_mem(j, op, pc);
+}
+
+/* Emits the whole function into j->b; *full_at: the full entry's offset.
+ * False (with j->unsupported set) when some instruction has no template. */
+static bool emit_function(jit_state *j, uint32_t *full_at)
+{
+    cb_buf *b = &j->b;
+    cb_label body = cb_new_label(b);
+    j->propagate = cb_new_label(b);
+    x64_alu_ri(b, X64_SUB, X64_S64, X64_RSP, 8);
+    x64_jmp(b, body);
+    *full_at = (uint32_t)b->len;
+    emit_full_entry(j, body);
+    cb_bind(b, body);
+    for (j->at = 0; j->at < j->code->ncells; j->at += j->len) {
+        cb_bind(b, jit_cell_label(j, j->at));
+        if (!emit_instr(j) || j->len == 0) {
+            j->unsupported = (cmp_op)j->code->cells[j->at].op;
+            return false;
+        }
+    }
+    /* Nothing falls off the end (the last instruction returns or branches);
+     * a branch to the end would be a translator bug: stop there. */
+    cb_bind(b, jit_cell_label(j, j->code->ncells));
+    x64_ud2(b);
+    emit_stubs(j);
+    return true;
+}
+
+weft_status jit_compile(const weft_module *m, const cmp_code *ops, cmp_code **out,
+                        weft_error *err)
+{
+    weft_status st = WEFT_OK;
+    const weft_engine *e = m->engine;
+    const weft_config *cfg = eng_config(e);
+    *out = NULL;
+    /* Slot displacements must fit disp32 (s * 8). */
+    if (!jit_supported() || ops->frame_size > (UINT32_C(1) << 27))
+        return WEFT_OK;
+    jit_state j;
+    memset(&j, 0, sizeof j);
+    j.m = m;
+    j.e = e;
+    j.code = ops;
+    j.unsupported = CO_COUNT_;
+    cb_init(&j.b, cfg->realloc_fn, cfg->realloc_user, 0);
+    cmp_code *self = NULL;
+    struct jit_func *f = NULL;
+    j.labels = eng_alloc(e, ((size_t)ops->ncells + 1) * sizeof(cb_label));
+    size_t bytes = sizeof(cmp_code) + sizeof(cmp_cell) + (size_t)ops->ninit * sizeof(uint64_t);
+    self = eng_alloc(e, bytes);
+    f = eng_alloc(e, sizeof *f);
+    if (!j.labels || !self || !f) {
+        st = err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);
+        goto fail;
+    }
+    *f = (struct jit_func){0};
+    for (uint32_t i = 0; i <= ops->ncells; i++)
+        j.labels[i] = CB_UNBOUND;
+    memcpy(self, ops, sizeof(cmp_code));
+    self->ncells = 1;
+    const void *const *handlers = interp_handlers();
+    if (handlers)
+        self->cells[0].h = handlers[CO_JIT_ENTER];
+    else
+        self->cells[0].op = CO_JIT_ENTER;
+    self->init = (uint64_t *)(self->cells + 1);
+    memcpy(self->init, ops->init, (size_t)ops->ninit * sizeof(uint64_t));
+    self->jit = NULL;
+    j.self = self;
+
+    uint32_t full_at;
+    if (!emit_function(&j, &full_at)) {
+        if (j.b.error == WEFT_E_OUT_OF_MEMORY)
+            st = err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, "%s", j.b.what);
+        goto fail; /* no template: the interpreter runs it (*out stays NULL) */
+    }
+    if (j.b.error == WEFT_E_UNSUPPORTED)
+        goto fail; /* something the templates could not encode: interpret */
+    TRY(cb_finish(&j.b, err));
+    TRY(xm_alloc(&cfg->code_allocator, j.b.len, &f->block, err));
+    memcpy(f->block.ptr, j.b.bytes, j.b.len);
+    TRY(xm_seal(&cfg->code_allocator, &f->block, err));
+    f->body = f->block.ptr;
+    f->full = (const uint8_t *)f->block.ptr + full_at;
+    self->jit = f;
+    *out = self;
+    self = NULL;
+    f = NULL;
+fail:
+    if (f)
+        xm_free(&cfg->code_allocator, &f->block);
+    eng_free(e, f);
+    eng_free(e, self);
+    eng_free(e, j.labels);
+    cb_free(&j.b);
+    return st;
+}
+
+void jit_func_free(const weft_engine *e, struct jit_func *f)
+{
+    xm_free(&eng_config(e)->code_allocator, &f->block);
+    eng_free(e, f);
+}

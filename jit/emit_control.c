@@ -1,0 +1,292 @@
+/*
+ * emit_control.c -- templates for moves, branches, returns, calls, select and
+ * globals (layouts in engine/code.h).
+ */
+#include "jit/jit_internal.h"
+
+/* The condition of an integer compare (CMP_FUSABLE ids), and its width. */
+typedef struct int_cmp {
+    x64_cc cc;
+    x64_size size;
+} int_cmp;
+
+static bool int_cmp_of(cmp_op base, int_cmp *out)
+{
+    switch (base) {
+#define C(id, cc, sz)                                                                       \
+    case CO_##id:                                                                           \
+        *out = (int_cmp){X64_##cc, X64_S##sz};                                              \
+        return true;
+    C(I32_EQ, E, 32) C(I32_NE, NE, 32) C(I32_LT_S, L, 32) C(I32_LT_U, B, 32)
+    C(I32_GT_S, G, 32) C(I32_GT_U, A, 32) C(I32_LE_S, LE, 32) C(I32_LE_U, BE, 32)
+    C(I32_GE_S, GE, 32) C(I32_GE_U, AE, 32)
+    C(I64_EQ, E, 64) C(I64_NE, NE, 64) C(I64_LT_S, L, 64) C(I64_LT_U, B, 64)
+    C(I64_GT_S, G, 64) C(I64_GT_U, A, 64) C(I64_LE_S, LE, 64) C(I64_LE_U, BE, 64)
+    C(I64_GE_S, GE, 64) C(I64_GE_U, AE, 64)
+#undef C
+    default:
+        return false;
+    }
+}
+
+bool jit_int_compare(cmp_op op, x64_cc *cc, x64_size *size)
+{
+    int_cmp c;
+    if (!int_cmp_of(op, &c))
+        return false;
+    *cc = c.cc;
+    *size = c.size;
+    return true;
+}
+
+/* eax/rax = slot a, compared with slot b: the flags of a <cmp> b. */
+static void compare_slots(jit_state *j, x64_size size, int32_t a, int32_t b)
+{
+    x64_load(&j->b, size, X64_RAX, jit_slot(a));
+    x64_alu_rm(&j->b, X64_CMP, size, X64_RAX, jit_slot(b));
+}
+
+static void copy_slot(jit_state *j, int32_t dst, int32_t src)
+{
+    jit_ld64(j, X64_RAX, src);
+    jit_st64(j, dst, X64_RAX);
+}
+
+/* The call's single result, from its base to where the call sends it. */
+static void result_to(jit_state *j, int32_t base, int32_t dst)
+{
+    if (dst != base)
+        copy_slot(j, dst, base);
+}
+
+static void call_func(jit_state *j, uint32_t func, int32_t base, int32_t dst)
+{
+    jit_poll(j);
+    jit_arg_env(j);
+    x64_lea(&j->b, X64_S64, X64_RSI, jit_slot(base));
+    x64_mov_ri(&j->b, X64_S32, X64_RDX, func);
+    jit_call_c(j, (const void *)jit_rt_call);
+    jit_check_status(j);
+    result_to(j, base, dst);
+}
+
+/* Compare-and-branch forms (BR_<cmp>, ADD_BR_<cmp>), their base compare. */
+static cmp_op br_base(cmp_op op, bool *add)
+{
+    *add = false;
+    switch (op) {
+#define X(id)                                                                               \
+    case CO_BR_##id:                                                                        \
+        return CO_##id;
+        CMP_FUSABLE(X)
+#undef X
+#define X(id)                                                                               \
+    case CO_ADD_BR_##id:                                                                    \
+        *add = true;                                                                        \
+        return CO_##id;
+        CMP_FUSABLE_I32(X)
+#undef X
+    default:
+        return CO_COUNT_;
+    }
+}
+
+static cmp_op sel_base(cmp_op op)
+{
+    switch (op) {
+#define X(id)                                                                               \
+    case CO_SEL_##id:                                                                       \
+        return CO_##id;
+        CMP_SEL_FUSABLE(X)
+#undef X
+    default:
+        return CO_COUNT_;
+    }
+}
+
+/* rcx = cond ? fp[a] : fp[b] with the flags of `test`, stored to dst. */
+static void select_into(jit_state *j, int32_t dst, int32_t a, int32_t b)
+{
+    jit_ld64(j, X64_RCX, a);
+    x64_cmov_rm(&j->b, X64_E, X64_S64, X64_RCX, jit_slot(b));
+    jit_st64(j, dst, X64_RCX);
+}
+
+/* BR_TABLE: [op][x=index y=n][x=off_0] .. [x=off_n].  A table of rel32
+ * entries after the code, one per target: entry k holds target - (entry + 4),
+ * what a rel32 fixup writes. */
+static void emit_br_table(jit_state *j, const cmp_cell *pc)
+{
+    cb_buf *b = &j->b;
+    uint32_t n = (uint32_t)pc[1].s.y;
+    jit_poll(j); /* every taken branch polls, as in the interpreter */
+    x64_load(b, X64_S32, X64_RAX, jit_slot(pc[1].s.x));
+    x64_mov_ri(b, X64_S32, X64_RCX, n);
+    x64_alu_rr(b, X64_CMP, X64_S32, X64_RAX, X64_RCX);
+    x64_cmov_rr(b, X64_A, X64_S32, X64_RAX, X64_RCX); /* index = min(index, n) */
+    cb_label table = cb_new_label(b);
+    /* lea rcx, [rip + table] */
+    cb_put1(b, 0x48);
+    cb_put1(b, 0x8D);
+    cb_put1(b, 0x0D);
+    uint32_t at = (uint32_t)b->len;
+    cb_put4(b, 0);
+    cb_add_fixup(b, at, table, CB_X64_REL32);
+    x64_lea(b, X64_S64, X64_RCX, x64_mem_bisd(X64_RCX, X64_RAX, 4, 0));
+    /* movsxd rax, dword [rcx] */
+    cb_put1(b, 0x48);
+    cb_put1(b, 0x63);
+    cb_put1(b, 0x01);
+    x64_lea(b, X64_S64, X64_RAX, x64_mem_bisd(X64_RCX, X64_RAX, 1, 4));
+    x64_jmp_r(b, X64_RAX);
+    cb_bind(b, table);
+    for (uint32_t k = 0; k <= n; k++) {
+        cb_label to = jit_cell_label(j, (uint32_t)((int64_t)j->at + 2 + k + pc[2 + k].s.x));
+        uint32_t e = (uint32_t)b->len;
+        cb_put4(b, 0);
+        cb_add_fixup(b, e, to, CB_X64_REL32);
+    }
+    j->len = 3 + n;
+}
+
+bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc)
+{
+    cb_buf *b = &j->b;
+    bool add;
+    cmp_op base = br_base(op, &add);
+    int_cmp c;
+    if (base != CO_COUNT_ && int_cmp_of(base, &c)) {
+        if (!add) { /* [op][x=a y=b][x=off] */
+            compare_slots(j, c.size, pc[1].s.x, pc[1].s.y);
+            jit_branch_if(j, c.cc, 2, pc[2].s.x);
+            j->len = 3;
+        } else { /* [op][x=dst y=a][x=b y=c][x=off] */
+            jit_ld32(j, X64_RAX, pc[1].s.y);
+            x64_alu_rm(b, X64_ADD, X64_S32, X64_RAX, jit_slot(pc[2].s.x));
+            jit_st64(j, pc[1].s.x, X64_RAX);
+            x64_alu_rm(b, X64_CMP, X64_S32, X64_RAX, jit_slot(pc[2].s.y));
+            jit_branch_if(j, c.cc, 3, pc[3].s.x);
+            j->len = 4;
+        }
+        return true;
+    }
+    base = sel_base(op);
+    if (base != CO_COUNT_ && int_cmp_of(base, &c)) {
+        /* [op][x=dst y=a][x=c y=d][x=b y=w]: fp[w] = c <cmp> d, then the select. */
+        compare_slots(j, c.size, pc[2].s.x, pc[2].s.y);
+        x64_setcc(b, c.cc, X64_RAX);
+        x64_movzx_rr(b, X64_S8, X64_S32, X64_RAX, X64_RAX);
+        jit_st64(j, pc[3].s.y, X64_RAX);
+        x64_test_rr(b, X64_S32, X64_RAX, X64_RAX);
+        select_into(j, pc[1].s.x, pc[1].s.y, pc[3].s.x);
+        j->len = 4;
+        return true;
+    }
+
+    switch (op) {
+    case CO_COPY:
+        copy_slot(j, pc[1].s.x, pc[1].s.y);
+        j->len = 2;
+        return true;
+    case CO_COPY2:
+    case CO_COPY3: {
+        uint32_t n = op == CO_COPY2 ? 2 : 3;
+        for (uint32_t k = 1; k <= n; k++)
+            copy_slot(j, pc[k].s.x, pc[k].s.y);
+        j->len = n + 1;
+        return true;
+    }
+    case CO_BR:
+        jit_branch(j, 1, pc[1].s.x);
+        j->len = 2;
+        return true;
+    case CO_BR_IF:
+    case CO_BR_UNLESS:
+        x64_alu_mi(b, X64_CMP, X64_S32, jit_slot(pc[1].s.x), 0);
+        jit_branch_if(j, op == CO_BR_IF ? X64_NE : X64_E, 1, pc[1].s.y);
+        j->len = 2;
+        return true;
+    case CO_ADD_BR_NZ:
+    case CO_ADD_BR_Z: /* [op][x=dst y=a][x=b][x=off] */
+        jit_ld32(j, X64_RAX, pc[1].s.y);
+        x64_alu_rm(b, X64_ADD, X64_S32, X64_RAX, jit_slot(pc[2].s.x));
+        jit_st64(j, pc[1].s.x, X64_RAX);
+        x64_test_rr(b, X64_S32, X64_RAX, X64_RAX);
+        jit_branch_if(j, op == CO_ADD_BR_NZ ? X64_NE : X64_E, 3, pc[3].s.x);
+        j->len = 4;
+        return true;
+    case CO_BR_TABLE:
+        emit_br_table(j, pc);
+        return true;
+    case CO_RETURN:
+        jit_return_ok(j);
+        j->len = 1;
+        return true;
+    case CO_RETURN1:
+        copy_slot(j, 0, pc[1].s.x);
+        jit_return_ok(j);
+        j->len = 2;
+        return true;
+    case CO_ADD_RETURN1:
+        jit_ld32(j, X64_RAX, pc[1].s.x);
+        x64_alu_rm(b, X64_ADD, X64_S32, X64_RAX, jit_slot(pc[1].s.y));
+        jit_st64(j, 0, X64_RAX);
+        jit_return_ok(j);
+        j->len = 2;
+        return true;
+    case CO_UNREACHABLE:
+        x64_jmp(b, jit_trap_label(j, WEFT_E_UNREACHABLE));
+        j->len = 1;
+        return true;
+    case CO_CALL: /* [op][x=func y=base][y=dst] */
+        call_func(j, (uint32_t)pc[1].s.x, pc[1].s.y, pc[2].s.y);
+        j->len = 3;
+        return true;
+    case CO_CALL_LOCAL:
+    case CO_CALL_LOCAL_C1:
+    case CO_CALL_LOCAL_C2:
+    case CO_CALL_LOCAL_C3: {
+        /* [op][x=code y=base][x=d1 y=s1]..[x=at y=dst]: the copies first. */
+        uint32_t n = (uint32_t)(op - CO_CALL_LOCAL);
+        for (uint32_t k = 0; k < n; k++)
+            copy_slot(j, pc[2 + k].s.x, pc[2 + k].s.y);
+        call_func(j, (uint32_t)pc[1].s.x + j->m->nfunc_imports, pc[1].s.y, pc[2 + n].s.y);
+        j->len = 3 + n;
+        return true;
+    }
+    case CO_CALL_INDIRECT: /* [op][x=type y=base][x=table y=elem-index slot][y=dst] */
+        jit_poll(j);
+        jit_arg_env(j);
+        x64_lea(b, X64_S64, X64_RSI, jit_slot(pc[1].s.y));
+        x64_mov_ri(b, X64_S32, X64_RDX, (uint32_t)pc[1].s.x);
+        x64_mov_ri(b, X64_S32, X64_RCX, (uint32_t)pc[2].s.x);
+        x64_load(b, X64_S32, X64_R8, jit_slot(pc[2].s.y));
+        jit_call_c(j, (const void *)jit_rt_call_indirect);
+        jit_check_status(j);
+        result_to(j, pc[1].s.y, pc[3].s.y);
+        j->len = 4;
+        return true;
+    case CO_SELECT: /* [op][x=dst y=cond][x=a y=b] */
+        x64_alu_mi(b, X64_CMP, X64_S32, jit_slot(pc[1].s.y), 0);
+        select_into(j, pc[1].s.x, pc[2].s.x, pc[2].s.y);
+        j->len = 3;
+        return true;
+    case CO_GLOBAL_GET:
+    case CO_GLOBAL_SET: { /* [op][x=dst|src y=global] */
+        x64_load(b, X64_S64, X64_RCX, x64_mem_bd(JIT_INST, offsetof(weft_instance, globals)));
+        x64_load(b, X64_S64, X64_RCX, x64_mem_bd(X64_RCX, pc[1].s.y * 8));
+        x64_mem value = x64_mem_bd(X64_RCX, offsetof(weft_global, value));
+        if (op == CO_GLOBAL_GET) {
+            x64_load(b, X64_S64, X64_RAX, value);
+            jit_st64(j, pc[1].s.x, X64_RAX);
+        } else {
+            jit_ld64(j, X64_RAX, pc[1].s.x);
+            x64_store(b, X64_S64, value, X64_RAX);
+        }
+        j->len = 2;
+        return true;
+    }
+    default:
+        return false;
+    }
+}

@@ -1,0 +1,41 @@
+/*
+ * jit.h -- the compiler tier (jit_): weft's internal code (engine/code.h) to
+ * x86-64 machine code, one function at a time, on its first call
+ * (docs/compiler.md).
+ *
+ * The engine asks for it from cmp_get when weft_config.tier is WEFT_TIER_JIT:
+ * the function is translated with op numbers in its cells, compiled, and what
+ * gets published is a small cmp_code whose one cell is JIT_ENTER and whose
+ * `jit` holds the machine code.  A function the compiler cannot take yet (an
+ * instruction with no template) is translated again for the interpreter, so
+ * the two tiers mix freely, frame by frame, on one value stack and one list
+ * of frame records.
+ */
+#ifndef WEFT_JIT_H
+#define WEFT_JIT_H
+
+#include "engine/code.h"
+#include "threads/thread.h"
+
+struct jit_func;
+
+/* True on hosts the compiler targets (x86-64 with SSE2, System V). */
+WEFT_INTERNAL bool jit_supported(void);
+
+/* Compiles `ops` (translated with cmp_op numbers in its cells).  On success
+ * *out is the code to publish (see above); when the compiler cannot take the
+ * function, WEFT_OK with *out NULL.  Errors: out of memory, or the embedder's
+ * code allocator failing. */
+WEFT_INTERNAL weft_status jit_compile(const weft_module *m, const cmp_code *ops, cmp_code **out,
+                                      weft_error *err);
+
+/* Frees a function's machine code (cmp_free). */
+WEFT_INTERNAL void jit_func_free(const weft_engine *e, struct jit_func *f);
+
+/* Runs compiled function `code` of `inst` with its frame at fp, whose record
+ * the caller has pushed and whose locals it has set (interp.c, JIT_ENTER).
+ * Results are left in fp[0..).  On a trap, err holds it and its backtrace. */
+WEFT_INTERNAL weft_status jit_run(thr_context *ctx, weft_instance *inst, uint64_t *fp,
+                                  const cmp_code *code, weft_error *err);
+
+#endif /* WEFT_JIT_H */

@@ -1,0 +1,152 @@
+/*
+ * jit_internal.h -- what the compiler's files (jit_) share: the state of one
+ * function's compilation, the register convention, and the small helpers
+ * every template uses.  Only the files of jit/ include it.
+ *
+ * Register convention inside compiled code (x86-64, System V underneath):
+ *
+ *   rbx  fp: the frame's slot 0 (engine/code.h, Frames); slot s is [rbx + 8s]
+ *   rbp  the jit_env of this entry (below)
+ *   r12  the thread group's terminate flag (a static zero when there is none)
+ *   r13  the instance
+ *   r14  the thread context
+ *   r15  memory 0's base (it never moves: DESIGN.md invariant 1)
+ *
+ * All six are callee-saved in System V, so C helpers keep them.  Everything
+ * else is scratch and holds nothing across instructions: every value lives in
+ * its frame slot between instructions (a register cache is a later step).
+ * A compiled function returns its status in eax (WEFT_OK == 0); on anything
+ * else its callers return at once with the same eax, up to jit_enter, so a
+ * trap unwinds with no table and no signal.  The stack is 16-byte aligned at
+ * every call (each function takes 8 bytes on entry), so helpers are plain C.
+ */
+#ifndef WEFT_JIT_INTERNAL_H
+#define WEFT_JIT_INTERNAL_H
+
+#include "engine/code.h"
+#include "engine/engine.h"
+#include "engine/interp.h"
+#include "jit/jit.h"
+#include "jit/x64_emit.h"
+#include "jit/xmem.h"
+
+#define JIT_FP X64_RBX
+#define JIT_ENV X64_RBP
+#define JIT_TERM X64_R12
+#define JIT_INST X64_R13
+#define JIT_CTX X64_R14
+#define JIT_MEM X64_R15
+
+/* One entry's constants, on jit_run's C stack; rbp points at it. */
+typedef struct jit_env {
+    thr_context *ctx;
+    weft_instance *inst;
+    weft_error *err;
+    uintptr_t rec_floor;     /* interp_record_floor of this thread and instance */
+    const _Atomic int *term;
+    uint8_t *mem;
+    uintptr_t native_base;   /* the native stack check (thread.c's rule):        */
+    uintptr_t native_margin; /* exhausted when rsp - base < margin               */
+} jit_env;
+
+/* The machine code of one function (cmp_code.jit). */
+struct jit_func {
+    xm_block block;
+    /* Entries, both with the jit_enter convention (above):
+     *  - body: the caller pushed the frame record and set the frame up (the
+     *    interpreter's ENTER_FRAME did, or a C helper);
+     *  - full: polls, checks the native stack, the depth and the value
+     *    stack, pushes the record and sets the frame up itself: what compiled
+     *    callers call.  The caller pops the record after a normal return. */
+    const void *body;
+    const void *full;
+};
+
+/* A trap code's out-of-line stub. */
+typedef struct jit_trap_stub {
+    weft_code code;
+    cb_label label;
+} jit_trap_stub;
+
+enum { JIT_MAX_TRAP_KINDS = 16 };
+
+typedef struct jit_state {
+    cb_buf b;
+    const weft_module *m;
+    const weft_engine *e;
+    const cmp_code *code;   /* the input: cells hold cmp_op numbers        */
+    const cmp_code *self;   /* what will be published (frame records name it) */
+    uint32_t at;            /* the instruction's first cell                */
+    uint32_t len;           /* its length in cells, set by its template    */
+    cb_label *labels;       /* per cell: its label, CB_UNBOUND until asked */
+    jit_trap_stub traps[JIT_MAX_TRAP_KINDS];
+    uint32_t ntraps;
+    cb_label propagate;     /* add rsp, 8; ret -- with eax already the status */
+    cmp_op unsupported;     /* the first instruction without a template    */
+} jit_state;
+
+/* ---- templates ---------------------------------------------------------------
+ * Each group file has one entry: it emits the instruction at j->at (pc) and
+ * sets j->len, or returns false when the op is not one of its own. */
+WEFT_INTERNAL bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc);
+WEFT_INTERNAL bool jit_emit_int(jit_state *j, cmp_op op, const cmp_cell *pc);
+WEFT_INTERNAL bool jit_emit_mem(jit_state *j, cmp_op op, const cmp_cell *pc);
+
+/* Shared pieces of templates: the condition and width of an integer compare
+ * op (CMP_FUSABLE ids; false for others) (emit_control.c); the software
+ * bounds check of n bytes at rax + offset, clobbering rcx and rdx, and the
+ * guest memory operand for rax + offset, which may add to rax (emit_mem.c). */
+WEFT_INTERNAL bool jit_int_compare(cmp_op op, x64_cc *cc, x64_size *size);
+WEFT_INTERNAL void jit_mem_check(jit_state *j, uint32_t offset, uint32_t n);
+WEFT_INTERNAL x64_mem jit_mem_operand(jit_state *j, uint32_t offset);
+/* Does this CPU run that bit-count instruction (cpuid; runtime_x64.c)? */
+WEFT_INTERNAL bool jit_cpu_has(x64_bitcnt op);
+
+/* ---- runtime helpers (runtime_x64.c), called from compiled code -------------- */
+WEFT_INTERNAL weft_status jit_rt_trap(jit_env *env, weft_code code);
+WEFT_INTERNAL weft_status jit_rt_call(jit_env *env, uint64_t *cfp, uint32_t func);
+WEFT_INTERNAL weft_status jit_rt_call_indirect(jit_env *env, uint64_t *cfp, uint32_t type,
+                                               uint32_t table, uint32_t elem);
+WEFT_INTERNAL uint32_t jit_rt_memory_grow(jit_env *env, uint32_t delta);
+
+/* ---- helpers for templates -------------------------------------------------- */
+
+static inline x64_mem jit_slot(int32_t s) { return x64_mem_bd(JIT_FP, s * 8); }
+static inline x64_mem jit_slot_hi(int32_t s) { return x64_mem_bd(JIT_FP, s * 8 + 4); }
+
+static inline void jit_ld32(jit_state *j, x64_reg r, int32_t s)
+{
+    x64_load(&j->b, X64_S32, r, jit_slot(s));
+}
+static inline void jit_ld64(jit_state *j, x64_reg r, int32_t s)
+{
+    x64_load(&j->b, X64_S64, r, jit_slot(s));
+}
+/* A slot is always written whole: an i32 result zero-extended (the 32-bit
+ * operation that made it already cleared the high half). */
+static inline void jit_st64(jit_state *j, int32_t s, x64_reg r)
+{
+    x64_store(&j->b, X64_S64, jit_slot(s), r);
+}
+
+/* The label of cell `cell` (an instruction's first), made on first use. */
+WEFT_INTERNAL cb_label jit_cell_label(jit_state *j, uint32_t cell);
+/* The stub that makes trap `code` (out of line, at the end of the function). */
+WEFT_INTERNAL cb_label jit_trap_label(jit_state *j, weft_code code);
+/* Polls the terminate flag: cmp dword [r12], 0; jne terminated. */
+WEFT_INTERNAL void jit_poll(jit_state *j);
+/* Branches of an instruction: the target is `off` cells from its cell k (the
+ * cell holding the offset).  A back-edge (a loop) polls first, as the
+ * interpreter's taken branches do. */
+WEFT_INTERNAL void jit_branch_if(jit_state *j, x64_cc cc, uint32_t k, int32_t off);
+WEFT_INTERNAL void jit_branch(jit_state *j, uint32_t k, int32_t off);
+/* Returns WEFT_OK from the function (results already in place). */
+WEFT_INTERNAL void jit_return_ok(jit_state *j);
+/* Calls C function fn (arguments already in rdi, rsi, ...). */
+WEFT_INTERNAL void jit_call_c(jit_state *j, const void *fn);
+/* Returns with eax unless it is WEFT_OK (after a helper or a call). */
+WEFT_INTERNAL void jit_check_status(jit_state *j);
+/* rdi = env (the first argument of every runtime helper). */
+static inline void jit_arg_env(jit_state *j) { x64_mov_rr(&j->b, X64_S64, X64_RDI, JIT_ENV); }
+
+#endif /* WEFT_JIT_INTERNAL_H */
