@@ -1155,6 +1155,8 @@ weft_status cmp_get(const weft_module *m, uint32_t func_index, const cmp_code **
             weft_engine *e = (weft_engine *)m->engine;
             atomic_fetch_add_explicit(compiled ? &e->nfuncs_compiled : &e->nfuncs_interpreted, 1,
                                       memory_order_relaxed);
+            if (compiled)
+                jit_publish(m, func_index, c);
         }
     }
     *out = c;

@@ -135,6 +135,10 @@ typedef struct mod_code {
     /* The translated code, published once with a release store and read with an
      * acquire load: translation may be lazy and run on any thread. */
     struct cmp_code *_Atomic code;
+    /* Compiled code's full entry (jit/jit_internal.h), set once `code` is
+     * published compiled: what compiled callers in this module call directly.
+     * NULL until then (they call through jit_rt_call, which compiles). */
+    const void *_Atomic jit_entry;
 } mod_code;
 
 typedef struct mod_custom {

@@ -261,6 +261,12 @@ fail:
     return st;
 }
 
+void jit_publish(const weft_module *m, uint32_t func_index, const cmp_code *c)
+{
+    atomic_store_explicit(&m->codes[func_index - m->nfunc_imports].jit_entry, c->jit->full,
+                          memory_order_release);
+}
+
 void jit_func_free(const weft_engine *e, struct jit_func *f)
 {
     xm_free(&eng_config(e)->code_allocator, &f->block);

@@ -59,14 +59,37 @@ static void result_to(jit_state *j, int32_t base, int32_t dst)
         copy_slot(j, dst, base);
 }
 
+/* A call of function `func` with its frame at slot base.  A function of this
+ * module that is already compiled is called directly at its full entry
+ * (which polls and checks the stack itself), with fp moved to the callee's
+ * frame and back, and its frame record popped after it returns; any other
+ * (imported, host, not yet compiled, interpreted) goes through jit_rt_call. */
 static void call_func(jit_state *j, uint32_t func, int32_t base, int32_t dst)
 {
+    cb_buf *b = &j->b;
+    cb_label slow = cb_new_label(b), done = cb_new_label(b);
+    if (func >= j->m->nfunc_imports) {
+        const mod_code *mc = &j->m->codes[func - j->m->nfunc_imports];
+        x64_mov_ri(b, X64_S64, X64_RAX, (int64_t)(uintptr_t)&mc->jit_entry);
+        x64_load(b, X64_S64, X64_RAX, x64_mem_bd(X64_RAX, 0));
+        x64_test_rr(b, X64_S64, X64_RAX, X64_RAX);
+        x64_jcc(b, X64_E, slow);
+        x64_lea(b, X64_S64, JIT_FP, jit_slot(base));
+        x64_call_r(b, X64_RAX);
+        x64_lea(b, X64_S64, JIT_FP, jit_slot(-base)); /* lea: the flags stay */
+        jit_check_status(j);
+        x64_alu_mi(b, X64_ADD, X64_S64, x64_mem_bd(JIT_CTX, offsetof(thr_context, interp_top)),
+                   (int32_t)sizeof(interp_frame));
+        x64_jmp(b, done);
+    }
+    cb_bind(b, slow);
     jit_poll(j);
     jit_arg_env(j);
-    x64_lea(&j->b, X64_S64, X64_RSI, jit_slot(base));
-    x64_mov_ri(&j->b, X64_S32, X64_RDX, func);
+    x64_lea(b, X64_S64, X64_RSI, jit_slot(base));
+    x64_mov_ri(b, X64_S32, X64_RDX, func);
     jit_call_c(j, (const void *)jit_rt_call);
     jit_check_status(j);
+    cb_bind(b, done);
     result_to(j, base, dst);
 }
 

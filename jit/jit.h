@@ -29,6 +29,10 @@ WEFT_INTERNAL bool jit_supported(void);
 WEFT_INTERNAL weft_status jit_compile(const weft_module *m, const cmp_code *ops, cmp_code **out,
                                       weft_error *err);
 
+/* Called once compiled code `c` of function `func_index` is published: lets
+ * compiled callers call it directly from now on. */
+WEFT_INTERNAL void jit_publish(const weft_module *m, uint32_t func_index, const cmp_code *c);
+
 /* Frees a function's machine code (cmp_free). */
 WEFT_INTERNAL void jit_func_free(const weft_engine *e, struct jit_func *f);
 
