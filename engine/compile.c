@@ -1142,26 +1142,31 @@ weft_status cmp_get(const weft_module *m, uint32_t func_index, const cmp_code **
     struct cmp_code *_Atomic *slot =
         (struct cmp_code *_Atomic *)&m->codes[func_index - m->nfunc_imports].code;
     cmp_code *c = atomic_load_explicit(slot, memory_order_acquire);
-    if (!c) {
-        bool compiled;
-        TRY(make_code(m, func_index, &c, &compiled, err));
-        cmp_code *expected = NULL;
-        /* Another thread may have published first: keep its code, free ours. */
-        if (!atomic_compare_exchange_strong_explicit(slot, &expected, c, memory_order_acq_rel,
-                                                     memory_order_acquire)) {
-            cmp_free(m->engine, c);
-            c = expected;
-        } else {
-            weft_engine *e = (weft_engine *)m->engine;
-            atomic_fetch_add_explicit(compiled ? &e->nfuncs_compiled : &e->nfuncs_interpreted, 1,
-                                      memory_order_relaxed);
-            if (compiled)
-                jit_publish(m, func_index, c);
+    if (WEFT_UNLIKELY(!c)) {
+        /* The first call: made once, under the function's code lock; a thread
+         * that raced here waits and takes what the first one published. */
+        weft_engine *e = (weft_engine *)m->engine;
+        pthread_mutex_t *lock =
+            &e->code_locks[((uintptr_t)m / 64 + func_index) % ENG_CODE_LOCKS];
+        pthread_mutex_lock(lock);
+        c = atomic_load_explicit(slot, memory_order_acquire);
+        bool compiled = false;
+        if (!c) {
+            st = make_code(m, func_index, &c, &compiled, err);
+            if (st == WEFT_OK) {
+                atomic_fetch_add_explicit(compiled ? &e->nfuncs_compiled : &e->nfuncs_interpreted,
+                                          1, memory_order_relaxed);
+                atomic_store_explicit(slot, c, memory_order_release);
+                if (compiled)
+                    jit_publish(m, func_index, c);
+            }
         }
+        pthread_mutex_unlock(lock);
+        if (st != WEFT_OK)
+            return st;
     }
     *out = c;
-fail:
-    return st;
+    return WEFT_OK;
 }
 
 void cmp_free(const weft_engine *e, struct cmp_code *code)

@@ -75,7 +75,15 @@ WEFT_API weft_status weft_engine_new(const weft_config *config, weft_engine **ou
     atomic_init(&e->table_elems, 0);
     atomic_init(&e->nfuncs_compiled, 0);
     atomic_init(&e->nfuncs_interpreted, 0);
-    if (pthread_mutex_init(&e->lock, NULL) != 0) {
+    uint32_t nlocks = 0;
+    bool ok = pthread_mutex_init(&e->lock, NULL) == 0;
+    while (ok && nlocks < ENG_CODE_LOCKS && pthread_mutex_init(&e->code_locks[nlocks], NULL) == 0)
+        nlocks++;
+    if (!ok || nlocks < ENG_CODE_LOCKS) {
+        while (nlocks)
+            pthread_mutex_destroy(&e->code_locks[--nlocks]);
+        if (ok)
+            pthread_mutex_destroy(&e->lock);
         c.realloc_fn(c.realloc_user, e, 0);
         return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, "cannot create a mutex");
     }
@@ -109,6 +117,8 @@ WEFT_API void weft_engine_free(weft_engine *e)
     eng_free(e, e->kinds);
     eng_free(e, e->type_hash);
     pthread_mutex_destroy(&e->lock);
+    for (uint32_t i = 0; i < ENG_CODE_LOCKS; i++)
+        pthread_mutex_destroy(&e->code_locks[i]);
     e->config.realloc_fn(e->config.realloc_user, e, 0);
 }
 

@@ -23,6 +23,8 @@
 /* weft_config.max_table_elements when it is 0. */
 #define WEFT_DEFAULT_TABLE_ELEMENTS (UINT64_C(1) << 27)
 
+enum { ENG_CODE_LOCKS = 16 };
+
 struct weft_engine {
     weft_config config; /* immutable after creation */
     /* Elements held by all of this engine's tables (engine/table.c's budget);
@@ -33,6 +35,10 @@ struct weft_engine {
     /* weft_engine_tier_stats: functions published compiled / interpreted. */
     _Atomic uint64_t nfuncs_compiled;
     _Atomic uint64_t nfuncs_interpreted;
+    /* First calls translate (and compile) a function under one of these,
+     * picked by module and function, so two threads racing to a function's
+     * first call make its code once (cmp_get).  Leaves, like `lock`. */
+    pthread_mutex_t code_locks[ENG_CODE_LOCKS];
 
     pthread_mutex_t lock;    /* guards every field below                        */
     uint32_t ntypes;         /* interned types: ids are indices into `types`    */
