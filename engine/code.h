@@ -398,6 +398,12 @@ typedef union cmp_cell {
     uint64_t u64;
 } cmp_cell;
 
+/* An instruction's first cell and the module byte offset of its wasm
+ * instruction. */
+typedef struct cmp_offset {
+    uint32_t cell, wasm;
+} cmp_offset;
+
 typedef struct cmp_code {
     const weft_module *module;
     uint32_t func_index;  /* in the module's function space            */
@@ -409,6 +415,11 @@ typedef struct cmp_code {
     uint32_t ncells;
     uint32_t ninit;       /* nlocals - nparams + nconsts, padded: even, >= CMP_INIT_MIN */
     uint64_t *init;       /* ninit values for fp[nparams ..) (inside this allocation) */
+    /* Where each instruction came from, for backtraces: sorted by cell
+     * (cmp_wasm_offset); inside this allocation.  Compiled code keeps the
+     * table of its translation (the cells are then the translation's). */
+    uint32_t noffsets;
+    struct cmp_offset *offsets;
     /* Compiled (jit/jit.h): the machine code, and cells holds one JIT_ENTER;
      * NULL for code the interpreter runs. */
     struct jit_func *jit;
@@ -430,6 +441,10 @@ WEFT_INTERNAL weft_status cmp_get(const weft_module *m, uint32_t func_index, con
  * cmp_free): what the translator's tests inspect. */
 WEFT_INTERNAL weft_status cmp_translate(const weft_module *m, uint32_t func_index, cmp_code **out,
                                         weft_error *err);
+
+/* The module byte offset of the wasm instruction that cell `cell` (any cell
+ * of an instruction) of translated code c came from; UINT32_MAX if unknown. */
+WEFT_INTERNAL uint32_t cmp_wasm_offset(const cmp_code *c, uint32_t cell);
 
 /* Frees a function's translated code (module teardown). */
 WEFT_INTERNAL void cmp_free(const weft_engine *e, struct cmp_code *code);

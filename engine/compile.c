@@ -109,6 +109,7 @@ static weft_status copy(cmp_state *t, int32_t dst, int32_t src)
         cmp_op merged = prev == CO_COPY ? CO_COPY2 : CO_COPY3;
         t->code[t->ncells - len] = op_cell(t, merged);
         t->instrs[n - 1].op = (uint16_t)merged;
+        t->instrs[n - 1].wasm_at = t->wasm_at;
         t->last_valid = false;
         TRY(emit_xy(t, dst, src));
         goto fail;
@@ -695,6 +696,7 @@ static weft_status translate_body(cmp_state *t, reader *r)
             TRY(skip_dead(r));
         op_id op;
         imm_values im;
+        t->wasm_at = (uint32_t)(r->p - r->base);
         TRY(read_instr(r, &op, &im));
         const op_info *info = &op_table[op];
         uint32_t block_np, block_nr; /* block, loop, if */
@@ -1058,7 +1060,7 @@ static weft_status translate(const weft_module *m, uint32_t func_index,
     if (ninit < CMP_INIT_MIN)
         ninit = CMP_INIT_MIN;
     size_t bytes = sizeof(cmp_code) + (size_t)t.ncells * sizeof(cmp_cell) +
-                   (size_t)ninit * sizeof(uint64_t);
+                   (size_t)ninit * sizeof(uint64_t) + (size_t)t.ninstrs * sizeof(cmp_offset);
     cmp_code *c = eng_alloc(t.e, bytes);
     if (!c) {
         st = err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);
@@ -1087,6 +1089,10 @@ static weft_status translate(const weft_module *m, uint32_t func_index,
     memset(c->init, 0, (size_t)ninit * sizeof(uint64_t));
     if (t.nconsts)
         memcpy(c->init + nzero, t.consts, (size_t)t.nconsts * sizeof(uint64_t));
+    c->noffsets = t.ninstrs;
+    c->offsets = (cmp_offset *)(c->init + ninit);
+    for (uint32_t i = 0; i < t.ninstrs; i++)
+        c->offsets[i] = (cmp_offset){.cell = t.instrs[i].at, .wasm = t.instrs[i].wasm_at};
     *out = c;
 fail:
     eng_free(t.e, t.consts);
@@ -1167,6 +1173,20 @@ weft_status cmp_get(const weft_module *m, uint32_t func_index, const cmp_code **
     }
     *out = c;
     return WEFT_OK;
+}
+
+uint32_t cmp_wasm_offset(const cmp_code *c, uint32_t cell)
+{
+    /* The last instruction starting at or before `cell`. */
+    uint32_t lo = 0, hi = c->noffsets;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->offsets[mid].cell <= cell)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? c->offsets[lo - 1].wasm : UINT32_MAX;
 }
 
 void cmp_free(const weft_engine *e, struct cmp_code *code)

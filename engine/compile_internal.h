@@ -66,6 +66,7 @@ typedef struct cmp_state {
     uint32_t nctrls, cap_ctrls;
 
     uint32_t next_scratch;
+    uint32_t wasm_at;   /* byte offset in the module of the instruction being read */
 
     /* Peephole: the last instruction, if nothing (no label) came after it. */
     bool last_valid;
@@ -94,6 +95,8 @@ typedef struct cmp_state {
     struct cmp_instr {
         uint32_t at;
         uint16_t op;
+        uint32_t wasm_at; /* byte offset in the module of the wasm instruction
+                             it came from (the last one, when fused) */
     } *instrs;
     uint32_t ninstrs, cap_instrs;
 } cmp_state;
@@ -148,6 +151,7 @@ static inline weft_status note_instr(cmp_state *t, uint32_t at, cmp_op op)
     TRY(grow(t, (void **)&t->instrs, &t->cap_instrs, t->ninstrs + 1, sizeof *t->instrs));
     t->instrs[t->ninstrs].at = at;
     t->instrs[t->ninstrs].op = (uint16_t)op;
+    t->instrs[t->ninstrs].wasm_at = t->wasm_at;
     t->ninstrs++;
 fail:
     return st;

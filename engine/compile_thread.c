@@ -233,6 +233,10 @@ WEFT_INTERNAL weft_status cmp_thread_branches(cmp_state *t)
         uint32_t to = final_target(t, &th, (uint32_t)*f);
         *f = (int32_t)th.newpos[to] - fid / 2;
     }
+    /* The instruction list now says where each instruction starts in the new
+     * code (its op may have changed: only the offset table reads it after). */
+    for (uint32_t i = 0; i < n; i++)
+        t->instrs[i].at = th.newpos[i];
     eng_free(t->e, t->code);
     t->code = th.out;
     t->ncells = th.nout;

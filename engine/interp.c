@@ -28,22 +28,50 @@ static interp_frame *first_record(const thr_context *ctx)
 
 /* ---- backtraces ------------------------------------------------------------ */
 
-void interp_backtrace(const thr_context *ctx, weft_error *err)
+/* The cell record r's frame is at: from its callee's record (the one visited
+ * before it, NULL for the innermost) when that holds a return pc, else what r
+ * or the context noted.  A fault leaves the innermost position unknown. */
+static uint32_t frame_cell(const thr_context *ctx, const interp_frame *r,
+                           const interp_frame *callee, bool faulted)
+{
+    const cmp_code *c = r->code;
+    if (!callee) {
+        if (faulted)
+            return UINT32_MAX;
+        if (c->jit)
+            return r->at;
+        const cmp_cell *pc = ctx->interp_pc;
+        return pc >= c->cells && pc < c->cells + c->ncells ? (uint32_t)(pc - c->cells)
+                                                            : UINT32_MAX;
+    }
+    if (callee->code && callee->ret_pc && !c->jit)
+        return (uint32_t)(callee->ret_pc - c->cells) - 1;
+    return r->at;
+}
+
+static void backtrace_from(const thr_context *ctx, weft_error *err, bool faulted)
 {
     if (!err || err->nframes)
         return;
     interp_frame *end = first_record(ctx);
+    const interp_frame *callee = NULL;
     for (interp_frame *r = ctx->interp_top; r && r <= end && err->nframes < WEFT_MAX_FRAMES;
          r++) {
-        if (!r->code)
+        if (!r->code) {
+            callee = r; /* a marker: the frame above it called the host */
             continue;
+        }
         const weft_module *m = r->code->module;
         weft_frame *f = &err->frames[err->nframes++];
         f->func_index = r->code->func_index;
-        f->code_offset = UINT32_MAX;
+        uint32_t cell = frame_cell(ctx, r, callee, faulted);
+        f->code_offset = cell == UINT32_MAX ? UINT32_MAX : cmp_wasm_offset(r->code, cell);
         f->name = m->names.funcs ? m->names.funcs[f->func_index].data : NULL;
+        callee = r;
     }
 }
+
+void interp_backtrace(const thr_context *ctx, weft_error *err) { backtrace_from(ctx, err, false); }
 
 /* Entries whose thr_enter has returned (a fault longjmp'd past them: thr_enter
  * restored ctx->depth below theirs) are dead: forget them. */
@@ -60,7 +88,7 @@ void interp_after_trap(thr_context *ctx, weft_error *err)
 {
     interp_frame *e = ctx->interp_entry;
     if (e && e->entry_depth > ctx->depth) {
-        interp_backtrace(ctx, err);
+        backtrace_from(ctx, err, true);
         drop_stale(ctx);
     }
 }
@@ -308,6 +336,7 @@ dispatch:
 call_func:
     if (f->kind == FUNC_HOST) {
         POLL();
+        rec->at = (uint32_t)(pc - rec->code->cells); /* the host has no record */
         st = inst_call_host(f, inst, callee_fp, err);
         ctx->interp_top = rec; /* a nested entry that faulted may have left it */
         if (st != WEFT_OK)
@@ -366,18 +395,23 @@ ret: {
      * there, on the hot path. */
 stack_exhausted:
     ctx->interp_top = rec;
+    ctx->interp_pc = pc;
     return err_set(err, WEFT_E_STACK_EXHAUSTED, WEFT_NO_OFFSET, NULL);
 terminated:
     ctx->interp_top = rec;
+    ctx->interp_pc = pc;
     return err_set(err, WEFT_E_TERMINATED, WEFT_NO_OFFSET, NULL);
 trap:
     ctx->interp_top = rec;
+    ctx->interp_pc = pc;
     return err_set(err, tcode, WEFT_NO_OFFSET, NULL);
 trap_st:
     ctx->interp_top = rec;
+    ctx->interp_pc = pc;
     return st;
 bad_code:
     ctx->interp_top = rec;
+    ctx->interp_pc = pc;
     return err_set(err, WEFT_E_UNSUPPORTED, WEFT_NO_OFFSET, "internal: bad instruction");
 
 #undef LOAD_INST
@@ -429,7 +463,7 @@ static weft_status invoke(thr_context *ctx, weft_instance *inst, const cmp_code 
     frame->inst = inst;
     frame->fp = base;
     frame->ret_pc = NULL;
-    frame->entry_depth = 0;
+    frame->at = UINT32_MAX;
     if (slots)
         memcpy(base, slots, (size_t)code->nparams * sizeof(uint64_t));
     interp_init_frame(base + code->nparams, code->init, code->ninit);

@@ -27,14 +27,21 @@ typedef struct interp_frame {
                                             entry (a single result goes to fp[0]) */
         struct interp_frame *prev_entry; /* markers: the entry below         */
     };
-    uint32_t entry_depth;   /* markers: ctx->depth while this entry runs       */
+    union {
+        uint32_t entry_depth; /* markers: ctx->depth while this entry runs     */
+        uint32_t at;          /* frames: the cell of the call this frame is in
+                                 when its callee has no record to say so (a host
+                                 function, or compiled code's callees), or where
+                                 compiled code trapped; UINT32_MAX: unknown */
+    };
 } interp_frame;
 
 /* The lowest address a frame record may take on this thread (the depth limit,
  * or the value stack's start). */
 WEFT_INTERNAL uintptr_t interp_record_floor(const thr_context *ctx, const weft_instance *inst);
 
-/* Fills err's backtrace (when empty) from the records from ctx->interp_top. */
+/* Fills err's backtrace (when empty) from the records from ctx->interp_top,
+ * with each frame's module byte offset where it is known. */
 WEFT_INTERNAL void interp_backtrace(const thr_context *ctx, weft_error *err);
 
 /* Runs wasm function `f` on this thread: its arguments in slots[0..), its

@@ -31,15 +31,38 @@ cb_label jit_cell_label(jit_state *j, uint32_t cell)
 
 cb_label jit_trap_label(jit_state *j, weft_code code)
 {
-    for (uint32_t i = 0; i < j->ntraps; i++)
-        if (j->traps[i].code == code)
-            return j->traps[i].label;
-    if (j->ntraps == JIT_MAX_TRAP_KINDS) {
-        cb_fail(&j->b, WEFT_E_UNSUPPORTED, "too many kinds of trap");
-        return CB_UNBOUND;
+    uint32_t k = 0;
+    while (k < j->ntraps && j->traps[k].code != code)
+        k++;
+    if (k == j->ntraps) {
+        if (j->ntraps == JIT_MAX_TRAP_KINDS) {
+            cb_fail(&j->b, WEFT_E_UNSUPPORTED, "too many kinds of trap");
+            return CB_UNBOUND;
+        }
+        j->traps[j->ntraps++] = (jit_trap_stub){.code = code, .label = cb_new_label(&j->b)};
     }
-    j->traps[j->ntraps] = (jit_trap_stub){.code = code, .label = cb_new_label(&j->b)};
-    return j->traps[j->ntraps++].label;
+    /* Sites of one instruction share their stub (the latest site first). */
+    for (uint32_t i = j->nsites; i-- > 0 && j->sites[i].cell == j->at;)
+        if (j->sites[i].stub == k)
+            return j->sites[i].label;
+    if (j->nsites == j->cap_sites) {
+        uint32_t cap = j->cap_sites ? j->cap_sites * 2 : 16;
+        jit_trap_site *p = eng_realloc(j->e, j->sites, (size_t)cap * sizeof *p);
+        if (!p) {
+            cb_fail(&j->b, WEFT_E_OUT_OF_MEMORY, "trap sites");
+            return CB_UNBOUND;
+        }
+        j->sites = p;
+        j->cap_sites = cap;
+    }
+    j->sites[j->nsites] = (jit_trap_site){.stub = k, .cell = j->at, .label = cb_new_label(&j->b)};
+    return j->sites[j->nsites++].label;
+}
+
+void jit_note_at(jit_state *j)
+{
+    x64_load(&j->b, X64_S64, X64_RCX, x64_mem_bd(JIT_CTX, offsetof(thr_context, interp_top)));
+    x64_store_imm(&j->b, X64_S32, x64_mem_bd(X64_RCX, offsetof(interp_frame, at)), (int32_t)j->at);
 }
 
 void jit_poll(jit_state *j)
@@ -139,6 +162,11 @@ static void emit_full_entry(jit_state *j, cb_label body)
 static void emit_stubs(jit_state *j)
 {
     cb_buf *b = &j->b;
+    for (uint32_t i = 0; i < j->nsites; i++) {
+        cb_bind(b, j->sites[i].label);
+        x64_mov_ri(b, X64_S32, X64_RDX, (int64_t)j->sites[i].cell);
+        x64_jmp(b, j->traps[j->sites[i].stub].label);
+    }
     for (uint32_t i = 0; i < j->ntraps; i++) {
         cb_bind(b, j->traps[i].label);
         jit_arg_env(j);
@@ -174,6 +202,7 @@ static bool emit_function(jit_state *j, uint32_t *full_at)
     x64_alu_ri(b, X64_SUB, X64_S64, X64_RSP, 8);
     x64_jmp(b, body);
     *full_at = (uint32_t)b->len;
+    j->at = UINT32_MAX; /* the entry's traps belong to no instruction */
     emit_full_entry(j, body);
     cb_bind(b, body);
     for (j->at = 0; j->at < j->code->ncells; j->at += j->len) {
@@ -211,7 +240,8 @@ weft_status jit_compile(const weft_module *m, const cmp_code *ops, cmp_code **ou
     cmp_code *self = NULL;
     struct jit_func *f = NULL;
     j.labels = eng_alloc(e, ((size_t)ops->ncells + 1) * sizeof(cb_label));
-    size_t bytes = sizeof(cmp_code) + sizeof(cmp_cell) + (size_t)ops->ninit * sizeof(uint64_t);
+    size_t bytes = sizeof(cmp_code) + sizeof(cmp_cell) + (size_t)ops->ninit * sizeof(uint64_t) +
+                   (size_t)ops->noffsets * sizeof(cmp_offset);
     self = eng_alloc(e, bytes);
     f = eng_alloc(e, sizeof *f);
     if (!j.labels || !self || !f) {
@@ -230,6 +260,8 @@ weft_status jit_compile(const weft_module *m, const cmp_code *ops, cmp_code **ou
         self->cells[0].op = CO_JIT_ENTER;
     self->init = (uint64_t *)(self->cells + 1);
     memcpy(self->init, ops->init, (size_t)ops->ninit * sizeof(uint64_t));
+    self->offsets = (cmp_offset *)(self->init + ops->ninit);
+    memcpy(self->offsets, ops->offsets, (size_t)ops->noffsets * sizeof(cmp_offset));
     self->jit = NULL;
     j.self = self;
 
@@ -257,6 +289,7 @@ fail:
     eng_free(e, f);
     eng_free(e, self);
     eng_free(e, j.labels);
+    eng_free(e, j.sites);
     cb_free(&j.b);
     return st;
 }

@@ -68,6 +68,7 @@ static void call_func(jit_state *j, uint32_t func, int32_t base, int32_t dst)
 {
     cb_buf *b = &j->b;
     cb_label slow = cb_new_label(b), done = cb_new_label(b);
+    jit_note_at(j);
     if (func >= j->m->nfunc_imports) {
         const mod_code *mc = &j->m->codes[func - j->m->nfunc_imports];
         x64_mov_ri(b, X64_S64, X64_RAX, (int64_t)(uintptr_t)&mc->jit_entry);
@@ -278,6 +279,7 @@ bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc)
         return true;
     }
     case CO_CALL_INDIRECT: /* [op][x=type y=base][x=table y=elem-index slot][y=dst] */
+        jit_note_at(j);
         jit_poll(j);
         jit_arg_env(j);
         x64_lea(b, X64_S64, X64_RSI, jit_slot(pc[1].s.y));

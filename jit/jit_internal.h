@@ -62,11 +62,19 @@ struct jit_func {
     const void *full;
 };
 
-/* A trap code's out-of-line stub. */
+/* A trap code's out-of-line stub, and the sites that jump to it: each site
+ * has a stub of its own that names its cell (for the backtrace's offset)
+ * and goes on to the code's. */
 typedef struct jit_trap_stub {
     weft_code code;
     cb_label label;
 } jit_trap_stub;
+
+typedef struct jit_trap_site {
+    uint32_t stub;  /* index in jit_state.traps */
+    uint32_t cell;  /* the instruction, or UINT32_MAX (the entry's checks) */
+    cb_label label;
+} jit_trap_site;
 
 enum { JIT_MAX_TRAP_KINDS = 16 };
 
@@ -81,6 +89,8 @@ typedef struct jit_state {
     cb_label *labels;       /* per cell: its label, CB_UNBOUND until asked */
     jit_trap_stub traps[JIT_MAX_TRAP_KINDS];
     uint32_t ntraps;
+    jit_trap_site *sites;
+    uint32_t nsites, cap_sites;
     cb_label propagate;     /* add rsp, 8; ret -- with eax already the status */
     cmp_op unsupported;     /* the first instruction without a template    */
 } jit_state;
@@ -103,7 +113,7 @@ WEFT_INTERNAL x64_mem jit_mem_operand(jit_state *j, uint32_t offset);
 WEFT_INTERNAL bool jit_cpu_has(x64_bitcnt op);
 
 /* ---- runtime helpers (runtime_x64.c), called from compiled code -------------- */
-WEFT_INTERNAL weft_status jit_rt_trap(jit_env *env, weft_code code);
+WEFT_INTERNAL weft_status jit_rt_trap(jit_env *env, weft_code code, uint32_t cell);
 WEFT_INTERNAL weft_status jit_rt_call(jit_env *env, uint64_t *cfp, uint32_t func);
 WEFT_INTERNAL weft_status jit_rt_call_indirect(jit_env *env, uint64_t *cfp, uint32_t type,
                                                uint32_t table, uint32_t elem);
@@ -131,7 +141,8 @@ static inline void jit_st64(jit_state *j, int32_t s, x64_reg r)
 
 /* The label of cell `cell` (an instruction's first), made on first use. */
 WEFT_INTERNAL cb_label jit_cell_label(jit_state *j, uint32_t cell);
-/* The stub that makes trap `code` (out of line, at the end of the function). */
+/* Where the instruction at j->at jumps to make trap `code` (out of line, at
+ * the end of the function). */
 WEFT_INTERNAL cb_label jit_trap_label(jit_state *j, weft_code code);
 /* Polls the terminate flag: cmp dword [r12], 0; jne terminated. */
 WEFT_INTERNAL void jit_poll(jit_state *j);
@@ -146,6 +157,9 @@ WEFT_INTERNAL void jit_return_ok(jit_state *j);
 WEFT_INTERNAL void jit_call_c(jit_state *j, const void *fn);
 /* Returns with eax unless it is WEFT_OK (after a helper or a call). */
 WEFT_INTERNAL void jit_check_status(jit_state *j);
+/* Notes in this frame's record that it is at instruction j->at, before a
+ * call (interp_frame.at: the backtrace's offset). */
+WEFT_INTERNAL void jit_note_at(jit_state *j);
 /* rdi = env (the first argument of every runtime helper). */
 static inline void jit_arg_env(jit_state *j) { x64_mov_rr(&j->b, X64_S64, X64_RDI, JIT_ENV); }
 

@@ -122,8 +122,10 @@ weft_status jit_run(thr_context *ctx, weft_instance *inst, uint64_t *fp, const c
 
 /* ---- helpers called from compiled code ----------------------------------------------- */
 
-weft_status jit_rt_trap(jit_env *env, weft_code code)
+weft_status jit_rt_trap(jit_env *env, weft_code code, uint32_t cell)
 {
+    if (cell != UINT32_MAX) /* the trapping frame's record is the innermost */
+        ((interp_frame *)env->ctx->interp_top)->at = cell;
     return err_set(env->err, code, WEFT_NO_OFFSET, NULL);
 }
 

@@ -62,6 +62,9 @@ typedef struct thr_context {
      * trap that longjmps out of wasm still leaves a backtrace to read. */
     void *interp_top;
     void *interp_entry;
+    /* Where the innermost interpreted frame stopped when it returned an error
+     * (its pc), for the backtrace's offset. */
+    const void *interp_pc;
 
     uint32_t next_slot;      /* reservation slot to reuse once all are taken     */
 
