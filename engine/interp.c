@@ -30,16 +30,17 @@ static interp_frame *first_record(const thr_context *ctx)
 
 /* The cell record r's frame is at: from its callee's record (the one visited
  * before it, NULL for the innermost) when that holds a return pc, else what r
- * or the context noted.  A fault leaves the innermost position unknown. */
+ * or the context noted.  After a guard-page fault, the innermost position is
+ * known in compiled code (from the faulting pc), not in interpreted code. */
 static uint32_t frame_cell(const thr_context *ctx, const interp_frame *r,
                            const interp_frame *callee, bool faulted)
 {
     const cmp_code *c = r->code;
     if (!callee) {
-        if (faulted)
-            return UINT32_MAX;
         if (c->jit)
-            return r->at;
+            return faulted ? jit_cell_at(c->jit, ctx->fault_pc) : r->at;
+        if (faulted)
+            return UINT32_MAX; /* the interpreter's pc was in a register */
         const cmp_cell *pc = ctx->interp_pc;
         return pc >= c->cells && pc < c->cells + c->ncells ? (uint32_t)(pc - c->cells)
                                                             : UINT32_MAX;

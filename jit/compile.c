@@ -192,6 +192,23 @@ static bool emit_instr(jit_state *j)
     return jit_emit_control(j, op, pc) || jit_emit_int(j, op, pc) || jit_emit_mem(j, op, pc);
 }
 
+/* Records where the instruction at j->at starts (jit_func.pcs). */
+static bool note_pc(jit_state *j)
+{
+    if (j->npcs == j->cap_pcs) {
+        uint32_t cap = j->cap_pcs ? j->cap_pcs * 2 : 64;
+        struct jit_pc *p = eng_realloc(j->e, j->pcs, (size_t)cap * sizeof *p);
+        if (!p) {
+            cb_fail(&j->b, WEFT_E_OUT_OF_MEMORY, "pc table");
+            return false;
+        }
+        j->pcs = p;
+        j->cap_pcs = cap;
+    }
+    j->pcs[j->npcs++] = (struct jit_pc){.native = (uint32_t)j->b.len, .cell = j->at};
+    return true;
+}
+
 /* Emits the whole function into j->b; *full_at: the full entry's offset.
  * False (with j->unsupported set) when some instruction has no template. */
 static bool emit_function(jit_state *j, uint32_t *full_at)
@@ -207,6 +224,8 @@ static bool emit_function(jit_state *j, uint32_t *full_at)
     cb_bind(b, body);
     for (j->at = 0; j->at < j->code->ncells; j->at += j->len) {
         cb_bind(b, jit_cell_label(j, j->at));
+        if (!note_pc(j))
+            return false;
         if (!emit_instr(j) || j->len == 0) {
             j->unsupported = (cmp_op)j->code->cells[j->at].op;
             return false;
@@ -279,6 +298,9 @@ weft_status jit_compile(const weft_module *m, const cmp_code *ops, cmp_code **ou
     TRY(xm_seal(&cfg->code_allocator, &f->block, err));
     f->body = f->block.ptr;
     f->full = (const uint8_t *)f->block.ptr + full_at;
+    f->pcs = j.pcs;
+    f->npcs = j.npcs;
+    j.pcs = NULL;
     self->jit = f;
     *out = self;
     self = NULL;
@@ -290,6 +312,7 @@ fail:
     eng_free(e, self);
     eng_free(e, j.labels);
     eng_free(e, j.sites);
+    eng_free(e, j.pcs);
     cb_free(&j.b);
     return st;
 }
@@ -300,8 +323,25 @@ void jit_publish(const weft_module *m, uint32_t func_index, const cmp_code *c)
                           memory_order_release);
 }
 
+uint32_t jit_cell_at(const struct jit_func *f, uintptr_t pc)
+{
+    uintptr_t start = (uintptr_t)f->block.ptr;
+    if (pc < start || pc - start >= f->block.size)
+        return UINT32_MAX;
+    uint32_t at = (uint32_t)(pc - start), lo = 0, hi = f->npcs;
+    while (lo < hi) { /* the last instruction starting at or before pc */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (f->pcs[mid].native <= at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? f->pcs[lo - 1].cell : UINT32_MAX;
+}
+
 void jit_func_free(const weft_engine *e, struct jit_func *f)
 {
+    eng_free(e, f->pcs);
     xm_free(&eng_config(e)->code_allocator, &f->block);
     eng_free(e, f);
 }

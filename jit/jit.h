@@ -33,6 +33,10 @@ WEFT_INTERNAL weft_status jit_compile(const weft_module *m, const cmp_code *ops,
  * compiled callers call it directly from now on. */
 WEFT_INTERNAL void jit_publish(const weft_module *m, uint32_t func_index, const cmp_code *c);
 
+/* The cell of compiled function f's instruction holding native address pc,
+ * or UINT32_MAX if pc is not in its code. */
+WEFT_INTERNAL uint32_t jit_cell_at(const struct jit_func *f, uintptr_t pc);
+
 /* Frees a function's machine code (cmp_free). */
 WEFT_INTERNAL void jit_func_free(const weft_engine *e, struct jit_func *f);
 

@@ -60,6 +60,12 @@ struct jit_func {
      *    callers call.  The caller pops the record after a normal return. */
     const void *body;
     const void *full;
+    /* Each instruction's first native byte (offset in the block) and cell,
+     * sorted: a guard-page fault's pc maps back to an instruction. */
+    uint32_t npcs;
+    struct jit_pc {
+        uint32_t native, cell;
+    } *pcs;
 };
 
 /* A trap code's out-of-line stub, and the sites that jump to it: each site
@@ -93,6 +99,8 @@ typedef struct jit_state {
     uint32_t nsites, cap_sites;
     cb_label propagate;     /* add rsp, 8; ret -- with eax already the status */
     cmp_op unsupported;     /* the first instruction without a template    */
+    struct jit_pc *pcs;     /* per instruction, in order (jit_func.pcs)   */
+    uint32_t npcs, cap_pcs;
 } jit_state;
 
 /* ---- templates ---------------------------------------------------------------

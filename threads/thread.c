@@ -390,6 +390,14 @@ static bool claim(int sig, siginfo_t *info, void *uctx)
         !ctx->jmp || info->si_code <= 0 || !ctx_claims(ctx, (uintptr_t)info->si_addr))
         return false;
     ctx->fault_addr = (uintptr_t)info->si_addr;
+#if defined(__linux__) && defined(__x86_64__)
+    /* Where it faulted: compiled code maps it to an instruction (jit/). */
+    ctx->fault_pc = (uintptr_t)((ucontext_t *)uctx)->uc_mcontext.gregs[REG_RIP];
+#elif defined(__APPLE__) && defined(__x86_64__)
+    ctx->fault_pc = (uintptr_t)((ucontext_t *)uctx)->uc_mcontext->__ss.__rip;
+#else
+    ctx->fault_pc = 0;
+#endif
     /* siglongjmp does not restore the mask (sigsetjmp(buf, 0)); put back
      * the interrupted code's own, which a returning handler would have
      * restored -- a wrapper's sa_mask (TSan blocks everything) or an

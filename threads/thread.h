@@ -47,6 +47,7 @@ typedef struct thr_context {
     volatile sig_atomic_t nreservations;
     thr_reservation reservations[THR_MAX_RESERVATIONS];
     volatile uintptr_t fault_addr; /* set by the handler                    */
+    volatile uintptr_t fault_pc;   /* the faulting instruction (0: unknown)  */
 
     /* Group termination (wasi-threads): points at the group's flag, polled at
      * loop back-edges and calls; NULL when the thread belongs to no group. */
