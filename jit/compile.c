@@ -189,7 +189,8 @@ static bool emit_instr(jit_state *j)
     j->len = 0;
     if (op >= CO_COUNT_)
         return false;
-    return jit_emit_control(j, op, pc) || jit_emit_int(j, op, pc) || jit_emit_mem(j, op, pc);
+    return jit_emit_control(j, op, pc) || jit_emit_int(j, op, pc) || jit_emit_mem(j, op, pc) ||
+           jit_emit_atomic(j, op, pc);
 }
 
 /* Records where the instruction at j->at starts (jit_func.pcs). */

@@ -109,6 +109,7 @@ typedef struct jit_state {
 WEFT_INTERNAL bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_int(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_mem(jit_state *j, cmp_op op, const cmp_cell *pc);
+WEFT_INTERNAL bool jit_emit_atomic(jit_state *j, cmp_op op, const cmp_cell *pc);
 
 /* Shared pieces of templates: the condition and width of an integer compare
  * op (CMP_FUSABLE ids; false for others) (emit_control.c); the software
