@@ -110,6 +110,7 @@ WEFT_INTERNAL bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc)
 WEFT_INTERNAL bool jit_emit_int(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_mem(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_atomic(jit_state *j, cmp_op op, const cmp_cell *pc);
+WEFT_INTERNAL bool jit_emit_float(jit_state *j, cmp_op op, const cmp_cell *pc);
 
 /* Shared pieces of templates: the condition and width of an integer compare
  * op (CMP_FUSABLE ids; false for others) (emit_control.c); the software
@@ -120,6 +121,8 @@ WEFT_INTERNAL void jit_mem_check(jit_state *j, uint32_t offset, uint32_t n);
 WEFT_INTERNAL x64_mem jit_mem_operand(jit_state *j, uint32_t offset);
 /* Does this CPU run that bit-count instruction (cpuid; runtime_x64.c)? */
 WEFT_INTERNAL bool jit_cpu_has(x64_bitcnt op);
+/* Does this CPU have SSE4.1 (roundss/roundsd)? */
+WEFT_INTERNAL bool jit_cpu_sse41(void);
 
 /* ---- runtime helpers (runtime_x64.c), called from compiled code -------------- */
 WEFT_INTERNAL weft_status jit_rt_trap(jit_env *env, weft_code code, uint32_t cell);

@@ -31,12 +31,20 @@ bool jit_cpu_has(x64_bitcnt op)
     }
     return false;
 }
+
+bool jit_cpu_sse41(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1);
+}
 #else
 bool jit_cpu_has(x64_bitcnt op)
 {
     (void)op;
     return false;
 }
+
+bool jit_cpu_sse41(void) { return false; }
 #endif
 
 #if JIT_HOST_OK
