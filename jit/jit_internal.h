@@ -91,6 +91,7 @@ typedef struct jit_state {
 WEFT_INTERNAL bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_int(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_mem(jit_state *j, cmp_op op, const cmp_cell *pc);
+WEFT_INTERNAL bool jit_emit_simd(jit_state *j, cmp_op op, const cmp_cell *pc);
 
 /* Shared pieces of templates: the condition and width of an integer compare
  * op (CMP_FUSABLE ids; false for others) (emit_control.c); the software
@@ -108,6 +109,9 @@ WEFT_INTERNAL weft_status jit_rt_call(jit_env *env, uint64_t *cfp, uint32_t func
 WEFT_INTERNAL weft_status jit_rt_call_indirect(jit_env *env, uint64_t *cfp, uint32_t type,
                                                uint32_t table, uint32_t elem);
 WEFT_INTERNAL uint32_t jit_rt_memory_grow(jit_env *env, uint32_t delta);
+/* Runs SIMD instruction pc (its cells, cell 0 the cmp_op number) on frame fp
+ * with the interpreter's body for it (runtime_simd.c). */
+WEFT_INTERNAL weft_status jit_rt_simd(jit_env *env, uint64_t *fp, const cmp_cell *pc);
 
 /* ---- helpers for templates -------------------------------------------------- */
 
