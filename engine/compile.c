@@ -1123,7 +1123,8 @@ static weft_status make_code(const weft_module *m, uint32_t func_index, cmp_code
             *out = ops; /* switch dispatch: the same cells serve the interpreter */
             return WEFT_OK;
         }
-        cmp_free(m->engine, ops);
+        if (!jc)
+            cmp_free(m->engine, ops); /* compiled code keeps its translation */
         if (st != WEFT_OK || jc) {
             *out = jc;
             *compiled = jc != NULL;

@@ -190,7 +190,8 @@ static bool emit_instr(jit_state *j)
     if (op >= CO_COUNT_)
         return false;
     return jit_emit_control(j, op, pc) || jit_emit_int(j, op, pc) || jit_emit_mem(j, op, pc) ||
-           jit_emit_atomic(j, op, pc) || jit_emit_float(j, op, pc);
+           jit_emit_atomic(j, op, pc) || jit_emit_float(j, op, pc) ||
+           jit_emit_simd(j, op, pc);
 }
 
 /* Records where the instruction at j->at starts (jit_func.pcs). */
@@ -240,7 +241,7 @@ static bool emit_function(jit_state *j, uint32_t *full_at)
     return true;
 }
 
-weft_status jit_compile(const weft_module *m, const cmp_code *ops, cmp_code **out,
+weft_status jit_compile(const weft_module *m, cmp_code *ops, cmp_code **out,
                         weft_error *err)
 {
     weft_status st = WEFT_OK;
@@ -302,6 +303,7 @@ weft_status jit_compile(const weft_module *m, const cmp_code *ops, cmp_code **ou
     f->pcs = j.pcs;
     f->npcs = j.npcs;
     j.pcs = NULL;
+    f->ops = ops; /* ours from here (jit.h) */
     self->jit = f;
     *out = self;
     self = NULL;
@@ -342,6 +344,7 @@ uint32_t jit_cell_at(const struct jit_func *f, uintptr_t pc)
 
 void jit_func_free(const weft_engine *e, struct jit_func *f)
 {
+    cmp_free(e, f->ops);
     eng_free(e, f->pcs);
     xm_free(&eng_config(e)->code_allocator, &f->block);
     eng_free(e, f);

@@ -23,10 +23,11 @@ struct jit_func;
 WEFT_INTERNAL bool jit_supported(void);
 
 /* Compiles `ops` (translated with cmp_op numbers in its cells).  On success
- * *out is the code to publish (see above); when the compiler cannot take the
- * function, WEFT_OK with *out NULL.  Errors: out of memory, or the embedder's
+ * *out is the code to publish (see above), which now owns ops; when the
+ * compiler cannot take the function, WEFT_OK with *out NULL and ops still the
+ * caller's.  Errors: out of memory, or the embedder's
  * code allocator failing. */
-WEFT_INTERNAL weft_status jit_compile(const weft_module *m, const cmp_code *ops, cmp_code **out,
+WEFT_INTERNAL weft_status jit_compile(const weft_module *m, cmp_code *ops, cmp_code **out,
                                       weft_error *err);
 
 /* Called once compiled code `c` of function `func_index` is published: lets

@@ -60,6 +60,9 @@ struct jit_func {
      *    callers call.  The caller pops the record after a normal return. */
     const void *body;
     const void *full;
+    /* The translation it was compiled from (cells with cmp_op numbers): the
+     * generic SIMD path runs the interpreter's body on its cells. */
+    struct cmp_code *ops;
     /* Each instruction's first native byte (offset in the block) and cell,
      * sorted: a guard-page fault's pc maps back to an instruction. */
     uint32_t npcs;
@@ -111,6 +114,7 @@ WEFT_INTERNAL bool jit_emit_int(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_mem(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_atomic(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_float(jit_state *j, cmp_op op, const cmp_cell *pc);
+WEFT_INTERNAL bool jit_emit_simd(jit_state *j, cmp_op op, const cmp_cell *pc);
 
 /* Shared pieces of templates: the condition and width of an integer compare
  * op (CMP_FUSABLE ids; false for others) (emit_control.c); the software
@@ -130,6 +134,9 @@ WEFT_INTERNAL weft_status jit_rt_call(jit_env *env, uint64_t *cfp, uint32_t func
 WEFT_INTERNAL weft_status jit_rt_call_indirect(jit_env *env, uint64_t *cfp, uint32_t type,
                                                uint32_t table, uint32_t elem);
 WEFT_INTERNAL uint32_t jit_rt_memory_grow(jit_env *env, uint32_t delta);
+/* Runs SIMD instruction pc (its cells, cell 0 the cmp_op number) on frame fp
+ * with the interpreter's body for it (runtime_simd.c). */
+WEFT_INTERNAL weft_status jit_rt_simd(jit_env *env, uint64_t *fp, const cmp_cell *pc);
 
 /* ---- helpers for templates -------------------------------------------------- */
 

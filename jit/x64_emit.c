@@ -477,9 +477,10 @@ void x64_sse_rm(cb_buf *b, x64_sse op, x64_xmm dst, x64_mem src)
 
 void x64_sse_store(cb_buf *b, x64_sse op, x64_mem dst, x64_xmm src)
 {
-    if (op != X64_MOVSS && op != X64_MOVSD && bad(b, "x64: only movss/movsd store"))
+    if (op != X64_MOVSS && op != X64_MOVSD && op != X64_MOVDQU &&
+        bad(b, "x64: only movss/movsd/movdqu store"))
         return;
-    op_rm(b, (uint32_t)op >> 8, false, 0, 0x0F11, 2, src, dst);
+    op_rm(b, (uint32_t)op >> 8, false, 0, op == X64_MOVDQU ? 0x0F7F : 0x0F11, 2, src, dst);
 }
 
 void x64_movd_xr(cb_buf *b, x64_size s, x64_xmm dst, x64_reg src)
@@ -508,6 +509,11 @@ void x64_cvt_to_int(cb_buf *b, x64_cvt op, x64_size s, x64_reg dst, x64_xmm src)
         return;
     if (!bad_size(b, s))
         op_rr(b, (uint32_t)op >> 8, s == X64_S64, 0, 0x0F00 | (op & 0xFF), 2, dst, src);
+}
+
+void x64_pmulld_rr(cb_buf *b, x64_xmm dst, x64_xmm src)
+{
+    op_rr(b, 0x66, false, 0, 0x0F3840, 3, dst, src);
 }
 
 static void round_op(cb_buf *b, uint32_t op, x64_xmm dst, x64_xmm src, uint8_t mode)

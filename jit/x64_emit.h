@@ -20,7 +20,7 @@
  *    "r/m, reg" form, the accumulator short form for imm32 operands.
  *  - A misuse (rsp as index, a size an instruction does not have, a label
  *    of another buffer) records an error in the buffer; cb_finish reports it.
- *  - roundss/roundsd need SSE4.1 and lzcnt/tzcnt/popcnt need ABM/BMI1/POPCNT:
+ *  - roundss/roundsd and pmulld need SSE4.1 and lzcnt/tzcnt/popcnt need ABM/BMI1/POPCNT:
  *    the compiler must check CPUID before emitting them (on older CPUs
  *    lzcnt/tzcnt silently decode as bsr/bsf).
  */
@@ -79,8 +79,10 @@ typedef enum x64_unop {
 /* Bit counts (F3 0F xx). */
 typedef enum x64_bitcnt { X64_POPCNT = 0xB8, X64_TZCNT = 0xBC, X64_LZCNT = 0xBD } x64_bitcnt;
 
-/* SSE/SSE2 scalar and packed-logic operations: mandatory prefix << 8 | the
- * byte after 0F.  All take xmm, xmm or xmm, mem. */
+/* SSE/SSE2 scalar and packed operations: mandatory prefix << 8 | the byte
+ * after 0F.  All take xmm, xmm or xmm, mem; a packed operation's m128
+ * operand must be 16-byte aligned (movdqu and movaps' loads aside: movdqu
+ * takes any address, movaps none but aligned ones). */
 typedef enum x64_sse {
     X64_MOVSS = 0xF310, X64_MOVSD = 0xF210, X64_MOVAPS = 0x0028,
     X64_ADDSS = 0xF358, X64_ADDSD = 0xF258, X64_SUBSS = 0xF35C, X64_SUBSD = 0xF25C,
@@ -89,7 +91,20 @@ typedef enum x64_sse {
     X64_MAXSS = 0xF35F, X64_MAXSD = 0xF25F, X64_UCOMISS = 0x002E, X64_UCOMISD = 0x662E,
     X64_ANDPS = 0x0054, X64_ANDPD = 0x6654, X64_ANDNPS = 0x0055, X64_ANDNPD = 0x6655,
     X64_ORPS = 0x0056, X64_ORPD = 0x6656, X64_XORPS = 0x0057, X64_XORPD = 0x6657,
-    X64_CVTSS2SD = 0xF35A, X64_CVTSD2SS = 0xF25A
+    X64_CVTSS2SD = 0xF35A, X64_CVTSD2SS = 0xF25A,
+    /* packed (128-bit) */
+    X64_MOVDQU = 0xF36F,
+    X64_ADDPS = 0x0058, X64_ADDPD = 0x6658, X64_SUBPS = 0x005C, X64_SUBPD = 0x665C,
+    X64_MULPS = 0x0059, X64_MULPD = 0x6659, X64_DIVPS = 0x005E, X64_DIVPD = 0x665E,
+    X64_PADDB = 0x66FC, X64_PADDW = 0x66FD, X64_PADDD = 0x66FE, X64_PADDQ = 0x66D4,
+    X64_PSUBB = 0x66F8, X64_PSUBW = 0x66F9, X64_PSUBD = 0x66FA, X64_PSUBQ = 0x66FB,
+    X64_PADDSB = 0x66EC, X64_PADDSW = 0x66ED, X64_PADDUSB = 0x66DC, X64_PADDUSW = 0x66DD,
+    X64_PSUBSB = 0x66E8, X64_PSUBSW = 0x66E9, X64_PSUBUSB = 0x66D8, X64_PSUBUSW = 0x66D9,
+    X64_PAVGB = 0x66E0, X64_PAVGW = 0x66E3, X64_PMINUB = 0x66DA, X64_PMAXUB = 0x66DE,
+    X64_PMINSW = 0x66EA, X64_PMAXSW = 0x66EE, X64_PMULLW = 0x66D5,
+    X64_PAND = 0x66DB, X64_PANDN = 0x66DF, X64_POR = 0x66EB, X64_PXOR = 0x66EF,
+    X64_PCMPEQB = 0x6674, X64_PCMPEQW = 0x6675, X64_PCMPEQD = 0x6676,
+    X64_PCMPGTB = 0x6664, X64_PCMPGTW = 0x6665, X64_PCMPGTD = 0x6666
 } x64_sse;
 
 /* Conversions between a general register (32 or 64 bits) and a scalar. */
@@ -163,7 +178,7 @@ WEFT_INTERNAL void x64_mfence(cb_buf *b);
 /* ---- SSE ---------------------------------------------------------------- */
 WEFT_INTERNAL void x64_sse_rr(cb_buf *b, x64_sse op, x64_xmm dst, x64_xmm src);
 WEFT_INTERNAL void x64_sse_rm(cb_buf *b, x64_sse op, x64_xmm dst, x64_mem src);
-/* movss/movsd store: op X64_MOVSS or X64_MOVSD. */
+/* movss/movsd/movdqu store: op X64_MOVSS, X64_MOVSD or X64_MOVDQU. */
 WEFT_INTERNAL void x64_sse_store(cb_buf *b, x64_sse op, x64_mem dst, x64_xmm src);
 /* movd/movq between a general register (s: 32 or 64 bits) and xmm. */
 WEFT_INTERNAL void x64_movd_xr(cb_buf *b, x64_size s, x64_xmm dst, x64_reg src);
@@ -171,6 +186,8 @@ WEFT_INTERNAL void x64_movd_rx(cb_buf *b, x64_size s, x64_reg dst, x64_xmm src);
 /* cvtsi2ss/sd: xmm <- gpr of size s; cvttss2si/cvttsd2si: gpr of size s <- xmm. */
 WEFT_INTERNAL void x64_cvt_from_int(cb_buf *b, x64_cvt op, x64_size s, x64_xmm dst, x64_reg src);
 WEFT_INTERNAL void x64_cvt_to_int(cb_buf *b, x64_cvt op, x64_size s, x64_reg dst, x64_xmm src);
+/* pmulld xmm, xmm (SSE4.1: check CPUID first). */
+WEFT_INTERNAL void x64_pmulld_rr(cb_buf *b, x64_xmm dst, x64_xmm src);
 /* roundss/roundsd (SSE4.1): mode 0 nearest, 1 floor, 2 ceil, 3 trunc (+ 8:
  * suppress the precision exception). */
 WEFT_INTERNAL void x64_roundss(cb_buf *b, x64_xmm dst, x64_xmm src, uint8_t mode);

@@ -572,7 +572,28 @@ static const sse_name SSE[] = {
     {X64_ANDNPD, "andnpd", "XMMWORD"},   {X64_ORPS, "orps", "XMMWORD"},
     {X64_ORPD, "orpd", "XMMWORD"},       {X64_XORPS, "xorps", "XMMWORD"},
     {X64_XORPD, "xorpd", "XMMWORD"},     {X64_CVTSS2SD, "cvtss2sd", "DWORD"},
-    {X64_CVTSD2SS, "cvtsd2ss", "QWORD"},
+    {X64_CVTSD2SS, "cvtsd2ss", "QWORD"},     {X64_MOVDQU, "movdqu", "XMMWORD"},
+    {X64_ADDPS, "addps", "XMMWORD"},     {X64_ADDPD, "addpd", "XMMWORD"},
+    {X64_SUBPS, "subps", "XMMWORD"},     {X64_SUBPD, "subpd", "XMMWORD"},
+    {X64_MULPS, "mulps", "XMMWORD"},     {X64_MULPD, "mulpd", "XMMWORD"},
+    {X64_DIVPS, "divps", "XMMWORD"},     {X64_DIVPD, "divpd", "XMMWORD"},
+    {X64_PADDB, "paddb", "XMMWORD"},     {X64_PADDW, "paddw", "XMMWORD"},
+    {X64_PADDD, "paddd", "XMMWORD"},     {X64_PADDQ, "paddq", "XMMWORD"},
+    {X64_PSUBB, "psubb", "XMMWORD"},     {X64_PSUBW, "psubw", "XMMWORD"},
+    {X64_PSUBD, "psubd", "XMMWORD"},     {X64_PSUBQ, "psubq", "XMMWORD"},
+    {X64_PADDSB, "paddsb", "XMMWORD"},   {X64_PADDSW, "paddsw", "XMMWORD"},
+    {X64_PADDUSB, "paddusb", "XMMWORD"}, {X64_PADDUSW, "paddusw", "XMMWORD"},
+    {X64_PSUBSB, "psubsb", "XMMWORD"},   {X64_PSUBSW, "psubsw", "XMMWORD"},
+    {X64_PSUBUSB, "psubusb", "XMMWORD"}, {X64_PSUBUSW, "psubusw", "XMMWORD"},
+    {X64_PAVGB, "pavgb", "XMMWORD"},     {X64_PAVGW, "pavgw", "XMMWORD"},
+    {X64_PMINUB, "pminub", "XMMWORD"},   {X64_PMAXUB, "pmaxub", "XMMWORD"},
+    {X64_PMINSW, "pminsw", "XMMWORD"},   {X64_PMAXSW, "pmaxsw", "XMMWORD"},
+    {X64_PMULLW, "pmullw", "XMMWORD"},   {X64_PAND, "pand", "XMMWORD"},
+    {X64_PANDN, "pandn", "XMMWORD"},     {X64_POR, "por", "XMMWORD"},
+    {X64_PXOR, "pxor", "XMMWORD"},       {X64_PCMPEQB, "pcmpeqb", "XMMWORD"},
+    {X64_PCMPEQW, "pcmpeqw", "XMMWORD"}, {X64_PCMPEQD, "pcmpeqd", "XMMWORD"},
+    {X64_PCMPGTB, "pcmpgtb", "XMMWORD"}, {X64_PCMPGTW, "pcmpgtw", "XMMWORD"},
+    {X64_PCMPGTD, "pcmpgtd", "XMMWORD"},
 };
 
 static void test_sse(void **state)
@@ -596,6 +617,8 @@ static void test_sse(void **state)
         I(&g, "movss DWORD PTR %s, xmm%d", M_SMALL.text[k], (int)(k % 16));
         x64_sse_store(&g.cb, X64_MOVSD, M_SMALL.m[k], (int)(15 - k % 16));
         I(&g, "movsd QWORD PTR %s, xmm%d", M_SMALL.text[k], (int)(15 - k % 16));
+        x64_sse_store(&g.cb, X64_MOVDQU, M_SMALL.m[k], (int)((k + 5) % 16));
+        I(&g, "movdqu XMMWORD PTR %s, xmm%d", M_SMALL.text[k], (int)((k + 5) % 16));
     }
     for (int x = 0; x < 16; x++)
         for (int r = 0; r < 16; r++) {
@@ -615,6 +638,8 @@ static void test_sse(void **state)
                 x64_cvt_to_int(&g.cb, X64_CVTTSD2SI, s, r, x);
                 I(&g, "cvttsd2si %s, xmm%d", reg(s, r), x);
             }
+            x64_pmulld_rr(&g.cb, x, r);
+            I(&g, "pmulld xmm%d, xmm%d", x, r);
             x64_roundss(&g.cb, x, r, (uint8_t)(r % 4 | 8));
             I(&g, "roundss xmm%d, xmm%d, %d", x, r, r % 4 | 8);
             x64_roundsd(&g.cb, x, r, (uint8_t)(x % 4));

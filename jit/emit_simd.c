@@ -1,0 +1,415 @@
+/*
+ * emit_simd.c -- templates for the 0xFD page (128-bit SIMD) and the internal
+ * v128 moves (SELECT_V128, GLOBAL_GET_V128, GLOBAL_SET_V128).
+ *
+ * Every SIMD instruction has a template: the hot ones inline, in SSE2 (plus
+ * pmulld after a CPUID check), everything else a call to jit_rt_simd
+ * (runtime_simd.c), which runs the interpreter's own body for the
+ * instruction.  The helper reads the instruction's cells; the compiled code
+ * outlives the cells it was compiled from, so the template copies them onto
+ * the native stack (below rsp, 16-byte aligned) and passes their address.
+ *
+ * A v128 lives in two 8-byte-aligned slots (engine/code.h), so vectors move
+ * between slots and xmm registers with movdqu, and packed operations take
+ * both operands in registers (a legacy-SSE m128 operand must be aligned).
+ * Every operand is read before the result is written: a result may share
+ * slots with an operand.
+ */
+#include "engine/memory.h"
+#include "jit/jit_internal.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+/* ---- lengths ------------------------------------------------------------------ */
+
+/* Cells of an instruction by its immediate kind and signature (code.h, SIMD). */
+static uint32_t len_none(const char *sig)
+{
+    return strchr(sig, ':') - sig == 1 ? 2 : 3; /* unary, or binary / bitselect */
+}
+static uint32_t len_memarg_lane(const char *sig)
+{
+    return sig[strlen(sig) - 1] == ':' ? 3 : 4; /* store<n>_lane, load<n>_lane */
+}
+#define SIMD_LEN_NONE(id, sig) case CO_##id: return len_none(sig);
+#define SIMD_LEN_LANE(id, sig) case CO_##id: return 3;
+#define SIMD_LEN_SHUFFLE(id, sig) case CO_##id: return 5;
+#define SIMD_LEN_V128(id, sig) /* v128.const: constant slots, never an instruction */
+#define SIMD_LEN_MEMARG(id, sig) case CO_##id: case CO_##id##_SW: return 3;
+#define SIMD_LEN_MEMARG_LANE(id, sig)                                                       \
+    case CO_##id:                                                                           \
+    case CO_##id##_SW:                                                                      \
+        return len_memarg_lane(sig);
+#define SIMD_PICK_0x00(id, imm, sig)
+#define SIMD_PICK_0xFC(id, imm, sig)
+#define SIMD_PICK_0xFE(id, imm, sig)
+#define SIMD_PICK_0xFD(id, imm, sig) SIMD_LEN_##imm(id, sig)
+
+/* The length in cells of a SIMD instruction; 0 for any other op. */
+static uint32_t simd_len(cmp_op op)
+{
+    switch (op) {
+#define OP(id, prefix, code, name, imm, align, sig) SIMD_PICK_##prefix(id, imm, sig)
+#include "engine/opcodes.def"
+#undef OP
+    case CO_V128_LOAD_A:
+    case CO_V128_LOAD_A_SW:
+    case CO_V128_STORE_A:
+    case CO_V128_STORE_A_SW:
+    case CO_SELECT_V128:
+        return 3;
+    case CO_GLOBAL_GET_V128:
+    case CO_GLOBAL_SET_V128:
+        return 2;
+    default:
+        return 0;
+    }
+}
+
+/* ---- moves between slots and registers ------------------------------------------------ */
+
+static void vload(jit_state *j, x64_xmm x, int32_t s) { x64_sse_rm(&j->b, X64_MOVDQU, x, jit_slot(s)); }
+static void vstore(jit_state *j, int32_t s, x64_xmm x)
+{
+    x64_sse_store(&j->b, X64_MOVDQU, jit_slot(s), x);
+}
+/* Both slots of v128 s from rax (low) and rdx (high). */
+static void store_pair(jit_state *j, int32_t s, x64_reg lo, x64_reg hi)
+{
+    jit_st64(j, s, lo);
+    jit_st64(j, s + 1, hi);
+}
+
+static bool has_sse41(void)
+{
+#if defined(__x86_64__)
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1);
+#else
+    return false;
+#endif
+}
+
+/* ---- the generic path ---------------------------------------------------------------- */
+
+/* Calls jit_rt_simd on the instruction's cells in the translation, which the
+ * compiled function keeps (jit_func.ops); the frame notes the cell first, for
+ * the backtrace of a trap. */
+static void emit_helper(jit_state *j, cmp_op op, const cmp_cell *pc, uint32_t len)
+{
+    (void)op, (void)len;
+    cb_buf *b = &j->b;
+    jit_note_at(j);
+    jit_arg_env(j);
+    x64_mov_rr(b, X64_S64, X64_RSI, JIT_FP);
+    x64_mov_ri(b, X64_S64, X64_RDX, (int64_t)(uintptr_t)pc);
+    jit_call_c(j, (const void *)jit_rt_simd);
+    jit_check_status(j);
+}
+
+/* ---- inline templates ------------------------------------------------------------------ */
+
+/* A binary op in one packed instruction: dst = a op b, or b op a (swap), then
+ * complemented (invert: ne, le, ge from eq, gt, lt). */
+typedef struct packed_binop {
+    x64_sse op;
+    bool swap, invert;
+} packed_binop;
+
+static bool packed_of(cmp_op op, packed_binop *p)
+{
+    switch (op) {
+#define P(id, o)                                                                            \
+    case CO_##id:                                                                           \
+        *p = (packed_binop){X64_##o, false, false};                                         \
+        return true;
+#define SW(id, o)                                                                           \
+    case CO_##id:                                                                           \
+        *p = (packed_binop){X64_##o, true, false};                                          \
+        return true;
+#define INV(id, o, swap)                                                                    \
+    case CO_##id:                                                                           \
+        *p = (packed_binop){X64_##o, swap, true};                                           \
+        return true;
+    P(I8X16_ADD, PADDB) P(I16X8_ADD, PADDW) P(I32X4_ADD, PADDD) P(I64X2_ADD, PADDQ)
+    P(I8X16_SUB, PSUBB) P(I16X8_SUB, PSUBW) P(I32X4_SUB, PSUBD) P(I64X2_SUB, PSUBQ)
+    P(I8X16_ADD_SAT_S, PADDSB) P(I8X16_ADD_SAT_U, PADDUSB) P(I16X8_ADD_SAT_S, PADDSW)
+    P(I16X8_ADD_SAT_U, PADDUSW) P(I8X16_SUB_SAT_S, PSUBSB) P(I8X16_SUB_SAT_U, PSUBUSB)
+    P(I16X8_SUB_SAT_S, PSUBSW) P(I16X8_SUB_SAT_U, PSUBUSW) P(I8X16_AVGR_U, PAVGB)
+    P(I16X8_AVGR_U, PAVGW) P(I8X16_MIN_U, PMINUB) P(I8X16_MAX_U, PMAXUB)
+    P(I16X8_MIN_S, PMINSW) P(I16X8_MAX_S, PMAXSW) P(I16X8_MUL, PMULLW)
+    P(V128_AND, PAND) P(V128_OR, POR) P(V128_XOR, PXOR)
+    SW(V128_ANDNOT, PANDN) /* pandn b, a: ~b & a */
+    P(F32X4_ADD, ADDPS) P(F32X4_SUB, SUBPS) P(F32X4_MUL, MULPS) P(F32X4_DIV, DIVPS)
+    P(F64X2_ADD, ADDPD) P(F64X2_SUB, SUBPD) P(F64X2_MUL, MULPD) P(F64X2_DIV, DIVPD)
+    P(I8X16_EQ, PCMPEQB) P(I16X8_EQ, PCMPEQW) P(I32X4_EQ, PCMPEQD)
+    INV(I8X16_NE, PCMPEQB, false) INV(I16X8_NE, PCMPEQW, false) INV(I32X4_NE, PCMPEQD, false)
+    P(I8X16_GT_S, PCMPGTB) P(I16X8_GT_S, PCMPGTW) P(I32X4_GT_S, PCMPGTD)
+    SW(I8X16_LT_S, PCMPGTB) SW(I16X8_LT_S, PCMPGTW) SW(I32X4_LT_S, PCMPGTD)
+    INV(I8X16_LE_S, PCMPGTB, false) INV(I16X8_LE_S, PCMPGTW, false)
+    INV(I32X4_LE_S, PCMPGTD, false)
+    INV(I8X16_GE_S, PCMPGTB, true) INV(I16X8_GE_S, PCMPGTW, true)
+    INV(I32X4_GE_S, PCMPGTD, true)
+#undef P
+#undef SW
+#undef INV
+    default:
+        return false;
+    }
+}
+
+/* xmm x = ~x (xmm15: all ones). */
+static void complement(jit_state *j, x64_xmm x)
+{
+    x64_sse_rr(&j->b, X64_PCMPEQD, 15, 15);
+    x64_sse_rr(&j->b, X64_PXOR, x, 15);
+}
+
+/* v128.load/store (_SW, _A, _A_SW) and the scalar-sized loads:
+ * rax = the effective address's u32 part, checked in the _SW forms. */
+static x64_mem guest_operand(jit_state *j, int32_t addr, int32_t plus, uint32_t offset, bool sw,
+                             uint32_t n)
+{
+    jit_ld32(j, X64_RAX, addr);
+    if (plus >= 0)
+        x64_alu_rm(&j->b, X64_ADD, X64_S32, X64_RAX, jit_slot(plus));
+    if (sw)
+        jit_mem_check(j, offset, n);
+    return jit_mem_operand(j, offset);
+}
+
+static bool emit_memory(jit_state *j, cmp_op op, const cmp_cell *pc)
+{
+    cb_buf *b = &j->b;
+    bool sw = false, a = false;
+    switch (op) {
+    case CO_V128_LOAD_A_SW:
+        sw = true; /* fall through */
+    case CO_V128_LOAD_A:
+        a = true;
+        goto load;
+    case CO_V128_LOAD_SW:
+        sw = true; /* fall through */
+    case CO_V128_LOAD:
+    load: { /* [op][x=dst y=addr][off (y=b)] */
+        x64_mem m = guest_operand(j, pc[1].s.y, a ? pc[2].s.y : -1, (uint32_t)pc[2].s.x, sw, 16);
+        x64_sse_rm(b, X64_MOVDQU, 0, m);
+        vstore(j, pc[1].s.x, 0);
+        return true;
+    }
+    case CO_V128_STORE_A_SW:
+        sw = true; /* fall through */
+    case CO_V128_STORE_A:
+        a = true;
+        goto store;
+    case CO_V128_STORE_SW:
+        sw = true; /* fall through */
+    case CO_V128_STORE:
+    store: { /* [op][x=addr y=val][off (y=b)]: one store, so a fault writes nothing */
+        vload(j, 0, pc[1].s.y);
+        x64_mem m = guest_operand(j, pc[1].s.x, a ? pc[2].s.y : -1, (uint32_t)pc[2].s.x, sw, 16);
+        x64_sse_store(b, X64_MOVDQU, m, 0);
+        return true;
+    }
+    default:
+        break;
+    }
+    /* The 4- and 8-byte loads that fill both slots from one value. */
+    x64_size n;
+    bool splat;
+    switch (op) {
+    case CO_V128_LOAD32_ZERO_SW:
+        sw = true; /* fall through */
+    case CO_V128_LOAD32_ZERO:
+        n = X64_S32, splat = false;
+        break;
+    case CO_V128_LOAD64_ZERO_SW:
+        sw = true; /* fall through */
+    case CO_V128_LOAD64_ZERO:
+        n = X64_S64, splat = false;
+        break;
+    case CO_V128_LOAD32_SPLAT_SW:
+        sw = true; /* fall through */
+    case CO_V128_LOAD32_SPLAT:
+        n = X64_S32, splat = true;
+        break;
+    case CO_V128_LOAD64_SPLAT_SW:
+        sw = true; /* fall through */
+    case CO_V128_LOAD64_SPLAT:
+        n = X64_S64, splat = true;
+        break;
+    default:
+        return false;
+    }
+    x64_mem m = guest_operand(j, pc[1].s.y, -1, (uint32_t)pc[2].s.x, sw, (uint32_t)n);
+    x64_load(b, n, X64_RAX, m);
+    if (splat && n == X64_S32) {
+        x64_mov_rr(b, X64_S32, X64_RCX, X64_RAX);
+        x64_shift_ri(b, X64_SHL, X64_S64, X64_RCX, 32);
+        x64_alu_rr(b, X64_OR, X64_S64, X64_RAX, X64_RCX);
+    }
+    if (splat) {
+        store_pair(j, pc[1].s.x, X64_RAX, X64_RAX);
+    } else {
+        x64_alu_rr(b, X64_XOR, X64_S32, X64_RCX, X64_RCX);
+        store_pair(j, pc[1].s.x, X64_RAX, X64_RCX);
+    }
+    return true;
+}
+
+/* Splats, lanes, any_true, not, select and the v128 globals. */
+static bool emit_lanes(jit_state *j, cmp_op op, const cmp_cell *pc)
+{
+    cb_buf *b = &j->b;
+    int32_t dst = pc[1].s.x, a = pc[1].s.y;
+    switch (op) {
+    case CO_I8X16_SPLAT:
+    case CO_I16X8_SPLAT: { /* [op][x=dst y=scalar]: the lane times 0x0101.. */
+        bool byte = op == CO_I8X16_SPLAT;
+        x64_movzx_rm(b, byte ? X64_S8 : X64_S16, X64_S32, X64_RAX, jit_slot(a));
+        x64_mov_ri(b, X64_S64, X64_RCX,
+                   (int64_t)(byte ? UINT64_C(0x0101010101010101) : UINT64_C(0x0001000100010001)));
+        x64_imul_rr(b, X64_S64, X64_RAX, X64_RCX);
+        store_pair(j, dst, X64_RAX, X64_RAX);
+        return true;
+    }
+    case CO_I32X4_SPLAT:
+    case CO_F32X4_SPLAT:
+        jit_ld32(j, X64_RAX, a);
+        x64_mov_rr(b, X64_S32, X64_RCX, X64_RAX);
+        x64_shift_ri(b, X64_SHL, X64_S64, X64_RCX, 32);
+        x64_alu_rr(b, X64_OR, X64_S64, X64_RAX, X64_RCX);
+        store_pair(j, dst, X64_RAX, X64_RAX);
+        return true;
+    case CO_I64X2_SPLAT:
+    case CO_F64X2_SPLAT:
+        jit_ld64(j, X64_RAX, a);
+        store_pair(j, dst, X64_RAX, X64_RAX);
+        return true;
+    default:
+        break;
+    }
+    /* extract_lane [op][x=dst y=a][x=lane]: the lane from its bytes in the slots. */
+    int32_t lane = pc[2].s.x;
+    switch (op) {
+    case CO_I8X16_EXTRACT_LANE_S:
+    case CO_I8X16_EXTRACT_LANE_U:
+    case CO_I16X8_EXTRACT_LANE_S:
+    case CO_I16X8_EXTRACT_LANE_U: {
+        bool byte = op == CO_I8X16_EXTRACT_LANE_S || op == CO_I8X16_EXTRACT_LANE_U;
+        x64_size w = byte ? X64_S8 : X64_S16;
+        x64_mem m = x64_mem_bd(JIT_FP, a * 8 + lane * (int32_t)w);
+        if (op == CO_I8X16_EXTRACT_LANE_S || op == CO_I16X8_EXTRACT_LANE_S)
+            x64_movsx_rm(b, w, X64_S32, X64_RAX, m); /* i32 result: zero-extended slot */
+        else
+            x64_movzx_rm(b, w, X64_S32, X64_RAX, m);
+        jit_st64(j, dst, X64_RAX);
+        return true;
+    }
+    case CO_I32X4_EXTRACT_LANE:
+    case CO_F32X4_EXTRACT_LANE:
+        x64_load(b, X64_S32, X64_RAX, x64_mem_bd(JIT_FP, a * 8 + lane * 4));
+        jit_st64(j, dst, X64_RAX);
+        return true;
+    case CO_I64X2_EXTRACT_LANE:
+    case CO_F64X2_EXTRACT_LANE:
+        x64_load(b, X64_S64, X64_RAX, x64_mem_bd(JIT_FP, a * 8 + lane * 8));
+        jit_st64(j, dst, X64_RAX);
+        return true;
+    default:
+        break;
+    }
+    /* replace_lane [op][x=dst y=a][x=b y=lane]: a to dst, then the lane. */
+    x64_size w;
+    switch (op) {
+    case CO_I8X16_REPLACE_LANE: w = X64_S8; break;
+    case CO_I16X8_REPLACE_LANE: w = X64_S16; break;
+    case CO_I32X4_REPLACE_LANE:
+    case CO_F32X4_REPLACE_LANE: w = X64_S32; break;
+    case CO_I64X2_REPLACE_LANE:
+    case CO_F64X2_REPLACE_LANE: w = X64_S64; break;
+    default: w = 0; break;
+    }
+    if (w) {
+        vload(j, 0, a);
+        jit_ld64(j, X64_RCX, pc[2].s.x);
+        vstore(j, dst, 0);
+        x64_store(b, w, x64_mem_bd(JIT_FP, dst * 8 + pc[2].s.y * (int32_t)w), X64_RCX);
+        return true;
+    }
+    switch (op) {
+    case CO_V128_NOT:
+        vload(j, 0, a);
+        complement(j, 0);
+        vstore(j, dst, 0);
+        return true;
+    case CO_V128_ANY_TRUE: /* dst i32 = (lo | hi) != 0 */
+        jit_ld64(j, X64_RAX, a);
+        x64_alu_rm(b, X64_OR, X64_S64, X64_RAX, jit_slot(a + 1));
+        x64_mov_ri(b, X64_S32, X64_RAX, 0); /* keeps the flags */
+        x64_setcc(b, X64_NE, X64_RAX);
+        jit_st64(j, dst, X64_RAX);
+        return true;
+    case CO_SELECT_V128: { /* [op][x=dst y=cond][x=a y=b] */
+        cb_label chosen = cb_new_label(b);
+        x64_alu_mi(b, X64_CMP, X64_S32, jit_slot(a), 0);
+        vload(j, 0, pc[2].s.x);
+        x64_jcc(b, X64_NE, chosen);
+        vload(j, 0, pc[2].s.y);
+        cb_bind(b, chosen);
+        vstore(j, dst, 0);
+        return true;
+    }
+    case CO_GLOBAL_GET_V128:
+    case CO_GLOBAL_SET_V128: { /* [op][x=dst|src y=global] */
+        x64_load(b, X64_S64, X64_RCX, x64_mem_bd(JIT_INST, offsetof(weft_instance, globals)));
+        x64_load(b, X64_S64, X64_RCX, x64_mem_bd(X64_RCX, a * 8));
+        x64_mem value = x64_mem_bd(X64_RCX, offsetof(weft_global, value));
+        if (op == CO_GLOBAL_GET_V128) {
+            x64_sse_rm(b, X64_MOVDQU, 0, value);
+            vstore(j, dst, 0);
+        } else {
+            vload(j, 0, dst);
+            x64_sse_store(b, X64_MOVDQU, value, 0);
+        }
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+static bool emit_packed(jit_state *j, cmp_op op, const cmp_cell *pc)
+{
+    packed_binop p;
+    bool mulld = op == CO_I32X4_MUL && has_sse41();
+    if (!mulld && !packed_of(op, &p))
+        return false;
+    /* [op][x=dst y=a][x=b]: xmm0 = a, xmm1 = b. */
+    vload(j, 0, pc[1].s.y);
+    vload(j, 1, pc[2].s.x);
+    if (mulld) {
+        x64_pmulld_rr(&j->b, 0, 1);
+        vstore(j, pc[1].s.x, 0);
+        return true;
+    }
+    x64_xmm r = p.swap ? 1 : 0;
+    x64_sse_rr(&j->b, p.op, r, p.swap ? 0 : 1);
+    if (p.invert)
+        complement(j, r);
+    vstore(j, pc[1].s.x, r);
+    return true;
+}
+
+bool jit_emit_simd(jit_state *j, cmp_op op, const cmp_cell *pc)
+{
+    uint32_t len = simd_len(op);
+    if (!len)
+        return false;
+    j->len = len;
+    if (!emit_memory(j, op, pc) && !emit_lanes(j, op, pc) && !emit_packed(j, op, pc))
+        emit_helper(j, op, pc, len);
+    return true;
+}
