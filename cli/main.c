@@ -82,6 +82,8 @@ static void usage(FILE *to)
             "                    can, the interpreter for the rest) or auto (the\n"
             "                    default: the interpreter for now).  The environment\n"
             "                    variable WEFT_TIER sets the default.\n"
+            "  --perf-map        name compiled functions for Linux perf: append them\n"
+            "                    to /tmp/perf-PID.map (see `perf report`).\n"
             "  --grow-fail=SPEC  make memory.grow fail (return -1), to test a program's\n"
             "                    out-of-memory paths.  Each memory numbers its grows by\n"
             "                    1 page or more 1, 2, 3, ... in the order they happen,\n"

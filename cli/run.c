@@ -18,6 +18,7 @@ typedef struct run_opts {
     weft_bounds_mode bounds;
     bool tier_set;      /* --tier given (else weft_config_init's: WEFT_TIER or auto) */
     weft_tier tier;
+    bool perf_map;
     weft_grow_fail grow_fail;
     uint32_t max_threads;
     bool env_inherit;
@@ -117,6 +118,8 @@ static int parse_opts(int argc, char **argv, run_opts *o)
             }
             o->tier_set = true;
             o->tier = (weft_tier)k;
+        } else if (!strcmp(a, "--perf-map")) {
+            o->perf_map = true;
         } else if (!strcmp(a, "--bounds-checks=software")) {
             o->bounds = WEFT_BOUNDS_SOFTWARE;
         } else if (!strcmp(a, "--bounds-checks=guard")) {
@@ -250,6 +253,7 @@ int cli_run(int argc, char **argv)
     config.grow_fail = o.grow_fail;
     if (o.tier_set)
         config.tier = o.tier;
+    config.perf_map = o.perf_map;
     if (weft_engine_new(&config, &engine, &err)) {
         rc = report(NULL, &err);
         goto done;

@@ -318,6 +318,10 @@ typedef struct weft_config {
      * variable WEFT_TIER ("interp", "jit" or "auto") when that is set, so a
      * whole test run or program can switch tiers without being rebuilt. */
     weft_tier tier;
+    /* Profiling compiled code: true, each function the compiler makes is
+     * appended to /tmp/perf-<pid>.map ("START SIZE NAME", the format Linux
+     * perf reads for code it cannot otherwise name).  Off by default. */
+    bool perf_map;
 } weft_config;
 
 /* Fills *config with the defaults (and the tier from WEFT_TIER, above). */

@@ -298,6 +298,8 @@ weft_status jit_compile(const weft_module *m, cmp_code *ops, cmp_code **out,
     TRY(xm_alloc(&cfg->code_allocator, j.b.len, &f->block, err));
     memcpy(f->block.ptr, j.b.bytes, j.b.len);
     TRY(xm_seal(&cfg->code_allocator, &f->block, err));
+    if (cfg->perf_map)
+        jit_perf_map_add(m, ops->func_index, f->block.ptr, j.b.len);
     f->body = f->block.ptr;
     f->full = (const uint8_t *)f->block.ptr + full_at;
     f->pcs = j.pcs;

@@ -128,6 +128,10 @@ WEFT_INTERNAL bool jit_cpu_has(x64_bitcnt op);
 /* Does this CPU have SSE4.1 (roundss/roundsd)? */
 WEFT_INTERNAL bool jit_cpu_sse41(void);
 
+/* Appends a compiled function to /tmp/perf-<pid>.map (perf_map.c). */
+WEFT_INTERNAL void jit_perf_map_add(const weft_module *m, uint32_t func_index, const void *start,
+                                    size_t size);
+
 /* ---- runtime helpers (runtime_x64.c), called from compiled code -------------- */
 WEFT_INTERNAL weft_status jit_rt_trap(jit_env *env, weft_code code, uint32_t cell);
 WEFT_INTERNAL weft_status jit_rt_call(jit_env *env, uint64_t *cfp, uint32_t func);
