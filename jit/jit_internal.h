@@ -91,6 +91,7 @@ typedef struct jit_state {
 WEFT_INTERNAL bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_int(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_mem(jit_state *j, cmp_op op, const cmp_cell *pc);
+WEFT_INTERNAL bool jit_emit_table(jit_state *j, cmp_op op, const cmp_cell *pc);
 
 /* Shared pieces of templates: the condition and width of an integer compare
  * op (CMP_FUSABLE ids; false for others) (emit_control.c); the software
@@ -108,6 +109,23 @@ WEFT_INTERNAL weft_status jit_rt_call(jit_env *env, uint64_t *cfp, uint32_t func
 WEFT_INTERNAL weft_status jit_rt_call_indirect(jit_env *env, uint64_t *cfp, uint32_t type,
                                                uint32_t table, uint32_t elem);
 WEFT_INTERNAL uint32_t jit_rt_memory_grow(jit_env *env, uint32_t delta);
+/* References, tables and bulk memory (emit_table.c): each calls what the
+ * interpreter's op calls, so checks and messages are the same.  Table
+ * elements and references are passed as their 64-bit slot bits. */
+WEFT_INTERNAL uint32_t jit_rt_table_grow(jit_env *env, uint32_t table, uint32_t delta,
+                                         uint64_t init);
+WEFT_INTERNAL weft_status jit_rt_table_fill(jit_env *env, uint32_t table, uint32_t i, uint64_t val,
+                                            uint32_t n);
+WEFT_INTERNAL weft_status jit_rt_table_copy(jit_env *env, uint32_t dst_table, uint32_t src_table,
+                                            uint32_t d, uint32_t s, uint32_t n);
+WEFT_INTERNAL weft_status jit_rt_table_init(jit_env *env, uint32_t table, uint32_t elem,
+                                            uint32_t d, uint32_t s, uint32_t n);
+WEFT_INTERNAL void jit_rt_elem_drop(jit_env *env, uint32_t elem);
+WEFT_INTERNAL weft_status jit_rt_memory_fill(jit_env *env, uint32_t d, uint32_t v, uint32_t n);
+WEFT_INTERNAL weft_status jit_rt_memory_copy(jit_env *env, uint32_t d, uint32_t s, uint32_t n);
+WEFT_INTERNAL weft_status jit_rt_memory_init(jit_env *env, uint32_t data, uint32_t d, uint32_t s,
+                                             uint32_t n);
+WEFT_INTERNAL void jit_rt_data_drop(jit_env *env, uint32_t data);
 
 /* ---- helpers for templates -------------------------------------------------- */
 
