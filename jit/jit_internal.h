@@ -115,6 +115,7 @@ WEFT_INTERNAL bool jit_emit_mem(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_atomic(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_float(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_simd(jit_state *j, cmp_op op, const cmp_cell *pc);
+WEFT_INTERNAL bool jit_emit_table(jit_state *j, cmp_op op, const cmp_cell *pc);
 
 /* Shared pieces of templates: the condition and width of an integer compare
  * op (CMP_FUSABLE ids; false for others) (emit_control.c); the software
@@ -141,6 +142,23 @@ WEFT_INTERNAL uint32_t jit_rt_memory_grow(jit_env *env, uint32_t delta);
 /* Runs SIMD instruction pc (its cells, cell 0 the cmp_op number) on frame fp
  * with the interpreter's body for it (runtime_simd.c). */
 WEFT_INTERNAL weft_status jit_rt_simd(jit_env *env, uint64_t *fp, const cmp_cell *pc);
+/* References, tables and bulk memory (emit_table.c): each calls what the
+ * interpreter's op calls, so checks and messages are the same.  Table
+ * elements and references are passed as their 64-bit slot bits. */
+WEFT_INTERNAL uint32_t jit_rt_table_grow(jit_env *env, uint32_t table, uint32_t delta,
+                                         uint64_t init);
+WEFT_INTERNAL weft_status jit_rt_table_fill(jit_env *env, uint32_t table, uint32_t i, uint64_t val,
+                                            uint32_t n);
+WEFT_INTERNAL weft_status jit_rt_table_copy(jit_env *env, uint32_t dst_table, uint32_t src_table,
+                                            uint32_t d, uint32_t s, uint32_t n);
+WEFT_INTERNAL weft_status jit_rt_table_init(jit_env *env, uint32_t table, uint32_t elem,
+                                            uint32_t d, uint32_t s, uint32_t n);
+WEFT_INTERNAL void jit_rt_elem_drop(jit_env *env, uint32_t elem);
+WEFT_INTERNAL weft_status jit_rt_memory_fill(jit_env *env, uint32_t d, uint32_t v, uint32_t n);
+WEFT_INTERNAL weft_status jit_rt_memory_copy(jit_env *env, uint32_t d, uint32_t s, uint32_t n);
+WEFT_INTERNAL weft_status jit_rt_memory_init(jit_env *env, uint32_t data, uint32_t d, uint32_t s,
+                                             uint32_t n);
+WEFT_INTERNAL void jit_rt_data_drop(jit_env *env, uint32_t data);
 
 /* ---- helpers for templates -------------------------------------------------- */
 

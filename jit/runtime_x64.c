@@ -4,6 +4,7 @@
  * text, so entering needs no executable memory of its own), jit_run, and the
  * C helpers templates call for the slow or rare parts of an instruction.
  */
+#include "engine/instance.h"
 #include "engine/memory.h"
 #include "jit/jit_internal.h"
 
@@ -177,3 +178,58 @@ uint32_t jit_rt_memory_grow(jit_env *env, uint32_t delta)
 {
     return (uint32_t)(int32_t)mem_grow(env->inst->memory0, delta);
 }
+
+/* ---- references, tables and bulk memory (emit_table.c) --------------------------------- */
+
+static void *ref_of(uint64_t bits) { return (void *)(uintptr_t)bits; }
+
+uint32_t jit_rt_table_grow(jit_env *env, uint32_t table, uint32_t delta, uint64_t init)
+{
+    return (uint32_t)(int32_t)inst_table_grow(env->inst->tables[table], delta, ref_of(init));
+}
+
+weft_status jit_rt_table_fill(jit_env *env, uint32_t table, uint32_t i, uint64_t val, uint32_t n)
+{
+    return inst_table_fill(env->inst->tables[table], i, ref_of(val), n, env->err);
+}
+
+weft_status jit_rt_table_copy(jit_env *env, uint32_t dst_table, uint32_t src_table, uint32_t d,
+                              uint32_t s, uint32_t n)
+{
+    weft_table **t = env->inst->tables;
+    return inst_table_copy(t[dst_table], t[src_table], d, s, n, env->err);
+}
+
+weft_status jit_rt_table_init(jit_env *env, uint32_t table, uint32_t elem, uint32_t d, uint32_t s,
+                              uint32_t n)
+{
+    return inst_table_init(env->inst, table, elem, d, s, n, env->err);
+}
+
+void jit_rt_elem_drop(jit_env *env, uint32_t elem) { inst_elem_drop(env->inst, elem); }
+
+/* Bulk memory checks the whole range before it writes anything, so nothing
+ * here can fault, whatever the bounds mode. */
+weft_status jit_rt_memory_fill(jit_env *env, uint32_t d, uint32_t v, uint32_t n)
+{
+    if (!mem_in_bounds(env->inst->memory0, d, n))
+        return err_set(env->err, WEFT_E_OOB_MEMORY, WEFT_NO_OFFSET, NULL);
+    guest_fill(env->inst->mem0 + d, (uint8_t)v, n);
+    return WEFT_OK;
+}
+
+weft_status jit_rt_memory_copy(jit_env *env, uint32_t d, uint32_t s, uint32_t n)
+{
+    const weft_memory *m = env->inst->memory0;
+    if (!mem_in_bounds(m, d, n) || !mem_in_bounds(m, s, n))
+        return err_set(env->err, WEFT_E_OOB_MEMORY, WEFT_NO_OFFSET, NULL);
+    guest_move(env->inst->mem0 + d, env->inst->mem0 + s, n);
+    return WEFT_OK;
+}
+
+weft_status jit_rt_memory_init(jit_env *env, uint32_t data, uint32_t d, uint32_t s, uint32_t n)
+{
+    return inst_memory_init(env->inst, 0, data, d, s, n, env->err);
+}
+
+void jit_rt_data_drop(jit_env *env, uint32_t data) { inst_data_drop(env->inst, data); }
