@@ -3,15 +3,22 @@
 #
 #   make run                 build and run the bundled example program
 #   make test                build and pass every test (ctest)
+#   make test TIER=jit       the same tests with functions compiled to machine code
 #   make bench               build and run the benchmarks
 #
 # Variables: CC (compiler), BUILD (build folder), SANITIZE (address|thread),
-# TEST_LABELS (ctest -L regex), BUILD_TYPE (CMake build type).
+# TEST_LABELS (ctest -L regex), TEST_EXCLUDE (ctest -LE regex), BUILD_TYPE (CMake build type), TIER (interp|jit|auto:
+# `make test` runs ctest with WEFT_TIER=TIER, which weft_config_init reads, so every
+# test binary, the spec runner and the weft command run that tier; unset: whatever
+# WEFT_TIER the shell has, else auto).  The tier changes no build: TIER=interp and
+# TIER=jit share one BUILD folder and only ctest runs again.
 
 CC ?= cc
 BUILD ?= build
 SANITIZE ?=
 TEST_LABELS ?=
+TEST_EXCLUDE ?=
+TIER ?=
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
@@ -38,8 +45,13 @@ build: configure
 run: build
 	$(BUILD)/weft run $(BUILD)/examples/primes_threads.wasm 5000000 $(JOBS)
 
+ifneq ($(filter-out interp jit auto,$(TIER)),)
+$(error TIER=$(TIER): expected interp, jit or auto)
+endif
+
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(if $(TEST_LABELS),-L '$(TEST_LABELS)')
+	cd $(BUILD) && $(if $(TIER),WEFT_TIER=$(TIER) )ctest --output-on-failure -j $(JOBS) $(if $(TEST_LABELS),-L '$(TEST_LABELS)') \
+	    $(if $(TEST_EXCLUDE),-LE '$(TEST_EXCLUDE)')
 
 bench: build
 	sh bench/run.sh $(BUILD)

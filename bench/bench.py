@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""bench.py BUILD -- runs every kernel built by build.sh natively, in weft and
-in Node.js, checks that every engine returns native's checksum, and prints a
-table of times and speed ratios (native time / engine time: 1.0 is native
-speed, higher is better), also written as Markdown to bench/results.md.
+"""bench.py BUILD -- runs every kernel built by build.sh natively, in weft (once
+per tier: the interpreter and the compiler, BENCH_TIERS) and in Node.js, checks
+that every engine returns native's checksum, and prints a table of times and
+speed ratios (native time / engine time: 1.0 is native speed, higher is
+better), a column of each per weft tier, also written as Markdown to
+bench/results.md.
 
 Each runner process loads one kernel, calls run() BENCH_WARMUP times untimed,
 then BENCH_REPEAT times timed; a kernel's time is the minimum (BENCH_STAT=min)
@@ -76,10 +78,11 @@ def summarise(times, stat):
     return min(times) if stat == "min" else statistics.median(times)
 
 
-def run_runner(argv, settings, unavailable=lambda msg: False):
+def run_runner(argv, settings, unavailable=lambda msg: False, env=None):
     """Runs a runner that speaks the checksum/ms protocol of native_main.c."""
     try:
-        p = subprocess.run(argv, capture_output=True, text=True, timeout=settings["timeout"])
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=settings["timeout"],
+                           env=env)
     except subprocess.TimeoutExpired:
         return Outcome(error=f"timed out after {settings['timeout']} s", fatal=True)
     except OSError as e:
@@ -100,11 +103,11 @@ def weft_unavailable(msg):
     return "unsupported" in msg.lower()
 
 
-def run_weft_cli(build, wasm, settings):
-    """BENCH_WEFT=cli: times whole `weft run --invoke run K.wasm` processes
-    (start-up, decoding, validation and instantiation included)."""
+def run_weft_cli(build, wasm, settings, tier):
+    """BENCH_WEFT=cli: times whole `weft run --tier=TIER --invoke run K.wasm`
+    processes (start-up, decoding, validation and instantiation included)."""
     weft = os.path.join(build, "weft")
-    argv = [weft, "run", "--invoke", "run", wasm]
+    argv = [weft, "run", f"--tier={tier}", "--invoke", "run", wasm]
     times, checksum = [], None
     for i in range(settings["warmup"] + settings["repeat"]):
         t0 = time.perf_counter()
@@ -162,6 +165,7 @@ def machine_lines(settings):
             return "n/a"
 
     commit = version(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
+    tiers = ", ".join(f"`{t}`" for t in settings["tiers"])
     try:
         dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
                                capture_output=True, text=True, timeout=30).stdout.strip()
@@ -175,7 +179,8 @@ def machine_lines(settings):
         f"- node: {version(['node', '--version']) if shutil.which('node') else 'not installed'}",
         f"- weft: commit {commit}, weft column measured by "
         + ("whole `weft run --invoke` processes" if settings["weft_mode"] == "cli"
-           else "bench/weft_main.c (libweft, timing weft_call only)"),
+           else "bench/weft_main.c (libweft, timing weft_call only)")
+        + f", a column per tier (BENCH_TIERS: {tiers}; the threaded table runs the default tier)",
         f"- settings: BENCH_WARMUP={settings['warmup']} BENCH_REPEAT={settings['repeat']} "
         f"BENCH_STAT={settings['stat']}; date {time.strftime('%Y-%m-%d %H:%M %Z')}",
         f"- load average (1 min) at start {settings['load_start']}, at end {load_average()}: "
@@ -204,6 +209,13 @@ def is_simd(kernel):
     return kernel.startswith("simd_")
 
 
+def default_tiers():
+    """Both tiers where the compiler exists (x86-64), else the interpreter."""
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        return ["interp", "jit"]
+    return ["interp"]
+
+
 def geomean(values):
     values = [v for v in values if v is not None and v > 0]
     if not values:
@@ -224,7 +236,12 @@ def main():
         "weft_mode": os.environ.get("BENCH_WEFT", "api"),
         "cc": os.environ.get("BENCH_CC", "clang-19"),
         "load_start": load_average(),
+        "tiers": env_list("BENCH_TIERS") or default_tiers(),
     }
+    for t in settings["tiers"]:
+        if t not in ("interp", "jit", "auto"):
+            sys.exit("bench: BENCH_TIERS lists interp, jit and/or auto")
+    tiers = settings["tiers"]
     if settings["stat"] not in ("min", "median"):
         sys.exit("bench: BENCH_STAT must be min or median")
     if settings["weft_mode"] not in ("api", "cli"):
@@ -265,12 +282,16 @@ def main():
         wasm = os.path.join(out, "wasm", k + ".wasm")
         print(f"bench: {k} ...", file=sys.stderr, flush=True)
         native = run_runner([os.path.join(out, "native", k)] + wn, settings)
-        if weft_missing:
-            weft = Outcome(error=weft_missing)
-        elif settings["weft_mode"] == "cli":
-            weft = run_weft_cli(build, wasm, settings)
-        else:
-            weft = run_runner([weft_bench, wasm] + wn, settings, weft_unavailable)
+        wefts = []
+        for t in tiers:
+            if weft_missing:
+                wefts.append(Outcome(error=weft_missing))
+            elif settings["weft_mode"] == "cli":
+                wefts.append(run_weft_cli(build, wasm, settings, t))
+            else:
+                # weft_main.c's engine takes its tier from WEFT_TIER (weft_config_init).
+                wefts.append(run_runner([weft_bench, wasm] + wn, settings, weft_unavailable,
+                                        env=dict(os.environ, WEFT_TIER=t)))
         if node_missing:
             node = Outcome(error=node_missing)
         else:
@@ -278,7 +299,7 @@ def main():
 
         if native.error:
             failures.append(f"{k}: native: {native.error}")
-        for name, o in (("weft", weft), ("node", node)):
+        for name, o in [(f"weft {t}", w) for t, w in zip(tiers, wefts)] + [("node", node)]:
             if o.error:
                 if o.fatal:
                     failures.append(f"{k}: {name}: {o.error}")
@@ -289,26 +310,32 @@ def main():
                 o.ms = None  # a wrong answer has no time worth showing
                 o.error = "checksum mismatch"
                 notes.setdefault((name, o.error), []).append(k)
-        rows.append((k, native, weft, node))
-        print(f"bench: {k}: native {fmt_ms(native)} ms, weft {fmt_ms(weft)} ms, "
-              f"node {fmt_ms(node)} ms", file=sys.stderr, flush=True)
+        rows.append((k, native, wefts, node))
+        print(f"bench: {k}: native {fmt_ms(native)} ms, "
+              + ", ".join(f"weft {t} {fmt_ms(w)} ms" for t, w in zip(tiers, wefts))
+              + f", node {fmt_ms(node)} ms", file=sys.stderr, flush=True)
 
-    header = ["kernel", "native ms", "weft ms", "node ms", "weft/native", "node/native"]
+    # A time and a ratio column per weft tier ("weft interp ms", "jit/native").
+    header = (["kernel", "native ms"] + [f"weft {t} ms" for t in tiers] + ["node ms"]
+              + [f"{t}/native" for t in tiers] + ["node/native"])
     table = []
     # Two geometric means: the scalar kernels' (the row comparable with
     # earlier results) and the simd_* kernels' on a row of their own.
-    ratios = {"scalar": ([], []), "simd": ([], [])}
-    for k, native, weft, node in rows:
-        wr, nr = ratio(native, weft), ratio(native, node)
+    # ratios[group][i]: engine i's ratios, the weft tiers in order, then node.
+    ratios = {"scalar": [[] for _ in range(len(tiers) + 1)],
+              "simd": [[] for _ in range(len(tiers) + 1)]}
+    for k, native, wefts, node in rows:
+        rs = [ratio(native, o) for o in wefts + [node]]
         group = ratios["simd" if is_simd(k) else "scalar"]
-        group[0].append(wr)
-        group[1].append(nr)
-        table.append([k, fmt_ms(native), fmt_ms(weft), fmt_ms(node), fmt_ratio(wr), fmt_ratio(nr)])
+        for i, r in enumerate(rs):
+            group[i].append(r)
+        table.append([k, fmt_ms(native)] + [fmt_ms(o) for o in wefts + [node]]
+                     + [fmt_ratio(r) for r in rs])
     for name, label in (("scalar", "geomean"), ("simd", "geomean simd")):
-        weft_ratios, node_ratios = ratios[name]
-        if weft_ratios:
-            table.append([label, "", "", "", fmt_ratio(geomean(weft_ratios)),
-                          fmt_ratio(geomean(node_ratios))])
+        group = ratios[name]
+        if group[0]:
+            table.append([label] + [""] * (len(tiers) + 2)
+                         + [fmt_ratio(geomean(rs)) for rs in group])
 
     widths = [max(len(r[i]) for r in [header] + table) for i in range(len(header))]
     def line(cells):

@@ -227,6 +227,34 @@ grow-fail)
     bad sometimes "expected after:N, every:K or random:P,SEED"
     bad after3 "expected after:N, every:K or random:P,SEED"
     ;;
+tier)
+    # --tier=interp|jit|auto (or --tier TIER) picks how functions run, over
+    # WEFT_TIER; the results and traps are the same in every tier.
+    tiers="interp auto"
+    case $(uname -m) in x86_64 | amd64) tiers="$tiers jit" ;; esac
+    wat boom '(module
+      (func $inner (unreachable))
+      (func (export "_start") (call $inner)))'
+    for t in $tiers; do
+        expect 0 "i32:9592" "" -- "$WEFT" run --tier="$t" --invoke count_primes "$HELLO" 100000
+        expect 0 "i64:2880067194370816120" "" -- "$WEFT" run --tier "$t" --invoke fib "$HELLO" 90
+        expect 0 "i32:25" "" -- env WEFT_TIER=interp "$WEFT" run --tier="$t" \
+            --bounds-checks=software --invoke count_primes "$HELLO" 100
+        expect 134 "" "weft: trap: unreachable" -- "$WEFT" run --tier="$t" "$TMP/boom.wasm"
+    done
+    expect 2 "" "weft: --tier=fast: expected interp, jit or auto" -- "$WEFT" run --tier=fast "$HELLO"
+    expect 2 "" "weft: --tier=: expected interp, jit or auto" -- "$WEFT" run --tier= "$HELLO"
+    expect 2 "" "weft: --tier=JIT: expected interp, jit or auto" -- "$WEFT" run --tier JIT "$HELLO"
+    # A WEFT_TIER the engine does not know is not an error: the default tier.
+    expect 0 "i32:25" "" -- env WEFT_TIER=fast "$WEFT" run --invoke count_primes "$HELLO" 100
+    for help in "--help" "run --help"; do
+        # shellcheck disable=SC2086 # "run --help" is two words
+        if ! "$WEFT" $help | grep -q -- "--tier=TIER"; then
+            echo "FAIL: weft $help does not document --tier"
+            fails=$((fails + 1))
+        fi
+    done
+    ;;
 sigmask)
     # SIGSEGV and SIGBUS blocked by whoever started weft (a blocked mask is
     # inherited across exec): a guard-page fault must still trap (134), not

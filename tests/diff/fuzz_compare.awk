@@ -8,6 +8,11 @@
 # state the two carry on with may differ.  A stack trap against a normal
 # return is a difference.  (NaNs already print as `nan` on both sides.)
 # Exit 0 when equal, 1 with the first differing block on stdout when not.
+# The two sides are named by -v left=... right=... (default: weft, node).
+BEGIN {
+    if (left == "") left = "weft"
+    if (right == "") right = "node"
+}
 {
     f = FILENAME == ARGV[1] ? 1 : 2
     if (/^call /) k[f]++
@@ -23,7 +28,7 @@ END {
             print "note: stack limit in call block " i ", compared up to it"
             exit 0
         }
-        printf "first difference, block %d:\n--- weft\n%s--- node\n%s", i, blk[1, i], blk[2, i]
+        printf "first difference, block %d:\n--- %s\n%s--- %s\n%s", i, left, blk[1, i], right, blk[2, i]
         exit 1
     }
 }

@@ -5,8 +5,10 @@
 # reference types, bulk memory, sign extension, non-trapping conversions,
 # mutable globals (WebAssembly 2.0 without SIMD, plus threads).  Each module
 # runs as binaryen's --fuzz-exec runs it (fuzz_exec.c on weft, in both bounds
-# modes; fuzz_exec.mjs on Node): every export in order in one instance, with
-# the logs, results and traps compared call by call (fuzz_compare.awk).
+# modes and both tiers; fuzz_exec.mjs on Node): every export in order in one
+# instance, with the logs, results, traps and the final memory hash compared
+# call by call (fuzz_compare.awk), each weft run with Node and weft's
+# compiled run with its interpreted one.
 #
 # Modules are made with --denan (NaN bits are nondeterministic; see README.md).
 # Debian's binaryen 108 models reference types before their standard form
@@ -49,7 +51,13 @@ seeds=$(seq "$FIRST" $((FIRST + COUNT - 1)))
 # shellcheck disable=SC2086 # one argument per seed
 node "$HERE/seed_bytes.mjs" "$TMP" "$SIZE" $seeds || exit 1
 
-fails=0 withref=0 noref=0 invalid=0 stack=0 calls=0
+fails=0 withref=0 noref=0 invalid=0 stack=0 calls=0 jit_compiled=0 jit_interp=0
+# Both tiers where the compiler exists (x86-64), else the interpreter alone.
+TIERS="interp jit"
+case $(uname -m) in
+x86_64 | amd64) ;;
+*) TIERS=interp ;;
+esac
 
 keep() {
     [ -n "$KEEP" ] || return 0
@@ -83,24 +91,40 @@ gen() {
     echo "$made"
 }
 
-# check SEED FEATURES: runs SEED.wasm in weft in both bounds modes and
-# compares each with Node's output; prints what differs.
+# check SEED FEATURES: runs SEED.wasm in weft in both bounds modes and both
+# tiers, compares each run with Node's output and the compiled run with the
+# interpreted one; prints what differs.
 check() {
     for bounds in guard software; do
         opt=""
         [ $bounds = software ] && opt=--bounds-checks=software
-        # shellcheck disable=SC2086 # opt is empty or one option
-        if ! $LIMIT "$FUZZ_EXEC" $opt "$TMP/$1.wasm" >"$TMP/weft.out" 2>"$TMP/weft.log"; then
-            echo "FAIL seed $1 ($bounds): weft: $(head -n 3 "$TMP/weft.log")"
-            return 1
-        fi
-        if ! awk -f "$HERE/fuzz_compare.awk" "$TMP/weft.out" "$TMP/$1.node" >"$TMP/cmp.log"; then
+        for tier in $TIERS; do
+            # shellcheck disable=SC2086 # opt is empty or one option
+            if ! $LIMIT "$FUZZ_EXEC" $opt --tier=$tier "$TMP/$1.wasm" >"$TMP/$tier.out" 2>"$TMP/$tier.log"; then
+                echo "FAIL seed $1 ($bounds, $tier): weft: $(head -n 3 "$TMP/$tier.log")"
+                return 1
+            fi
+            if ! awk -v left="weft $tier" -f "$HERE/fuzz_compare.awk" "$TMP/$tier.out" "$TMP/$1.node" >"$TMP/cmp.log"; then
+                # shellcheck disable=SC2086 # the flags on one line
+                echo "FAIL seed $1 ($bounds, $tier), wasm-opt -ttf SEED.bin" $2 "--denan:"
+                head -n 40 "$TMP/cmp.log"
+                return 1
+            fi
+            grep -q "^note: stack" "$TMP/cmp.log" && stack=$((stack + 1))
+        done
+        [ "$TIERS" = interp ] && continue
+        # The tiers with each other: the same calls, logs, results, traps and
+        # memory hash (Node's run above allows only what engines may differ in).
+        if ! awk -v left="weft jit" -v right="weft interp" -f "$HERE/fuzz_compare.awk" \
+                "$TMP/jit.out" "$TMP/interp.out" >"$TMP/cmp.log"; then
             # shellcheck disable=SC2086 # the flags on one line
-            echo "FAIL seed $1 ($bounds), wasm-opt -ttf SEED.bin" $2 "--denan:"
+            echo "FAIL seed $1 ($bounds, jit against interp), wasm-opt -ttf SEED.bin" $2 "--denan:"
             head -n 40 "$TMP/cmp.log"
             return 1
         fi
-        grep -q "^note: stack" "$TMP/cmp.log" && stack=$((stack + 1))
+        # shellcheck disable=SC2046 # two numbers, or nothing
+        set -- "$1" "$2" $(sed -n 's/^tier: \([0-9]*\) compiled, \([0-9]*\) interpreted$/\1 \2/p' "$TMP/jit.log")
+        [ $# -eq 4 ] && jit_compiled=$((jit_compiled + $3)) jit_interp=$((jit_interp + $4))
     done
     return 0
 }
@@ -137,5 +161,7 @@ done
 echo "fuzz_diff: seeds $FIRST..$((FIRST + COUNT - 1)): $withref ran with reference types," \
      "$noref without ($invalid reference-types modules invalid in both engines)," \
      "$calls export calls compared, $stack stack-limited, $fails failed"
+[ "$TIERS" = interp ] || echo "fuzz_diff: tiers interp and jit compared with each other and with" \
+     "Node; under jit $jit_compiled functions compiled, $jit_interp interpreted (both bounds modes)"
 [ $fails -eq 0 ] || exit 1
 exit 0

@@ -4,7 +4,7 @@
  * public API only, and prints what happened in the format fuzz_exec.mjs prints
  * for Node.js, so the two outputs compare line by line.
  *
- *   fuzz_exec [--bounds-checks=software] MODULE.wasm
+ *   fuzz_exec [--bounds-checks=software] [--tier=interp|jit|auto] MODULE.wasm
  *
  * One instance; every exported function in export order, each called with
  * zeros (null references) after a call of `hangLimitInitializer` when the
@@ -27,11 +27,16 @@
  * both engines tell apart (trap_category): unreachable, div-zero, overflow,
  * memory, table, indirect, null, stack.
  *
+ * The tier is weft_config_init's (WEFT_TIER, else auto) unless --tier sets
+ * it; on stderr, after the run, "tier: C compiled, I interpreted" (functions,
+ * weft_engine_tier_stats), so a script can tell how much the compiler took.
+ *
  * Exit status: 0 when the module ran (traps included) or was invalid, 2 when
  * the harness cannot run it (unknown import, I/O, an engine error that is not
  * a trap).
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,12 +241,22 @@ int main(int argc, char **argv)
     weft_config cfg;
     weft_config_init(&cfg);
     int a = 1;
-    if (a < argc && !strcmp(argv[a], "--bounds-checks=software")) {
-        cfg.bounds = WEFT_BOUNDS_SOFTWARE;
-        a++;
+    bool usage = false;
+    for (; a < argc && !strncmp(argv[a], "--", 2); a++) {
+        if (!strcmp(argv[a], "--bounds-checks=software"))
+            cfg.bounds = WEFT_BOUNDS_SOFTWARE;
+        else if (!strcmp(argv[a], "--tier=interp"))
+            cfg.tier = WEFT_TIER_INTERP;
+        else if (!strcmp(argv[a], "--tier=jit"))
+            cfg.tier = WEFT_TIER_JIT;
+        else if (!strcmp(argv[a], "--tier=auto"))
+            cfg.tier = WEFT_TIER_AUTO;
+        else
+            usage = true;
     }
-    if (a + 1 != argc) {
-        fprintf(stderr, "usage: fuzz_exec [--bounds-checks=software] MODULE.wasm\n");
+    if (usage || a + 1 != argc) {
+        fprintf(stderr, "usage: fuzz_exec [--bounds-checks=software] [--tier=interp|jit|auto] "
+                        "MODULE.wasm\n");
         return 2;
     }
     /* Lines as they happen, so a crash still shows how far the run got. */
@@ -311,6 +326,12 @@ int main(int argc, char **argv)
     print_memory(inst);
     rc = 0;
 fail:
+    if (engine) {
+        uint64_t compiled = 0, interpreted = 0;
+        weft_engine_tier_stats(engine, &compiled, &interpreted);
+        fprintf(stderr, "tier: %llu compiled, %llu interpreted\n", (unsigned long long)compiled,
+                (unsigned long long)interpreted);
+    }
     weft_instance_free(inst);
     for (uint32_t i = 0; imports && i < nimports; i++)
         weft_func_free(imports[i].of.func);
