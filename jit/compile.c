@@ -161,7 +161,8 @@ static bool emit_instr(jit_state *j)
     j->len = 0;
     if (op >= CO_COUNT_)
         return false;
-    return jit_emit_control(j, op, pc) || jit_emit_int(j, op, pc) || jit_emit_mem(j, op, pc);
+    return jit_emit_control(j, op, pc) || jit_emit_int(j, op, pc) || jit_emit_mem(j, op, pc) ||
+           jit_emit_fused(j, op, pc);
 }
 
 /* Emits the whole function into j->b; *full_at: the full entry's offset.
