@@ -191,7 +191,8 @@ static bool emit_instr(jit_state *j)
         return false;
     return jit_emit_control(j, op, pc) || jit_emit_int(j, op, pc) || jit_emit_mem(j, op, pc) ||
            jit_emit_atomic(j, op, pc) || jit_emit_float(j, op, pc) ||
-           jit_emit_simd(j, op, pc) || jit_emit_table(j, op, pc);
+           jit_emit_simd(j, op, pc) || jit_emit_table(j, op, pc) ||
+           jit_emit_fused(j, op, pc);
 }
 
 /* Records where the instruction at j->at starts (jit_func.pcs). */

@@ -136,15 +136,11 @@ static void select_into(jit_state *j, int32_t dst, int32_t a, int32_t b)
     jit_st64(j, dst, X64_RCX);
 }
 
-/* BR_TABLE: [op][x=index y=n][x=off_0] .. [x=off_n].  A table of rel32
- * entries after the code, one per target: entry k holds target - (entry + 4),
- * what a rel32 fixup writes. */
-static void emit_br_table(jit_state *j, const cmp_cell *pc)
+/* A table of rel32 entries after the code, one per target: entry k holds
+ * target - (entry + 4), what a rel32 fixup writes. */
+void jit_table_jump(jit_state *j, uint32_t first, uint32_t n)
 {
     cb_buf *b = &j->b;
-    uint32_t n = (uint32_t)pc[1].s.y;
-    jit_poll(j); /* every taken branch polls, as in the interpreter */
-    x64_load(b, X64_S32, X64_RAX, jit_slot(pc[1].s.x));
     x64_mov_ri(b, X64_S32, X64_RCX, n);
     x64_alu_rr(b, X64_CMP, X64_S32, X64_RAX, X64_RCX);
     x64_cmov_rr(b, X64_A, X64_S32, X64_RAX, X64_RCX); /* index = min(index, n) */
@@ -165,11 +161,21 @@ static void emit_br_table(jit_state *j, const cmp_cell *pc)
     x64_jmp_r(b, X64_RAX);
     cb_bind(b, table);
     for (uint32_t k = 0; k <= n; k++) {
-        cb_label to = jit_cell_label(j, (uint32_t)((int64_t)j->at + 2 + k + pc[2 + k].s.x));
+        const cmp_cell *c = &j->code->cells[j->at + first + k];
+        cb_label to = jit_cell_label(j, (uint32_t)((int64_t)j->at + first + k + c->s.x));
         uint32_t e = (uint32_t)b->len;
         cb_put4(b, 0);
         cb_add_fixup(b, e, to, CB_X64_REL32);
     }
+}
+
+/* BR_TABLE: [op][x=index y=n][x=off_0] .. [x=off_n]. */
+static void emit_br_table(jit_state *j, const cmp_cell *pc)
+{
+    uint32_t n = (uint32_t)pc[1].s.y;
+    jit_poll(j); /* every taken branch polls, as in the interpreter */
+    x64_load(&j->b, X64_S32, X64_RAX, jit_slot(pc[1].s.x));
+    jit_table_jump(j, 2, n);
     j->len = 3 + n;
 }
 

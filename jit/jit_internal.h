@@ -116,6 +116,7 @@ WEFT_INTERNAL bool jit_emit_atomic(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_float(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_simd(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_table(jit_state *j, cmp_op op, const cmp_cell *pc);
+WEFT_INTERNAL bool jit_emit_fused(jit_state *j, cmp_op op, const cmp_cell *pc);
 
 /* Shared pieces of templates: the condition and width of an integer compare
  * op (CMP_FUSABLE ids; false for others) (emit_control.c); the software
@@ -124,6 +125,11 @@ WEFT_INTERNAL bool jit_emit_table(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_int_compare(cmp_op op, x64_cc *cc, x64_size *size);
 WEFT_INTERNAL void jit_mem_check(jit_state *j, uint32_t offset, uint32_t n);
 WEFT_INTERNAL x64_mem jit_mem_operand(jit_state *j, uint32_t offset);
+/* The jump of a br_table whose index is in eax (u32): to the target of entry
+ * min(eax, n) of the offset cells first .. first + n of the instruction (each
+ * offset counted from its own cell), clobbering rcx (emit_control.c).  The
+ * caller polls first: every taken branch of a br_table does. */
+WEFT_INTERNAL void jit_table_jump(jit_state *j, uint32_t first, uint32_t n);
 /* Does this CPU run that bit-count instruction (cpuid; runtime_x64.c)? */
 WEFT_INTERNAL bool jit_cpu_has(x64_bitcnt op);
 /* Does this CPU have SSE4.1 (roundss/roundsd)? */
