@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 
 #include "engine/code.h"
+#include "jit/jit.h"
 #include "engine/decode.h"
 #include "engine/module.h"
 #include "engine/validate.h"
@@ -88,6 +89,7 @@ void mod_free(weft_module *m)
         }
         eng_free(e, m->codes);
     }
+    jit_module_free(m);
     if (m->customs) {
         for (uint32_t i = 0; i < m->ncustoms; i++)
             free_name(e, &m->customs[i].name);
@@ -140,6 +142,17 @@ WEFT_API weft_status weft_module_validate(weft_engine *engine, const uint8_t *by
 }
 
 WEFT_API void weft_module_free(weft_module *module) { mod_release(module); }
+
+WEFT_API weft_status weft_module_prepare(weft_module *m, weft_error *err)
+{
+    for (uint32_t i = 0; i < m->ncodes; i++) {
+        const cmp_code *code;
+        weft_status st = cmp_get(m, m->nfunc_imports + i, &code, err);
+        if (st != WEFT_OK)
+            return st;
+    }
+    return WEFT_OK;
+}
 
 WEFT_API uint32_t weft_module_import_count(const weft_module *m) { return m ? m->nimports : 0; }
 

@@ -205,6 +205,10 @@ struct weft_module {
     /* Set by the validator: functions that may be referenced by ref.func in code
      * (declared in an element segment, an export or a global's initializer). */
     uint8_t *func_declared; /* nfuncs flags */
+
+    /* Where this module's compiled code lives (jit/xmem.h), made on the first
+     * compilation; freed with the module. */
+    struct xm_arena *_Atomic jit_arena;
 };
 
 static inline const mod_functype *mod_func_type(const weft_module *m, uint32_t func)

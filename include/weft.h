@@ -425,6 +425,11 @@ WEFT_API weft_status weft_module_validate(weft_engine *engine, const uint8_t *by
                                           weft_error *err);
 /* Drops the caller's reference; instances keep their module alive. */
 WEFT_API void weft_module_free(weft_module *module);
+/* Makes every function's code now (translated, and compiled under the jit
+ * tier) instead of on its first call: for embedders who want no first-call
+ * latency later.  Thread-safe; calls racing with it find the code made once.
+ * Errors: out of memory, or the embedder's code allocator failing. */
+WEFT_API weft_status weft_module_prepare(weft_module *module, weft_error *err);
 
 typedef struct weft_import_desc {
     weft_name module;

@@ -242,6 +242,31 @@ static bool emit_function(jit_state *j, uint32_t *full_at)
     return true;
 }
 
+/* Functions up to this size go to the module's arena (xmem.h). */
+#define JIT_ARENA_MAX ((size_t)64 << 10)
+
+/* The module's code arena, made on first use (NULL: blocks of their own). */
+static xm_arena *module_arena(const weft_module *m)
+{
+    weft_module *mm = (weft_module *)m;
+    xm_arena *ar = atomic_load_explicit(&mm->jit_arena, memory_order_acquire);
+    if (ar)
+        return ar;
+    xm_arena *fresh = xm_arena_new(eng_config(m->engine));
+    if (!fresh)
+        return NULL;
+    if (atomic_compare_exchange_strong_explicit(&mm->jit_arena, &ar, fresh, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return fresh;
+    xm_arena_free(fresh); /* another compilation made one first */
+    return ar;
+}
+
+void jit_module_free(weft_module *m)
+{
+    xm_arena_free(atomic_load_explicit(&m->jit_arena, memory_order_acquire));
+}
+
 weft_status jit_compile(const weft_module *m, cmp_code *ops, cmp_code **out,
                         weft_error *err)
 {
@@ -296,7 +321,11 @@ weft_status jit_compile(const weft_module *m, cmp_code *ops, cmp_code **out,
     if (j.b.error == WEFT_E_UNSUPPORTED)
         goto fail; /* something the templates could not encode: interpret */
     TRY(cb_finish(&j.b, err));
-    TRY(xm_alloc(&cfg->code_allocator, j.b.len, &f->block, err));
+    xm_arena *arena = module_arena(m);
+    if (arena && j.b.len <= JIT_ARENA_MAX)
+        TRY(xm_arena_alloc(arena, j.b.len, &f->block, err));
+    else
+        TRY(xm_alloc(&cfg->code_allocator, j.b.len, &f->block, err));
     memcpy(f->block.ptr, j.b.bytes, j.b.len);
     TRY(xm_seal(&cfg->code_allocator, &f->block, err));
     if (cfg->perf_map)

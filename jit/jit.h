@@ -38,6 +38,10 @@ WEFT_INTERNAL void jit_publish(const weft_module *m, uint32_t func_index, const 
  * or UINT32_MAX if pc is not in its code. */
 WEFT_INTERNAL uint32_t jit_cell_at(const struct jit_func *f, uintptr_t pc);
 
+/* Frees what the compiler keeps per module (its code arena), after every
+ * function's code (module teardown). */
+WEFT_INTERNAL void jit_module_free(weft_module *m);
+
 /* Frees a function's machine code (cmp_free). */
 WEFT_INTERNAL void jit_func_free(const weft_engine *e, struct jit_func *f);
 

@@ -19,25 +19,44 @@ bool jit_supported(void) { return JIT_HOST_OK; }
 #if JIT_HOST_OK
 #include <cpuid.h>
 
+/* The CPU's features, read once (cpuid is slow, and compilation asks per
+ * instruction): bit k set when feature k is there, bit 31 when read. */
+enum { CPU_POPCNT = 1, CPU_LZCNT = 2, CPU_TZCNT = 4, CPU_SSE41 = 8, CPU_READ = 1u << 31 };
+static _Atomic uint32_t cpu_features;
+
+static uint32_t cpu(void)
+{
+    uint32_t f = atomic_load_explicit(&cpu_features, memory_order_relaxed);
+    if (f)
+        return f;
+    unsigned a, b, c, d;
+    f = CPU_READ;
+    if (__get_cpuid(1, &a, &b, &c, &d)) {
+        f |= c & bit_POPCNT ? CPU_POPCNT : 0;
+        f |= c & bit_SSE4_1 ? CPU_SSE41 : 0;
+    }
+    if (__get_cpuid(0x80000001, &a, &b, &c, &d) && (c & bit_LZCNT)) /* ABM */
+        f |= CPU_LZCNT;
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_BMI)) /* BMI1 */
+        f |= CPU_TZCNT;
+    atomic_store_explicit(&cpu_features, f, memory_order_relaxed);
+    return f;
+}
+
 bool jit_cpu_has(x64_bitcnt op)
 {
-    unsigned a, b, c, d;
     switch (op) {
     case X64_POPCNT:
-        return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_POPCNT);
-    case X64_LZCNT: /* ABM */
-        return __get_cpuid(0x80000001, &a, &b, &c, &d) && (c & bit_LZCNT);
-    case X64_TZCNT: /* BMI1 */
-        return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_BMI);
+        return cpu() & CPU_POPCNT;
+    case X64_LZCNT:
+        return cpu() & CPU_LZCNT;
+    case X64_TZCNT:
+        return cpu() & CPU_TZCNT;
     }
     return false;
 }
 
-bool jit_cpu_sse41(void)
-{
-    unsigned a, b, c, d;
-    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1);
-}
+bool jit_cpu_sse41(void) { return cpu() & CPU_SSE41; }
 #else
 bool jit_cpu_has(x64_bitcnt op)
 {

@@ -25,7 +25,16 @@ typedef struct xm_block {
     void *ptr;       /* page-aligned; NULL when empty                     */
     size_t size;     /* the rounded size, exactly as allocated            */
     bool executable; /* sealed: read-execute from now on                  */
+    bool in_arena;   /* part of an xm_arena: freed with it, not alone     */
 } xm_block;
+
+/* An arena: many blocks cut from large chunks of weft's own mappings, so a
+ * module with thousands of compiled functions takes a few mappings and one
+ * system call per function (the seal), not three.  Each block still starts
+ * on a page of its own and is sealed alone: the page after a sealed block is
+ * never written.  Only with weft's own mappings on hosts whose seal works
+ * page by page (Linux); NULL elsewhere.  Thread-safe. */
+typedef struct xm_arena xm_arena;
 
 /* A block of at least `size` bytes (> 0), read-write.  Errors: bad argument
  * (size 0), out of memory (the rounding overflows, the mapping or the
@@ -40,6 +49,18 @@ WEFT_INTERNAL weft_status xm_seal(const weft_code_allocator *a, xm_block *b, wef
 
 /* Releases a block in either state; an empty block is a no-op. */
 WEFT_INTERNAL void xm_free(const weft_code_allocator *a, xm_block *b);
+
+/* An arena for an engine of configuration cfg (its code allocator; its
+ * realloc_fn for the bookkeeping), or NULL when arenas do not apply (the
+ * embedder's code allocator, macOS) or memory is short: callers then use
+ * xm_alloc. */
+WEFT_INTERNAL xm_arena *xm_arena_new(const weft_config *cfg);
+/* A block of at least `size` bytes from the arena, read-write, to be sealed
+ * with xm_seal like any other. */
+WEFT_INTERNAL weft_status xm_arena_alloc(xm_arena *ar, size_t size, xm_block *out,
+                                         weft_error *err);
+/* Releases the arena and every block cut from it. */
+WEFT_INTERNAL void xm_arena_free(xm_arena *ar);
 
 /* The host's page size (the unit blocks are rounded to). */
 WEFT_INTERNAL size_t xm_page_size(void);

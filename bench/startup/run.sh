@@ -76,6 +76,10 @@ size=$(wc -c <"$MODULE" | tr -d ' ')
         echo "| $k | $(get "$OUT/weft.txt" $k) | $n |"
     done
     echo "| **ready** (module_new + instance_new) | **$weft_ready** | ${node_ready:-n/a} |"
+    echo "| every function translated (weft_module_prepare, tier interp) |" \
+         "$(get "$OUT/weft.txt" prepare_interp) | |"
+    echo "| every function compiled (weft_module_prepare, tier jit) |" \
+         "$(get "$OUT/weft.txt" prepare_jit) | |"
     if [ -f "$OUT/node.txt" ]; then
         echo "| every body validated (weft: module_new; node: WebAssembly.validate) |" \
              "$(get "$OUT/weft.txt" module_new) | $(get "$OUT/node.txt" validate) |"

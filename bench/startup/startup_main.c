@@ -101,6 +101,39 @@ out:
     return rc;
 }
 
+/* Makes the code of every function in tier `tier` (weft_module_prepare):
+ * prints "prepare_interp S" or "prepare_jit S", seconds after module_new. */
+static int time_prepare(const uint8_t *bytes, size_t size, weft_tier tier, bool quiet)
+{
+    weft_config config;
+    weft_config_init(&config);
+    config.tier = tier;
+    weft_error err;
+    weft_engine *engine = NULL;
+    weft_module *module = NULL;
+    int rc = 0;
+    if (weft_engine_new(&config, &engine, &err))
+        return fail("engine", &err);
+    if (weft_module_new(engine, bytes, size, &module, &err)) {
+        rc = fail("module_new", &err);
+        goto out;
+    }
+    double t0 = bench_now_ms() / 1e3;
+    if (weft_module_prepare(module, &err)) {
+        rc = fail("module_prepare", &err);
+        goto out;
+    }
+    double t = bench_now_ms() / 1e3 - t0;
+    const char *name = tier == WEFT_TIER_JIT ? "prepare_jit" : "prepare_interp";
+    printf("%s %.4f\n", name, t);
+    if (!quiet)
+        fprintf(stderr, "%-14s %10.4f   (every function's code made)\n", name, t);
+out:
+    weft_module_free(module);
+    weft_engine_free(engine);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     bool quiet = argc > 1 && strcmp(argv[1], "-q") == 0;
@@ -164,6 +197,8 @@ int main(int argc, char **argv)
         }
     }
     weft_engine_free(engine);
+    for (int tier = WEFT_TIER_INTERP; rc == 0 && tier <= WEFT_TIER_JIT; tier++)
+        rc = time_prepare(bytes, size, (weft_tier)tier, quiet);
     free(bytes);
     return rc;
 }

@@ -3,6 +3,7 @@
  * functions make each function's code once (engine/compile.c, cmp_get's code
  * locks), in whichever tier WEFT_TIER selects: weft_engine_tier_stats counts
  * every function made, so a second translation or compilation shows up.
+ * weft_module_prepare makes them all ahead of any call.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -72,10 +73,47 @@ static void test_made_once(void **state)
     }
 }
 
+/* weft_module_prepare makes every function's code up front, once: first
+ * calls after it (from racing threads too) make nothing more. */
+static void test_prepare(void **state)
+{
+    (void)state;
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
+    weft_module *m = test_module_load(e, "first_calls");
+    weft_error err;
+    uint64_t compiled, interpreted;
+    weft_engine_tier_stats(e, &compiled, &interpreted);
+    assert_int_equal(compiled + interpreted, 0);
+    assert_int_equal(weft_module_prepare(m, &err), WEFT_OK);
+    weft_engine_tier_stats(e, &compiled, &interpreted);
+    assert_int_equal(compiled + interpreted, NFUNCS);
+    assert_int_equal(weft_module_prepare(m, &err), WEFT_OK); /* again: nothing new */
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, 2);
+    pthread_t t[2];
+    racer r[2];
+    for (uint32_t i = 0; i < 2; i++) {
+        r[i] = (racer){.module = m, .start = &start, .seed = i + 1};
+        assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+    }
+    for (uint32_t i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(r[i].failures, 0);
+    }
+    pthread_barrier_destroy(&start);
+    uint64_t c2, i2;
+    weft_engine_tier_stats(e, &c2, &i2);
+    assert_int_equal(c2, compiled);
+    assert_int_equal(i2, interpreted);
+    weft_module_free(m);
+    weft_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_made_once),
+        cmocka_unit_test(test_prepare),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
