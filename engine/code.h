@@ -398,11 +398,6 @@ typedef union cmp_cell {
     uint64_t u64;
 } cmp_cell;
 
-/* An instruction's first cell and the module byte offset of its wasm
- * instruction. */
-typedef struct cmp_offset {
-    uint32_t cell, wasm;
-} cmp_offset;
 
 typedef struct cmp_code {
     const weft_module *module;
@@ -415,11 +410,12 @@ typedef struct cmp_code {
     uint32_t ncells;
     uint32_t ninit;       /* nlocals - nparams + nconsts, padded: even, >= CMP_INIT_MIN */
     uint64_t *init;       /* ninit values for fp[nparams ..) (inside this allocation) */
-    /* Where each instruction came from, for backtraces: sorted by cell
+    /* Where each instruction came from, for backtraces: each instruction's
+     * first cell -> the module byte offset of its wasm instruction, sorted
      * (cmp_wasm_offset); inside this allocation.  Compiled code keeps the
      * table of its translation (the cells are then the translation's). */
     uint32_t noffsets;
-    struct cmp_offset *offsets;
+    u32_pair *offsets;
     /* Compiled (jit/jit.h): the machine code, and cells holds one JIT_ENTER;
      * NULL for code the interpreter runs. */
     struct jit_func *jit;

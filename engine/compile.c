@@ -1060,7 +1060,7 @@ static weft_status translate(const weft_module *m, uint32_t func_index,
     if (ninit < CMP_INIT_MIN)
         ninit = CMP_INIT_MIN;
     size_t bytes = sizeof(cmp_code) + (size_t)t.ncells * sizeof(cmp_cell) +
-                   (size_t)ninit * sizeof(uint64_t) + (size_t)t.ninstrs * sizeof(cmp_offset);
+                   (size_t)ninit * sizeof(uint64_t) + (size_t)t.ninstrs * sizeof(u32_pair);
     cmp_code *c = eng_alloc(t.e, bytes);
     if (!c) {
         st = err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);
@@ -1090,9 +1090,9 @@ static weft_status translate(const weft_module *m, uint32_t func_index,
     if (t.nconsts)
         memcpy(c->init + nzero, t.consts, (size_t)t.nconsts * sizeof(uint64_t));
     c->noffsets = t.ninstrs;
-    c->offsets = (cmp_offset *)(c->init + ninit);
+    c->offsets = (u32_pair *)(c->init + ninit);
     for (uint32_t i = 0; i < t.ninstrs; i++)
-        c->offsets[i] = (cmp_offset){.cell = t.instrs[i].at, .wasm = t.instrs[i].wasm_at};
+        c->offsets[i] = (u32_pair){.key = t.instrs[i].at, .value = t.instrs[i].wasm_at};
     *out = c;
 fail:
     eng_free(t.e, t.consts);
@@ -1178,16 +1178,7 @@ weft_status cmp_get(const weft_module *m, uint32_t func_index, const cmp_code **
 
 uint32_t cmp_wasm_offset(const cmp_code *c, uint32_t cell)
 {
-    /* The last instruction starting at or before `cell`. */
-    uint32_t lo = 0, hi = c->noffsets;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (c->offsets[mid].cell <= cell)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo ? c->offsets[lo - 1].wasm : UINT32_MAX;
+    return u32_pairs_floor(c->offsets, c->noffsets, cell, UINT32_MAX);
 }
 
 void cmp_free(const weft_engine *e, struct cmp_code *code)

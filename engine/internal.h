@@ -69,4 +69,23 @@ WEFT_INTERNAL void *eng_calloc(const weft_engine *e, size_t n, size_t size); /* 
 static inline void eng_free(const weft_engine *e, void *ptr) { if (ptr) eng_realloc(e, ptr, 0); }
 WEFT_INTERNAL const weft_config *eng_config(const weft_engine *e);
 
+/* A map of uint32 keys to uint32 values as an array sorted by key: the value
+ * of the last key at or below k, or `none` when every key is above it (the
+ * translator's offset table, compiled code's pc table). */
+typedef struct u32_pair {
+    uint32_t key, value;
+} u32_pair;
+static inline uint32_t u32_pairs_floor(const u32_pair *p, uint32_t n, uint32_t k, uint32_t none)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (p[mid].key <= k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? p[lo - 1].value : none;
+}
+
 #endif /* WEFT_INTERNAL_H */

@@ -200,7 +200,7 @@ static bool note_pc(jit_state *j)
 {
     if (j->npcs == j->cap_pcs) {
         uint32_t cap = j->cap_pcs ? j->cap_pcs * 2 : 64;
-        struct jit_pc *p = eng_realloc(j->e, j->pcs, (size_t)cap * sizeof *p);
+        u32_pair *p = eng_realloc(j->e, j->pcs, (size_t)cap * sizeof *p);
         if (!p) {
             cb_fail(&j->b, WEFT_E_OUT_OF_MEMORY, "pc table");
             return false;
@@ -208,7 +208,7 @@ static bool note_pc(jit_state *j)
         j->pcs = p;
         j->cap_pcs = cap;
     }
-    j->pcs[j->npcs++] = (struct jit_pc){.native = (uint32_t)j->b.len, .cell = j->at};
+    j->pcs[j->npcs++] = (u32_pair){.key = (uint32_t)j->b.len, .value = j->at};
     return true;
 }
 
@@ -288,7 +288,7 @@ weft_status jit_compile(const weft_module *m, cmp_code *ops, cmp_code **out,
     struct jit_func *f = NULL;
     j.labels = eng_alloc(e, ((size_t)ops->ncells + 1) * sizeof(cb_label));
     size_t bytes = sizeof(cmp_code) + sizeof(cmp_cell) + (size_t)ops->ninit * sizeof(uint64_t) +
-                   (size_t)ops->noffsets * sizeof(cmp_offset);
+                   (size_t)ops->noffsets * sizeof(u32_pair);
     self = eng_alloc(e, bytes);
     f = eng_alloc(e, sizeof *f);
     if (!j.labels || !self || !f) {
@@ -307,8 +307,8 @@ weft_status jit_compile(const weft_module *m, cmp_code *ops, cmp_code **out,
         self->cells[0].op = CO_JIT_ENTER;
     self->init = (uint64_t *)(self->cells + 1);
     memcpy(self->init, ops->init, (size_t)ops->ninit * sizeof(uint64_t));
-    self->offsets = (cmp_offset *)(self->init + ops->ninit);
-    memcpy(self->offsets, ops->offsets, (size_t)ops->noffsets * sizeof(cmp_offset));
+    self->offsets = (u32_pair *)(self->init + ops->ninit);
+    memcpy(self->offsets, ops->offsets, (size_t)ops->noffsets * sizeof(u32_pair));
     self->jit = NULL;
     j.self = self;
 
@@ -363,15 +363,7 @@ uint32_t jit_cell_at(const struct jit_func *f, uintptr_t pc)
     uintptr_t start = (uintptr_t)f->block.ptr;
     if (pc < start || pc - start >= f->block.size)
         return UINT32_MAX;
-    uint32_t at = (uint32_t)(pc - start), lo = 0, hi = f->npcs;
-    while (lo < hi) { /* the last instruction starting at or before pc */
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (f->pcs[mid].native <= at)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo ? f->pcs[lo - 1].cell : UINT32_MAX;
+    return u32_pairs_floor(f->pcs, f->npcs, (uint32_t)(pc - start), UINT32_MAX);
 }
 
 void jit_func_free(const weft_engine *e, struct jit_func *f)

@@ -63,12 +63,10 @@ struct jit_func {
     /* The translation it was compiled from (cells with cmp_op numbers): the
      * generic SIMD path runs the interpreter's body on its cells. */
     struct cmp_code *ops;
-    /* Each instruction's first native byte (offset in the block) and cell,
-     * sorted: a guard-page fault's pc maps back to an instruction. */
+    /* Each instruction's first native byte (offset in the block) -> its
+     * cell, sorted: a guard-page fault's pc maps back to an instruction. */
     uint32_t npcs;
-    struct jit_pc {
-        uint32_t native, cell;
-    } *pcs;
+    u32_pair *pcs;
 };
 
 /* A trap code's out-of-line stub, and the sites that jump to it: each site
@@ -102,7 +100,7 @@ typedef struct jit_state {
     uint32_t nsites, cap_sites;
     cb_label propagate;     /* add rsp, 8; ret -- with eax already the status */
     cmp_op unsupported;     /* the first instruction without a template    */
-    struct jit_pc *pcs;     /* per instruction, in order (jit_func.pcs)   */
+    u32_pair *pcs;          /* per instruction, in order (jit_func.pcs)   */
     uint32_t npcs, cap_pcs;
 } jit_state;
 
