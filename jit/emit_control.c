@@ -59,11 +59,24 @@ static void result_to(jit_state *j, int32_t base, int32_t dst)
         copy_slot(j, dst, base);
 }
 
+/* Calls the full entry in rax with the callee's frame at slot base: fp moves
+ * to the callee's frame and back, a failure returns at once, and the record
+ * the callee pushed is popped after it returns. */
+static void direct_call(jit_state *j, int32_t base)
+{
+    cb_buf *b = &j->b;
+    x64_lea(b, X64_S64, JIT_FP, jit_slot(base));
+    x64_call_r(b, X64_RAX);
+    x64_lea(b, X64_S64, JIT_FP, jit_slot(-base)); /* lea: the flags stay */
+    jit_check_status(j);
+    x64_alu_mi(b, X64_ADD, X64_S64, x64_mem_bd(JIT_CTX, offsetof(thr_context, interp_top)),
+               (int32_t)sizeof(interp_frame));
+}
+
 /* A call of function `func` with its frame at slot base.  A function of this
  * module that is already compiled is called directly at its full entry
- * (which polls and checks the stack itself), with fp moved to the callee's
- * frame and back, and its frame record popped after it returns; any other
- * (imported, host, not yet compiled, interpreted) goes through jit_rt_call. */
+ * (which polls and checks the stack itself); any other (imported, host, not
+ * yet compiled, interpreted) goes through jit_rt_call. */
 static void call_func(jit_state *j, uint32_t func, int32_t base, int32_t dst)
 {
     cb_buf *b = &j->b;
@@ -75,12 +88,7 @@ static void call_func(jit_state *j, uint32_t func, int32_t base, int32_t dst)
         x64_load(b, X64_S64, X64_RAX, x64_mem_bd(X64_RAX, 0));
         x64_test_rr(b, X64_S64, X64_RAX, X64_RAX);
         x64_jcc(b, X64_E, slow);
-        x64_lea(b, X64_S64, JIT_FP, jit_slot(base));
-        x64_call_r(b, X64_RAX);
-        x64_lea(b, X64_S64, JIT_FP, jit_slot(-base)); /* lea: the flags stay */
-        jit_check_status(j);
-        x64_alu_mi(b, X64_ADD, X64_S64, x64_mem_bd(JIT_CTX, offsetof(thr_context, interp_top)),
-                   (int32_t)sizeof(interp_frame));
+        direct_call(j, base);
         x64_jmp(b, done);
     }
     cb_bind(b, slow);
@@ -92,6 +100,57 @@ static void call_func(jit_state *j, uint32_t func, int32_t base, int32_t dst)
     jit_check_status(j);
     cb_bind(b, done);
     result_to(j, base, dst);
+}
+
+/* CALL_INDIRECT: [op][x=type y=base][x=table y=elem-index slot][y=dst].  The
+ * common case inline: the element is in the table, set, of the expected
+ * type, a function of this instance, compiled -- then a direct call.  Any
+ * other case (including every trap, whose message names the index) goes
+ * through jit_rt_call_indirect, which checks again in the interpreter's
+ * order. */
+static void call_indirect(jit_state *j, const cmp_cell *pc)
+{
+    cb_buf *b = &j->b;
+    int32_t base = pc[1].s.y;
+    cb_label slow = cb_new_label(b), done = cb_new_label(b);
+    jit_note_at(j);
+    x64_load(b, X64_S64, X64_RAX, x64_mem_bd(JIT_INST, offsetof(weft_instance, tables)));
+    x64_load(b, X64_S64, X64_RAX, x64_mem_bd(X64_RAX, pc[2].s.x * 8));
+    x64_load(b, X64_S32, X64_RCX, jit_slot(pc[2].s.y));
+    x64_alu_rm(b, X64_CMP, X64_S32, X64_RCX, x64_mem_bd(X64_RAX, offsetof(weft_table, size)));
+    x64_jcc(b, X64_AE, slow);
+    x64_load(b, X64_S64, X64_RAX, x64_mem_bd(X64_RAX, offsetof(weft_table, elems)));
+    x64_load(b, X64_S64, X64_RAX, x64_mem_bisd(X64_RAX, X64_RCX, 8, 0)); /* the weft_func */
+    x64_test_rr(b, X64_S64, X64_RAX, X64_RAX);
+    x64_jcc(b, X64_E, slow);
+    x64_alu_rm(b, X64_CMP, X64_S64, JIT_INST, x64_mem_bd(X64_RAX, offsetof(weft_func, instance)));
+    x64_jcc(b, X64_NE, slow); /* another instance's, or a host function (instance NULL) */
+    x64_load(b, X64_S32, X64_RCX, x64_mem_bd(X64_RAX, offsetof(weft_func, sig)));
+    x64_load(b, X64_S64, X64_RDX, x64_mem_bd(JIT_INST, offsetof(weft_instance, sigs)));
+    x64_alu_rm(b, X64_CMP, X64_S32, X64_RCX, x64_mem_bd(X64_RDX, pc[1].s.x * 4));
+    x64_jcc(b, X64_NE, slow);
+    /* codes[index - nfunc_imports].jit_entry of this module */
+    x64_load(b, X64_S32, X64_RCX, x64_mem_bd(X64_RAX, offsetof(weft_func, index)));
+    x64_imul_rri(b, X64_S64, X64_RCX, X64_RCX, (int32_t)sizeof(mod_code));
+    x64_mov_ri(b, X64_S64, X64_RAX,
+               (int64_t)(uintptr_t)&j->m->codes[0].jit_entry -
+                   (int64_t)j->m->nfunc_imports * (int64_t)sizeof(mod_code));
+    x64_load(b, X64_S64, X64_RAX, x64_mem_bisd(X64_RAX, X64_RCX, 1, 0));
+    x64_test_rr(b, X64_S64, X64_RAX, X64_RAX);
+    x64_jcc(b, X64_E, slow);
+    direct_call(j, base);
+    x64_jmp(b, done);
+    cb_bind(b, slow);
+    jit_poll(j);
+    jit_arg_env(j);
+    x64_lea(b, X64_S64, X64_RSI, jit_slot(base));
+    x64_mov_ri(b, X64_S32, X64_RDX, (uint32_t)pc[1].s.x);
+    x64_mov_ri(b, X64_S32, X64_RCX, (uint32_t)pc[2].s.x);
+    x64_load(b, X64_S32, X64_R8, jit_slot(pc[2].s.y));
+    jit_call_c(j, (const void *)jit_rt_call_indirect);
+    jit_check_status(j);
+    cb_bind(b, done);
+    result_to(j, base, pc[3].s.y);
 }
 
 /* Compare-and-branch forms (BR_<cmp>, ADD_BR_<cmp>), their base compare. */
@@ -284,17 +343,8 @@ bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc)
         j->len = 3 + n;
         return true;
     }
-    case CO_CALL_INDIRECT: /* [op][x=type y=base][x=table y=elem-index slot][y=dst] */
-        jit_note_at(j);
-        jit_poll(j);
-        jit_arg_env(j);
-        x64_lea(b, X64_S64, X64_RSI, jit_slot(pc[1].s.y));
-        x64_mov_ri(b, X64_S32, X64_RDX, (uint32_t)pc[1].s.x);
-        x64_mov_ri(b, X64_S32, X64_RCX, (uint32_t)pc[2].s.x);
-        x64_load(b, X64_S32, X64_R8, jit_slot(pc[2].s.y));
-        jit_call_c(j, (const void *)jit_rt_call_indirect);
-        jit_check_status(j);
-        result_to(j, pc[1].s.y, pc[3].s.y);
+    case CO_CALL_INDIRECT:
+        call_indirect(j, pc);
         j->len = 4;
         return true;
     case CO_SELECT: /* [op][x=dst y=cond][x=a y=b] */
