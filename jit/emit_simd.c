@@ -5,9 +5,7 @@
  * Every SIMD instruction has a template: the hot ones inline, in SSE2 (plus
  * pmulld after a CPUID check), everything else a call to jit_rt_simd
  * (runtime_simd.c), which runs the interpreter's own body for the
- * instruction.  The helper reads the instruction's cells; the compiled code
- * outlives the cells it was compiled from, so the template copies them onto
- * the native stack (below rsp, 16-byte aligned) and passes their address.
+ * instruction on its cells in the translation the compiled function keeps.
  *
  * A v128 lives in two 8-byte-aligned slots (engine/code.h), so vectors move
  * between slots and xmm registers with movdqu, and packed operations take
@@ -18,9 +16,6 @@
 #include "engine/memory.h"
 #include "jit/jit_internal.h"
 
-#if defined(__x86_64__)
-#include <cpuid.h>
-#endif
 
 /* ---- lengths ------------------------------------------------------------------ */
 
@@ -80,16 +75,6 @@ static void store_pair(jit_state *j, int32_t s, x64_reg lo, x64_reg hi)
 {
     jit_st64(j, s, lo);
     jit_st64(j, s + 1, hi);
-}
-
-static bool has_sse41(void)
-{
-#if defined(__x86_64__)
-    unsigned a, b, c, d;
-    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1);
-#else
-    return false;
-#endif
 }
 
 /* ---- the generic path ---------------------------------------------------------------- */
@@ -384,7 +369,7 @@ static bool emit_lanes(jit_state *j, cmp_op op, const cmp_cell *pc)
 static bool emit_packed(jit_state *j, cmp_op op, const cmp_cell *pc)
 {
     packed_binop p;
-    bool mulld = op == CO_I32X4_MUL && has_sse41();
+    bool mulld = op == CO_I32X4_MUL && jit_cpu_sse41();
     if (!mulld && !packed_of(op, &p))
         return false;
     /* [op][x=dst y=a][x=b]: xmm0 = a, xmm1 = b. */
@@ -403,13 +388,128 @@ static bool emit_packed(jit_state *j, cmp_op op, const cmp_cell *pc)
     return true;
 }
 
+/* Shifts by an i32 ([op][x=dst y=a][x=b]): the count taken modulo the lane
+ * width, as wasm does (SSE shifts would clear the lanes instead), into xmm1.
+ * i8x16 shifts and i64x2.shr_s have no SSE2 instruction: the helper. */
+static bool emit_shift(jit_state *j, cmp_op op, const cmp_cell *pc)
+{
+    x64_sse o;
+    int bits;
+    switch (op) {
+#define S(id, ins, w)                                                                           case CO_##id:                                                                                   o = X64_##ins;                                                                              bits = w;                                                                                   break;
+    S(I16X8_SHL, PSLLW, 16) S(I16X8_SHR_S, PSRAW, 16) S(I16X8_SHR_U, PSRLW, 16)
+    S(I32X4_SHL, PSLLD, 32) S(I32X4_SHR_S, PSRAD, 32) S(I32X4_SHR_U, PSRLD, 32)
+    S(I64X2_SHL, PSLLQ, 64) S(I64X2_SHR_U, PSRLQ, 64)
+#undef S
+    default:
+        return false;
+    }
+    jit_ld32(j, X64_RCX, pc[2].s.x);
+    x64_alu_ri(&j->b, X64_AND, X64_S32, X64_RCX, bits - 1);
+    x64_movd_xr(&j->b, X64_S32, 1, X64_RCX);
+    vload(j, 0, pc[1].s.y);
+    x64_sse_rr(&j->b, o, 0, 1);
+    vstore(j, pc[1].s.x, 0);
+    return true;
+}
+
+/* xmm x's lanes shifted right arithmetically by `bits` (count through xmm1). */
+static void sar_lanes(jit_state *j, x64_sse o, x64_xmm x, int bits)
+{
+    x64_mov_ri(&j->b, X64_S32, X64_RCX, bits);
+    x64_movd_xr(&j->b, X64_S32, 1, X64_RCX);
+    x64_sse_rr(&j->b, o, x, 1);
+}
+
+/* Widening ([op][x=dst y=a]) and saturating narrowing ([op][x=dst y=a][x=b]).
+ * Unsigned widening interleaves with zeros; signed widening interleaves a
+ * lane with itself and shifts it down arithmetically (i64: with its sign
+ * lanes, made by psrad 31). */
+static bool emit_resize(jit_state *j, cmp_op op, const cmp_cell *pc)
+{
+    cb_buf *b = &j->b;
+    x64_sse unpack;
+    int half; /* the narrow lane's bits */
+    bool sign;
+    switch (op) {
+#define E(id, un, bits, sg)                                                                 \
+    case CO_##id:                                                                           \
+        unpack = X64_##un;                                                                  \
+        half = bits;                                                                        \
+        sign = sg;                                                                          \
+        break;
+    E(I16X8_EXTEND_LOW_I8X16_U, PUNPCKLBW, 8, false)
+    E(I16X8_EXTEND_HIGH_I8X16_U, PUNPCKHBW, 8, false)
+    E(I16X8_EXTEND_LOW_I8X16_S, PUNPCKLBW, 8, true)
+    E(I16X8_EXTEND_HIGH_I8X16_S, PUNPCKHBW, 8, true)
+    E(I32X4_EXTEND_LOW_I16X8_U, PUNPCKLWD, 16, false)
+    E(I32X4_EXTEND_HIGH_I16X8_U, PUNPCKHWD, 16, false)
+    E(I32X4_EXTEND_LOW_I16X8_S, PUNPCKLWD, 16, true)
+    E(I32X4_EXTEND_HIGH_I16X8_S, PUNPCKHWD, 16, true)
+    E(I64X2_EXTEND_LOW_I32X4_U, PUNPCKLDQ, 32, false)
+    E(I64X2_EXTEND_HIGH_I32X4_U, PUNPCKHDQ, 32, false)
+    E(I64X2_EXTEND_LOW_I32X4_S, PUNPCKLDQ, 32, true)
+    E(I64X2_EXTEND_HIGH_I32X4_S, PUNPCKHDQ, 32, true)
+#undef E
+    case CO_I8X16_NARROW_I16X8_S:
+    case CO_I8X16_NARROW_I16X8_U:
+    case CO_I16X8_NARROW_I32X4_S:
+        vload(j, 0, pc[1].s.y);
+        vload(j, 1, pc[2].s.x);
+        x64_sse_rr(b, op == CO_I8X16_NARROW_I16X8_S   ? X64_PACKSSWB
+                      : op == CO_I8X16_NARROW_I16X8_U ? X64_PACKUSWB
+                                                      : X64_PACKSSDW,
+                   0, 1);
+        vstore(j, pc[1].s.x, 0);
+        return true;
+    default:
+        return false;
+    }
+    vload(j, 0, pc[1].s.y);
+    if (!sign) {
+        x64_sse_rr(b, X64_PXOR, 2, 2);
+        x64_sse_rr(b, unpack, 0, 2);
+    } else if (half == 32) {
+        x64_sse_rr(b, X64_MOVDQU, 2, 0);
+        sar_lanes(j, X64_PSRAD, 2, 31); /* each lane's sign, whole */
+        x64_sse_rr(b, unpack, 0, 2);
+    } else {
+        x64_sse_rr(b, unpack, 0, 0);
+        sar_lanes(j, half == 8 ? X64_PSRAW : X64_PSRAD, 0, half);
+    }
+    vstore(j, pc[1].s.x, 0);
+    return true;
+}
+
+/* i8x16.shuffle: [op][x=dst y=a][x=b][16 lane indexes in 2 cells].  SSE2 has
+ * no byte shuffle: each byte moves on its own, into the red zone below rsp
+ * (the 128 bytes the kernel leaves alone; the result must not be written to
+ * dst before both operands are read), then the 16 bytes to dst at once. */
+static void emit_shuffle(jit_state *j, const cmp_cell *pc)
+{
+    cb_buf *b = &j->b;
+    const uint8_t *lanes = (const uint8_t *)(const void *)&pc[3];
+    for (int i = 0; i < 16; i++) {
+        int32_t src = (lanes[i] & 31) < 16 ? pc[1].s.y : pc[2].s.x;
+        x64_mem from = jit_slot(src);
+        from.disp += lanes[i] & 15;
+        x64_movzx_rm(b, X64_S8, X64_S32, X64_RAX, from);
+        x64_store(b, X64_S8, x64_mem_bd(X64_RSP, i - 16), X64_RAX);
+    }
+    x64_sse_rm(b, X64_MOVDQU, 0, x64_mem_bd(X64_RSP, -16));
+    vstore(j, pc[1].s.x, 0);
+}
+
 bool jit_emit_simd(jit_state *j, cmp_op op, const cmp_cell *pc)
 {
     uint32_t len = simd_len(op);
     if (!len)
         return false;
     j->len = len;
-    if (!emit_memory(j, op, pc) && !emit_lanes(j, op, pc) && !emit_packed(j, op, pc))
+    if (op == CO_I8X16_SHUFFLE)
+        emit_shuffle(j, pc);
+    else if (!emit_memory(j, op, pc) && !emit_lanes(j, op, pc) && !emit_packed(j, op, pc) &&
+             !emit_shift(j, op, pc) && !emit_resize(j, op, pc))
         emit_helper(j, op, pc, len);
     return true;
 }

@@ -104,7 +104,14 @@ typedef enum x64_sse {
     X64_PMINSW = 0x66EA, X64_PMAXSW = 0x66EE, X64_PMULLW = 0x66D5,
     X64_PAND = 0x66DB, X64_PANDN = 0x66DF, X64_POR = 0x66EB, X64_PXOR = 0x66EF,
     X64_PCMPEQB = 0x6674, X64_PCMPEQW = 0x6675, X64_PCMPEQD = 0x6676,
-    X64_PCMPGTB = 0x6664, X64_PCMPGTW = 0x6665, X64_PCMPGTD = 0x6666
+    X64_PCMPGTB = 0x6664, X64_PCMPGTW = 0x6665, X64_PCMPGTD = 0x6666,
+    /* shifts by the count in the low quadword of the source xmm */
+    X64_PSLLW = 0x66F1, X64_PSLLD = 0x66F2, X64_PSLLQ = 0x66F3, X64_PSRLW = 0x66D1,
+    X64_PSRLD = 0x66D2, X64_PSRLQ = 0x66D3, X64_PSRAW = 0x66E1, X64_PSRAD = 0x66E2,
+    /* interleaves and saturating packs */
+    X64_PUNPCKLBW = 0x6660, X64_PUNPCKHBW = 0x6668, X64_PUNPCKLWD = 0x6661,
+    X64_PUNPCKHWD = 0x6669, X64_PUNPCKLDQ = 0x6662, X64_PUNPCKHDQ = 0x666A,
+    X64_PACKSSWB = 0x6663, X64_PACKUSWB = 0x6667, X64_PACKSSDW = 0x666B
 } x64_sse;
 
 /* Conversions between a general register (32 or 64 bits) and a scalar. */

@@ -594,6 +594,15 @@ static const sse_name SSE[] = {
     {X64_PCMPEQW, "pcmpeqw", "XMMWORD"}, {X64_PCMPEQD, "pcmpeqd", "XMMWORD"},
     {X64_PCMPGTB, "pcmpgtb", "XMMWORD"}, {X64_PCMPGTW, "pcmpgtw", "XMMWORD"},
     {X64_PCMPGTD, "pcmpgtd", "XMMWORD"},
+    {X64_PSLLW, "psllw", "XMMWORD"},     {X64_PSLLD, "pslld", "XMMWORD"},
+    {X64_PSLLQ, "psllq", "XMMWORD"},     {X64_PSRLW, "psrlw", "XMMWORD"},
+    {X64_PSRLD, "psrld", "XMMWORD"},     {X64_PSRLQ, "psrlq", "XMMWORD"},
+    {X64_PSRAW, "psraw", "XMMWORD"},     {X64_PSRAD, "psrad", "XMMWORD"},
+    {X64_PUNPCKLBW, "punpcklbw", "XMMWORD"}, {X64_PUNPCKHBW, "punpckhbw", "XMMWORD"},
+    {X64_PUNPCKLWD, "punpcklwd", "XMMWORD"}, {X64_PUNPCKHWD, "punpckhwd", "XMMWORD"},
+    {X64_PUNPCKLDQ, "punpckldq", "XMMWORD"}, {X64_PUNPCKHDQ, "punpckhdq", "XMMWORD"},
+    {X64_PACKSSWB, "packsswb", "XMMWORD"}, {X64_PACKUSWB, "packuswb", "XMMWORD"},
+    {X64_PACKSSDW, "packssdw", "XMMWORD"},
 };
 
 static void test_sse(void **state)
