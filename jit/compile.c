@@ -10,7 +10,8 @@
  *                push the frame record; set locals and constants
  *   body:        the instructions, in cell order; every instruction's first
  *                cell has a label (branches name cells)
- *   stubs:       one per trap code the function can raise:
+ *   stubs:       one per trap site, naming its cell (mov edx, cell), on to
+ *                one per trap code the function can raise:
  *                  rdi = env, esi = code; call jit_rt_trap; jmp propagate
  *   propagate:   add rsp, 8; ret              (eax: the status)
  */
