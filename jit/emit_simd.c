@@ -413,6 +413,45 @@ static bool emit_shift(jit_state *j, cmp_op op, const cmp_cell *pc)
     return true;
 }
 
+/* Unsigned compares of bytes and words ([op][x=dst y=a][x=b]), which SSE2
+ * lacks: a <=u b exactly when the saturating a - b is 0; >= swaps the
+ * operands, > and < complement <= and >=. */
+static bool emit_ucompare(jit_state *j, cmp_op op, const cmp_cell *pc)
+{
+    bool word = op == CO_I16X8_LT_U || op == CO_I16X8_GT_U || op == CO_I16X8_LE_U ||
+                op == CO_I16X8_GE_U;
+    bool swap, invert;
+    switch (op) {
+    case CO_I8X16_LE_U:
+    case CO_I16X8_LE_U:
+        swap = false, invert = false;
+        break;
+    case CO_I8X16_GE_U:
+    case CO_I16X8_GE_U:
+        swap = true, invert = false;
+        break;
+    case CO_I8X16_GT_U:
+    case CO_I16X8_GT_U:
+        swap = false, invert = true;
+        break;
+    case CO_I8X16_LT_U:
+    case CO_I16X8_LT_U:
+        swap = true, invert = true;
+        break;
+    default:
+        return false;
+    }
+    vload(j, swap ? 1 : 0, pc[1].s.y);
+    vload(j, swap ? 0 : 1, pc[2].s.x);
+    x64_sse_rr(&j->b, word ? X64_PSUBUSW : X64_PSUBUSB, 0, 1);
+    x64_sse_rr(&j->b, X64_PXOR, 1, 1);
+    x64_sse_rr(&j->b, word ? X64_PCMPEQW : X64_PCMPEQB, 0, 1);
+    if (invert)
+        complement(j, 0);
+    vstore(j, pc[1].s.x, 0);
+    return true;
+}
+
 /* xmm x's lanes shifted right arithmetically by `bits` (count through xmm1). */
 static void sar_lanes(jit_state *j, x64_sse o, x64_xmm x, int bits)
 {
@@ -509,7 +548,7 @@ bool jit_emit_simd(jit_state *j, cmp_op op, const cmp_cell *pc)
     if (op == CO_I8X16_SHUFFLE)
         emit_shuffle(j, pc);
     else if (!emit_memory(j, op, pc) && !emit_lanes(j, op, pc) && !emit_packed(j, op, pc) &&
-             !emit_shift(j, op, pc) && !emit_resize(j, op, pc))
+             !emit_shift(j, op, pc) && !emit_resize(j, op, pc) && !emit_ucompare(j, op, pc))
         emit_helper(j, op, pc, len);
     return true;
 }
