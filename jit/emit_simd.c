@@ -452,6 +452,28 @@ static bool emit_ucompare(jit_state *j, cmp_op op, const cmp_cell *pc)
     return true;
 }
 
+/* i64x2.mul ([op][x=dst y=a][x=b]) from 32-bit products, modulo 2^64:
+ * lo(a) * lo(b) + ((hi(a) * lo(b) + lo(a) * hi(b)) << 32). */
+static void emit_i64x2_mul(jit_state *j, const cmp_cell *pc)
+{
+    cb_buf *b = &j->b;
+    vload(j, 0, pc[1].s.y); /* a */
+    vload(j, 1, pc[2].s.x); /* b */
+    x64_mov_ri(b, X64_S32, X64_RCX, 32);
+    x64_movd_xr(b, X64_S32, 4, X64_RCX);   /* xmm4: the count 32 */
+    x64_sse_rr(b, X64_MOVDQU, 2, 0);
+    x64_sse_rr(b, X64_PSRLQ, 2, 4);
+    x64_sse_rr(b, X64_PMULUDQ, 2, 1);      /* hi(a) * lo(b) */
+    x64_sse_rr(b, X64_MOVDQU, 3, 1);
+    x64_sse_rr(b, X64_PSRLQ, 3, 4);
+    x64_sse_rr(b, X64_PMULUDQ, 3, 0);      /* hi(b) * lo(a) */
+    x64_sse_rr(b, X64_PADDQ, 2, 3);
+    x64_sse_rr(b, X64_PSLLQ, 2, 4);
+    x64_sse_rr(b, X64_PMULUDQ, 0, 1);      /* lo(a) * lo(b) */
+    x64_sse_rr(b, X64_PADDQ, 0, 2);
+    vstore(j, pc[1].s.x, 0);
+}
+
 /* xmm x's lanes shifted right arithmetically by `bits` (count through xmm1). */
 static void sar_lanes(jit_state *j, x64_sse o, x64_xmm x, int bits)
 {
@@ -547,6 +569,8 @@ bool jit_emit_simd(jit_state *j, cmp_op op, const cmp_cell *pc)
     j->len = len;
     if (op == CO_I8X16_SHUFFLE)
         emit_shuffle(j, pc);
+    else if (op == CO_I64X2_MUL)
+        emit_i64x2_mul(j, pc);
     else if (!emit_memory(j, op, pc) && !emit_lanes(j, op, pc) && !emit_packed(j, op, pc) &&
              !emit_shift(j, op, pc) && !emit_resize(j, op, pc) && !emit_ucompare(j, op, pc))
         emit_helper(j, op, pc, len);

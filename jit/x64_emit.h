@@ -111,7 +111,8 @@ typedef enum x64_sse {
     /* interleaves and saturating packs */
     X64_PUNPCKLBW = 0x6660, X64_PUNPCKHBW = 0x6668, X64_PUNPCKLWD = 0x6661,
     X64_PUNPCKHWD = 0x6669, X64_PUNPCKLDQ = 0x6662, X64_PUNPCKHDQ = 0x666A,
-    X64_PACKSSWB = 0x6663, X64_PACKUSWB = 0x6667, X64_PACKSSDW = 0x666B
+    X64_PACKSSWB = 0x6663, X64_PACKUSWB = 0x6667, X64_PACKSSDW = 0x666B,
+    X64_PMULUDQ = 0x66F4 /* the low u32 of each u64 lane, multiplied to a u64 */
 } x64_sse;
 
 /* Conversions between a general register (32 or 64 bits) and a scalar. */

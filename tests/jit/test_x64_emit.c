@@ -602,7 +602,7 @@ static const sse_name SSE[] = {
     {X64_PUNPCKLWD, "punpcklwd", "XMMWORD"}, {X64_PUNPCKHWD, "punpckhwd", "XMMWORD"},
     {X64_PUNPCKLDQ, "punpckldq", "XMMWORD"}, {X64_PUNPCKHDQ, "punpckhdq", "XMMWORD"},
     {X64_PACKSSWB, "packsswb", "XMMWORD"}, {X64_PACKUSWB, "packuswb", "XMMWORD"},
-    {X64_PACKSSDW, "packssdw", "XMMWORD"},
+    {X64_PACKSSDW, "packssdw", "XMMWORD"}, {X64_PMULUDQ, "pmuludq", "XMMWORD"},
 };
 
 static void test_sse(void **state)
