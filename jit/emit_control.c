@@ -280,6 +280,16 @@ bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc)
     case CO_COPY2:
     case CO_COPY3: {
         uint32_t n = op == CO_COPY2 ? 2 : 3;
+        int32_t d = pc[1].s.x, s = pc[1].s.y;
+        if (n == 2 && pc[2].s.x == d + 1 && pc[2].s.y == s + 1 && d != s + 1) {
+            /* Two adjacent slots (a v128): one 16-byte move, which a 16-byte
+             * load of them later can forward from.  The same as the two
+             * copies in order unless the first writes the second's source. */
+            x64_sse_rm(b, X64_MOVDQU, 0, jit_slot(s));
+            x64_sse_store(b, X64_MOVDQU, jit_slot(d), 0);
+            j->len = 3;
+            return true;
+        }
         for (uint32_t k = 1; k <= n; k++)
             copy_slot(j, pc[k].s.x, pc[k].s.y);
         j->len = n + 1;
