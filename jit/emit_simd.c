@@ -542,14 +542,45 @@ static bool emit_resize(jit_state *j, cmp_op op, const cmp_cell *pc)
     return true;
 }
 
-/* i8x16.shuffle: [op][x=dst y=a][x=b][16 lane indexes in 2 cells].  SSE2 has
- * no byte shuffle: each byte moves on its own, into the red zone below rsp
- * (the 128 bytes the kernel leaves alone; the result must not be written to
- * dst before both operands are read), then the 16 bytes to dst at once. */
+/* xmm x = the 16 bytes v[0..15], built in registers (no store to load from). */
+static void xmm_const(jit_state *j, x64_xmm x, const uint8_t v[16])
+{
+    uint64_t lo, hi;
+    memcpy(&lo, v, 8);
+    memcpy(&hi, v + 8, 8);
+    x64_mov_ri(&j->b, X64_S64, X64_RAX, (int64_t)lo);
+    x64_movd_xr(&j->b, X64_S64, x, X64_RAX);
+    x64_mov_ri(&j->b, X64_S64, X64_RAX, (int64_t)hi);
+    x64_movd_xr(&j->b, X64_S64, 15, X64_RAX);
+    x64_sse_rr(&j->b, X64_PUNPCKLQDQ, x, 15);
+}
+
+/* i8x16.shuffle: [op][x=dst y=a][x=b][16 lane indexes in 2 cells].  With
+ * SSSE3: a pshufb of each operand (a mask byte with its top bit set makes a
+ * zero), then or.  Without: each byte on its own into the red zone below rsp
+ * (the 128 bytes the kernel leaves alone; dst must not be written before both
+ * operands are read), then the 16 bytes to dst at once. */
 static void emit_shuffle(jit_state *j, const cmp_cell *pc)
 {
     cb_buf *b = &j->b;
     const uint8_t *lanes = (const uint8_t *)(const void *)&pc[3];
+    if (jit_cpu_ssse3()) {
+        uint8_t from_a[16], from_b[16];
+        for (int i = 0; i < 16; i++) {
+            uint8_t l = lanes[i] & 31;
+            from_a[i] = l < 16 ? l : 0x80;
+            from_b[i] = l < 16 ? 0x80 : (uint8_t)(l - 16);
+        }
+        xmm_const(j, 2, from_a);
+        xmm_const(j, 3, from_b);
+        vload(j, 0, pc[1].s.y);
+        vload(j, 1, pc[2].s.x);
+        x64_pshufb_rr(b, 0, 2);
+        x64_pshufb_rr(b, 1, 3);
+        x64_sse_rr(b, X64_POR, 0, 1);
+        vstore(j, pc[1].s.x, 0);
+        return;
+    }
     for (int i = 0; i < 16; i++) {
         int32_t src = (lanes[i] & 31) < 16 ? pc[1].s.y : pc[2].s.x;
         x64_mem from = jit_slot(src);

@@ -132,6 +132,8 @@ WEFT_INTERNAL void jit_table_jump(jit_state *j, uint32_t first, uint32_t n);
 WEFT_INTERNAL bool jit_cpu_has(x64_bitcnt op);
 /* Does this CPU have SSE4.1 (roundss/roundsd)? */
 WEFT_INTERNAL bool jit_cpu_sse41(void);
+/* Does this CPU have SSSE3 (pshufb)? */
+WEFT_INTERNAL bool jit_cpu_ssse3(void);
 
 /* Appends a compiled function to /tmp/perf-<pid>.map (perf_map.c). */
 WEFT_INTERNAL void jit_perf_map_add(const weft_module *m, uint32_t func_index, const void *start,

@@ -21,7 +21,7 @@ bool jit_supported(void) { return JIT_HOST_OK; }
 
 /* The CPU's features, read once (cpuid is slow, and compilation asks per
  * instruction): bit k set when feature k is there, bit 31 when read. */
-enum { CPU_POPCNT = 1, CPU_LZCNT = 2, CPU_TZCNT = 4, CPU_SSE41 = 8, CPU_READ = 1u << 31 };
+enum { CPU_POPCNT = 1, CPU_LZCNT = 2, CPU_TZCNT = 4, CPU_SSE41 = 8, CPU_SSSE3 = 16, CPU_READ = 1u << 31 };
 static _Atomic uint32_t cpu_features;
 
 static uint32_t cpu(void)
@@ -34,6 +34,7 @@ static uint32_t cpu(void)
     if (__get_cpuid(1, &a, &b, &c, &d)) {
         f |= c & bit_POPCNT ? CPU_POPCNT : 0;
         f |= c & bit_SSE4_1 ? CPU_SSE41 : 0;
+        f |= c & bit_SSSE3 ? CPU_SSSE3 : 0;
     }
     if (__get_cpuid(0x80000001, &a, &b, &c, &d) && (c & bit_LZCNT)) /* ABM */
         f |= CPU_LZCNT;
@@ -57,6 +58,7 @@ bool jit_cpu_has(x64_bitcnt op)
 }
 
 bool jit_cpu_sse41(void) { return cpu() & CPU_SSE41; }
+bool jit_cpu_ssse3(void) { return cpu() & CPU_SSSE3; }
 #else
 bool jit_cpu_has(x64_bitcnt op)
 {
@@ -65,6 +67,7 @@ bool jit_cpu_has(x64_bitcnt op)
 }
 
 bool jit_cpu_sse41(void) { return false; }
+bool jit_cpu_ssse3(void) { return false; }
 #endif
 
 #if JIT_HOST_OK

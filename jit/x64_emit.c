@@ -516,6 +516,11 @@ void x64_pmulld_rr(cb_buf *b, x64_xmm dst, x64_xmm src)
     op_rr(b, 0x66, false, 0, 0x0F3840, 3, dst, src);
 }
 
+void x64_pshufb_rr(cb_buf *b, x64_xmm dst, x64_xmm src)
+{
+    op_rr(b, 0x66, false, 0, 0x0F3800, 3, dst, src);
+}
+
 static void round_op(cb_buf *b, uint32_t op, x64_xmm dst, x64_xmm src, uint8_t mode)
 {
     op_rr(b, 0x66, false, 0, op, 3, dst, src);

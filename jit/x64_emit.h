@@ -112,7 +112,8 @@ typedef enum x64_sse {
     X64_PUNPCKLBW = 0x6660, X64_PUNPCKHBW = 0x6668, X64_PUNPCKLWD = 0x6661,
     X64_PUNPCKHWD = 0x6669, X64_PUNPCKLDQ = 0x6662, X64_PUNPCKHDQ = 0x666A,
     X64_PACKSSWB = 0x6663, X64_PACKUSWB = 0x6667, X64_PACKSSDW = 0x666B,
-    X64_PMULUDQ = 0x66F4 /* the low u32 of each u64 lane, multiplied to a u64 */
+    X64_PMULUDQ = 0x66F4, /* the low u32 of each u64 lane, multiplied to a u64 */
+    X64_PUNPCKLQDQ = 0x666C
 } x64_sse;
 
 /* Conversions between a general register (32 or 64 bits) and a scalar. */
@@ -196,6 +197,8 @@ WEFT_INTERNAL void x64_cvt_from_int(cb_buf *b, x64_cvt op, x64_size s, x64_xmm d
 WEFT_INTERNAL void x64_cvt_to_int(cb_buf *b, x64_cvt op, x64_size s, x64_reg dst, x64_xmm src);
 /* pmulld xmm, xmm (SSE4.1: check CPUID first). */
 WEFT_INTERNAL void x64_pmulld_rr(cb_buf *b, x64_xmm dst, x64_xmm src);
+/* pshufb xmm, xmm (SSSE3: check CPUID first). */
+WEFT_INTERNAL void x64_pshufb_rr(cb_buf *b, x64_xmm dst, x64_xmm src);
 /* roundss/roundsd (SSE4.1): mode 0 nearest, 1 floor, 2 ceil, 3 trunc (+ 8:
  * suppress the precision exception). */
 WEFT_INTERNAL void x64_roundss(cb_buf *b, x64_xmm dst, x64_xmm src, uint8_t mode);

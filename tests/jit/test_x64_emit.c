@@ -603,6 +603,7 @@ static const sse_name SSE[] = {
     {X64_PUNPCKLDQ, "punpckldq", "XMMWORD"}, {X64_PUNPCKHDQ, "punpckhdq", "XMMWORD"},
     {X64_PACKSSWB, "packsswb", "XMMWORD"}, {X64_PACKUSWB, "packuswb", "XMMWORD"},
     {X64_PACKSSDW, "packssdw", "XMMWORD"}, {X64_PMULUDQ, "pmuludq", "XMMWORD"},
+    {X64_PUNPCKLQDQ, "punpcklqdq", "XMMWORD"},
 };
 
 static void test_sse(void **state)
@@ -649,6 +650,8 @@ static void test_sse(void **state)
             }
             x64_pmulld_rr(&g.cb, x, r);
             I(&g, "pmulld xmm%d, xmm%d", x, r);
+            x64_pshufb_rr(&g.cb, x, r);
+            I(&g, "pshufb xmm%d, xmm%d", x, r);
             x64_roundss(&g.cb, x, r, (uint8_t)(r % 4 | 8));
             I(&g, "roundss xmm%d, xmm%d, %d", x, r, r % 4 | 8);
             x64_roundsd(&g.cb, x, r, (uint8_t)(x % 4));
