@@ -153,9 +153,24 @@ static void emit_full_entry(jit_state *j, cb_label body)
     x64_store(b, X64_S64, x64_mem_bd(X64_RAX, offsetof(interp_frame, fp)), JIT_FP);
     x64_store_imm(b, X64_S64, x64_mem_bd(X64_RAX, offsetof(interp_frame, ret_pc)), 0);
     x64_store(b, X64_S64, x64_mem_bd(JIT_CTX, offsetof(thr_context, interp_top)), X64_RAX);
-    /* Declared locals and constants (cmp_code.init). */
-    for (uint32_t i = 0; i < c->ninit; i++)
-        store_const(j, (int32_t)(c->nparams + i), c->init[i]);
+    /* Declared locals and constants (cmp_code.init), not init's padding: the
+     * interpreter copies that only to move whole 16-byte pairs, and it lands
+     * in temps, which are written before they are read.  Zeros (the locals)
+     * come from one cleared register: 4 bytes a slot instead of 8. */
+    uint32_t n = c->nlocals - c->nparams + c->nconsts;
+    bool zero_ready = false;
+    for (uint32_t i = 0; i < n; i++) {
+        int32_t s = (int32_t)(c->nparams + i);
+        if (c->init[i] != 0) {
+            store_const(j, s, c->init[i]);
+            continue;
+        }
+        if (!zero_ready) {
+            x64_alu_rr(b, X64_XOR, X64_S32, X64_RCX, X64_RCX);
+            zero_ready = true;
+        }
+        x64_store(b, X64_S64, jit_slot(s), X64_RCX);
+    }
     x64_jmp(b, body);
 }
 
