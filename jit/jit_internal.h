@@ -165,13 +165,55 @@ WEFT_INTERNAL void jit_rt_data_drop(jit_env *env, uint32_t data);
 static inline x64_mem jit_slot(int32_t s) { return x64_mem_bd(JIT_FP, s * 8); }
 static inline x64_mem jit_slot_hi(int32_t s) { return x64_mem_bd(JIT_FP, s * 8 + 4); }
 
-static inline void jit_ld32(jit_state *j, x64_reg r, int32_t s)
+/* Is slot s one of the function's constants ([nlocals, nlocals + nconsts),
+ * engine/code.h, Frames)?  Then *v is its value.  Nothing writes a constant's
+ * slot after the entry, so a template may use the value instead of the slot. */
+static inline bool jit_const(const jit_state *j, int32_t s, uint64_t *v)
 {
-    x64_load(&j->b, X64_S32, r, jit_slot(s));
+    const cmp_code *c = j->code;
+    if (s < (int32_t)c->nlocals || (uint32_t)s - c->nlocals >= c->nconsts)
+        return false;
+    *v = c->init[(uint32_t)s - c->nparams];
+    return true;
 }
-static inline void jit_ld64(jit_state *j, x64_reg r, int32_t s)
+
+/* The constant in slot s as the imm32 of a `size` operation: any value for a
+ * 32-bit one (its low half), one that sign-extends to itself for 64 bits. */
+static inline bool jit_const_imm(const jit_state *j, x64_size size, int32_t s, int32_t *imm)
 {
-    x64_load(&j->b, X64_S64, r, jit_slot(s));
+    uint64_t v;
+    if (!jit_const(j, s, &v))
+        return false;
+    if (size != X64_S64 && size != X64_S32)
+        return false;
+    if (size == X64_S64 && (int64_t)v != (int32_t)v)
+        return false;
+    *imm = (int32_t)(uint32_t)v;
+    return true;
+}
+
+/* r = slot s as a 32-bit (zero-extended) or 64-bit load would make it; a
+ * constant's value is an immediate.  Leaves the flags alone. */
+static inline void jit_ld(jit_state *j, x64_size size, x64_reg r, int32_t s)
+{
+    uint64_t v;
+    if (jit_const(j, s, &v))
+        x64_mov_ri(&j->b, size, r, size == X64_S64 ? (int64_t)v : (int64_t)(uint32_t)v);
+    else
+        x64_load(&j->b, size, r, jit_slot(s));
+}
+static inline void jit_ld32(jit_state *j, x64_reg r, int32_t s) { jit_ld(j, X64_S32, r, s); }
+static inline void jit_ld64(jit_state *j, x64_reg r, int32_t s) { jit_ld(j, X64_S64, r, s); }
+
+/* r = r op slot s (x64_alu: add, sub, and, or, xor, cmp): with the constant
+ * as an immediate when it fits, else from the slot. */
+static inline void jit_alu_rs(jit_state *j, x64_alu op, x64_size size, x64_reg r, int32_t s)
+{
+    int32_t imm;
+    if (jit_const_imm(j, size, s, &imm))
+        x64_alu_ri(&j->b, op, size, r, imm);
+    else
+        x64_alu_rm(&j->b, op, size, r, jit_slot(s));
 }
 /* A slot is always written whole: an i32 result zero-extended (the 32-bit
  * operation that made it already cleared the high half). */
