@@ -8,8 +8,8 @@
  *   body entry:  sub rsp, 8; jmp body          (the caller set the frame up)
  *   full entry:  sub rsp, 8; poll; native stack, depth and value stack checks;
  *                push the frame record; set locals and constants
- *   body:        the instructions, in cell order; every instruction's first
- *                cell has a label (branches name cells)
+ *   body:        the instructions, in cell order; a label at each cell a
+ *                branch names (emit_function's first pass finds them)
  *   stubs:       one per trap code the function can raise:
  *                  rdi = env, esi = code; call jit_rt_trap; jmp propagate
  *   propagate:   add rsp, 8; ret              (eax: the status)
@@ -22,6 +22,14 @@ cb_label jit_cell_label(jit_state *j, uint32_t cell)
 {
     if (cell > j->code->ncells) {
         cb_fail(&j->b, WEFT_E_UNSUPPORTED, "branch out of the function");
+        return CB_UNBOUND;
+    }
+    if (j->collecting) {
+        j->targets[cell] = 1;
+    } else if (!j->targets[cell]) {
+        /* The first pass saw no branch to it, so it has no label (a
+         * template that branches differently the second time). */
+        cb_fail(&j->b, WEFT_E_UNSUPPORTED, "branch target missed by the first pass");
         return CB_UNBOUND;
     }
     if (j->labels[cell] == CB_UNBOUND)
@@ -226,11 +234,11 @@ static bool note_pc(jit_state *j)
     return true;
 }
 
-/* Emits the whole function into j->b; *full_at: the full entry's offset.
- * False (with j->unsupported set) when some instruction has no template. */
-static bool emit_function(jit_state *j, uint32_t *full_at)
+/* One pass over the function into j->b (emit_function). */
+static bool emit_pass(jit_state *j, uint32_t *full_at)
 {
     cb_buf *b = &j->b;
+    j->fwd_end = SIZE_MAX;
     cb_label body = cb_new_label(b);
     j->propagate = cb_new_label(b);
     x64_alu_ri(b, X64_SUB, X64_S64, X64_RSP, 8);
@@ -240,7 +248,8 @@ static bool emit_function(jit_state *j, uint32_t *full_at)
     emit_full_entry(j, body);
     cb_bind(b, body);
     for (j->at = 0; j->at < j->code->ncells; j->at += j->len) {
-        cb_bind(b, jit_cell_label(j, j->at));
+        if (j->collecting ? j->labels[j->at] != CB_UNBOUND : j->targets[j->at])
+            cb_bind(b, jit_cell_label(j, j->at));
         if (!note_pc(j))
             return false;
         if (!emit_instr(j) || j->len == 0) {
@@ -250,10 +259,45 @@ static bool emit_function(jit_state *j, uint32_t *full_at)
     }
     /* Nothing falls off the end (the last instruction returns or branches);
      * a branch to the end would be a translator bug: stop there. */
-    cb_bind(b, jit_cell_label(j, j->code->ncells));
+    uint32_t end = j->code->ncells;
+    if (j->collecting ? j->labels[end] != CB_UNBOUND : j->targets[end])
+        cb_bind(b, jit_cell_label(j, end));
     x64_ud2(b);
     emit_stubs(j);
     return true;
+}
+
+/* Emits the whole function into j->b; *full_at: the full entry's offset.
+ * False (with j->unsupported set) when some instruction has no template.
+ *
+ * Two passes: the first only learns which cells branches land on (j->targets;
+ * its code is thrown away: a backward branch asks for a cell emitted before
+ * it, too late to give it a label).  The second binds labels at those cells
+ * only, so elsewhere an instruction follows the one before with nothing
+ * landing in between, and may use what that one left in rax (jit_ld). */
+static bool emit_function(jit_state *j, uint32_t *full_at)
+{
+    j->collecting = true;
+    if (!emit_pass(j, full_at))
+        return false;
+    cb_buf *b = &j->b;
+    weft_realloc_fn fn = b->realloc_fn;
+    void *user = b->realloc_user;
+    size_t limit = b->limit;
+    bool oom = b->error == WEFT_E_OUT_OF_MEMORY;
+    cb_free(b);
+    cb_init(b, fn, user, limit);
+    if (oom) {
+        cb_fail(b, WEFT_E_OUT_OF_MEMORY, "code buffer");
+        return true;
+    }
+    for (uint32_t i = 0; i <= j->code->ncells; i++)
+        j->labels[i] = CB_UNBOUND;
+    j->ntraps = 0;
+    j->nsites = 0;
+    j->npcs = 0;
+    j->collecting = false;
+    return emit_pass(j, full_at);
 }
 
 weft_status jit_compile(const weft_module *m, cmp_code *ops, cmp_code **out,
@@ -276,17 +320,19 @@ weft_status jit_compile(const weft_module *m, cmp_code *ops, cmp_code **out,
     cmp_code *self = NULL;
     struct jit_func *f = NULL;
     j.labels = eng_alloc(e, ((size_t)ops->ncells + 1) * sizeof(cb_label));
+    j.targets = eng_alloc(e, (size_t)ops->ncells + 1);
     size_t bytes = sizeof(cmp_code) + sizeof(cmp_cell) + (size_t)ops->ninit * sizeof(uint64_t) +
                    (size_t)ops->noffsets * sizeof(cmp_offset);
     self = eng_alloc(e, bytes);
     f = eng_alloc(e, sizeof *f);
-    if (!j.labels || !self || !f) {
+    if (!j.labels || !j.targets || !self || !f) {
         st = err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);
         goto fail;
     }
     *f = (struct jit_func){0};
     for (uint32_t i = 0; i <= ops->ncells; i++)
         j.labels[i] = CB_UNBOUND;
+    memset(j.targets, 0, (size_t)ops->ncells + 1);
     memcpy(self, ops, sizeof(cmp_code));
     self->ncells = 1;
     const void *const *handlers = interp_handlers();
@@ -331,6 +377,7 @@ fail:
     eng_free(e, f);
     eng_free(e, self);
     eng_free(e, j.labels);
+    eng_free(e, j.targets);
     eng_free(e, j.sites);
     eng_free(e, j.pcs);
     cb_free(&j.b);

@@ -104,6 +104,16 @@ typedef struct jit_state {
     cmp_op unsupported;     /* the first instruction without a template    */
     struct jit_pc *pcs;     /* per instruction, in order (jit_func.pcs)   */
     uint32_t npcs, cap_pcs;
+    /* Per cell: some branch lands there (the first pass collects them;
+     * compile.c, emit_function).  Only those cells get a label, so an
+     * instruction may take its operand from the one before in rax. */
+    uint8_t *targets;
+    bool collecting;        /* the first pass: marking targets            */
+    /* Result forwarding: rax holds slot fwd_slot while the code ends at
+     * fwd_end, the end of the jit_st64 from rax that wrote it, and no label
+     * is bound there (jit_ld). */
+    int32_t fwd_slot;
+    size_t fwd_end;
 } jit_state;
 
 /* ---- templates ---------------------------------------------------------------
@@ -192,12 +202,25 @@ static inline bool jit_const_imm(const jit_state *j, x64_size size, int32_t s, i
     return true;
 }
 
+/* Does rax hold slot s here: were the last bytes emitted the jit_st64 of s
+ * from rax, with no label bound after it (no branch lands in between)? */
+static inline bool jit_in_rax(const jit_state *j, int32_t s)
+{
+    return j->b.len == j->fwd_end && j->b.bound_at != j->b.len && s == j->fwd_slot;
+}
+
 /* r = slot s as a 32-bit (zero-extended) or 64-bit load would make it; a
- * constant's value is an immediate.  Leaves the flags alone. */
+ * constant's value is an immediate, a slot just stored from rax comes from
+ * rax (forwarding: a 32-bit load into rax itself then costs nothing, as an
+ * i32 slot's high half is zero like rax's, engine/code.h).  Leaves the flags
+ * alone. */
 static inline void jit_ld(jit_state *j, x64_size size, x64_reg r, int32_t s)
 {
     uint64_t v;
-    if (jit_const(j, s, &v))
+    if (jit_in_rax(j, s)) {
+        if (r != X64_RAX)
+            x64_mov_rr(&j->b, size, r, X64_RAX);
+    } else if (jit_const(j, s, &v))
         x64_mov_ri(&j->b, size, r, size == X64_S64 ? (int64_t)v : (int64_t)(uint32_t)v);
     else
         x64_load(&j->b, size, r, jit_slot(s));
@@ -220,6 +243,10 @@ static inline void jit_alu_rs(jit_state *j, x64_alu op, x64_size size, x64_reg r
 static inline void jit_st64(jit_state *j, int32_t s, x64_reg r)
 {
     x64_store(&j->b, X64_S64, jit_slot(s), r);
+    if (r == X64_RAX) {
+        j->fwd_slot = s;
+        j->fwd_end = j->b.len;
+    }
 }
 
 /* The label of cell `cell` (an instruction's first), made on first use. */
