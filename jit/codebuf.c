@@ -6,6 +6,7 @@
 void cb_init(cb_buf *b, weft_realloc_fn realloc_fn, void *user, size_t limit)
 {
     memset(b, 0, sizeof *b);
+    b->bound_at = SIZE_MAX;
     b->limit = limit ? limit : CB_DEFAULT_LIMIT;
     if (b->limit > CB_DEFAULT_LIMIT)
         b->limit = CB_DEFAULT_LIMIT;
@@ -93,6 +94,7 @@ void cb_bind(cb_buf *b, cb_label l)
         return;
     }
     b->labels[l] = (uint32_t)b->len;
+    b->bound_at = b->len;
 }
 
 void cb_add_fixup(cb_buf *b, uint32_t at, cb_label l, cb_fixup_kind kind)

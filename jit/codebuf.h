@@ -36,6 +36,7 @@ typedef struct cb_buf {
     size_t len, cap, limit;
     weft_code error;       /* WEFT_E_NONE until something fails (sticky) */
     const char *what;      /* the failure, for cb_finish's message        */
+    size_t bound_at;       /* offset of the latest cb_bind (SIZE_MAX: none) */
     uint32_t *labels;      /* bound offset or CB_UNBOUND, by label        */
     uint32_t nlabels, labels_cap;
     cb_fixup *fixups;

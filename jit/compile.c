@@ -8,8 +8,8 @@
  *   body entry:  sub rsp, 8; jmp body          (the caller set the frame up)
  *   full entry:  sub rsp, 8; poll; native stack, depth and value stack checks;
  *                push the frame record; set locals and constants
- *   body:        the instructions, in cell order; every instruction's first
- *                cell has a label (branches name cells)
+ *   body:        the instructions, in cell order; a label at each cell a
+ *                branch names (emit_function's first pass finds them)
  *   stubs:       one per trap site, naming its cell (mov edx, cell), on to
  *                one per trap code the function can raise:
  *                  rdi = env, esi = code; call jit_rt_trap; jmp propagate
@@ -23,6 +23,14 @@ cb_label jit_cell_label(jit_state *j, uint32_t cell)
 {
     if (cell > j->code->ncells) {
         cb_fail(&j->b, WEFT_E_UNSUPPORTED, "branch out of the function");
+        return CB_UNBOUND;
+    }
+    if (j->collecting) {
+        j->targets[cell] = 1;
+    } else if (!j->targets[cell]) {
+        /* The first pass saw no branch to it, so it has no label (a
+         * template that branches differently the second time). */
+        cb_fail(&j->b, WEFT_E_UNSUPPORTED, "branch target missed by the first pass");
         return CB_UNBOUND;
     }
     if (j->labels[cell] == CB_UNBOUND)
@@ -154,9 +162,24 @@ static void emit_full_entry(jit_state *j, cb_label body)
     x64_store(b, X64_S64, x64_mem_bd(X64_RAX, offsetof(interp_frame, fp)), JIT_FP);
     x64_store_imm(b, X64_S64, x64_mem_bd(X64_RAX, offsetof(interp_frame, ret_pc)), 0);
     x64_store(b, X64_S64, x64_mem_bd(JIT_CTX, offsetof(thr_context, interp_top)), X64_RAX);
-    /* Declared locals and constants (cmp_code.init). */
-    for (uint32_t i = 0; i < c->ninit; i++)
-        store_const(j, (int32_t)(c->nparams + i), c->init[i]);
+    /* Declared locals and constants (cmp_code.init), not init's padding: the
+     * interpreter copies that only to move whole 16-byte pairs, and it lands
+     * in temps, which are written before they are read.  Zeros (the locals)
+     * come from one cleared register: 4 bytes a slot instead of 8. */
+    uint32_t n = c->nlocals - c->nparams + c->nconsts;
+    bool zero_ready = false;
+    for (uint32_t i = 0; i < n; i++) {
+        int32_t s = (int32_t)(c->nparams + i);
+        if (c->init[i] != 0) {
+            store_const(j, s, c->init[i]);
+            continue;
+        }
+        if (!zero_ready) {
+            x64_alu_rr(b, X64_XOR, X64_S32, X64_RCX, X64_RCX);
+            zero_ready = true;
+        }
+        x64_store(b, X64_S64, jit_slot(s), X64_RCX);
+    }
     x64_jmp(b, body);
 }
 
@@ -213,11 +236,11 @@ static bool note_pc(jit_state *j)
     return true;
 }
 
-/* Emits the whole function into j->b; *full_at: the full entry's offset.
- * False (with j->unsupported set) when some instruction has no template. */
-static bool emit_function(jit_state *j, uint32_t *full_at)
+/* One pass over the function into j->b (emit_function). */
+static bool emit_pass(jit_state *j, uint32_t *full_at)
 {
     cb_buf *b = &j->b;
+    j->fwd_end = SIZE_MAX;
     cb_label body = cb_new_label(b);
     j->propagate = cb_new_label(b);
     x64_alu_ri(b, X64_SUB, X64_S64, X64_RSP, 8);
@@ -227,7 +250,8 @@ static bool emit_function(jit_state *j, uint32_t *full_at)
     emit_full_entry(j, body);
     cb_bind(b, body);
     for (j->at = 0; j->at < j->code->ncells; j->at += j->len) {
-        cb_bind(b, jit_cell_label(j, j->at));
+        if (j->collecting ? j->labels[j->at] != CB_UNBOUND : j->targets[j->at])
+            cb_bind(b, jit_cell_label(j, j->at));
         if (!note_pc(j))
             return false;
         if (!emit_instr(j) || j->len == 0) {
@@ -237,7 +261,9 @@ static bool emit_function(jit_state *j, uint32_t *full_at)
     }
     /* Nothing falls off the end (the last instruction returns or branches);
      * a branch to the end would be a translator bug: stop there. */
-    cb_bind(b, jit_cell_label(j, j->code->ncells));
+    uint32_t end = j->code->ncells;
+    if (j->collecting ? j->labels[end] != CB_UNBOUND : j->targets[end])
+        cb_bind(b, jit_cell_label(j, end));
     x64_ud2(b);
     emit_stubs(j);
     return true;
@@ -268,6 +294,39 @@ void jit_module_free(weft_module *m)
     xm_arena_free(atomic_load_explicit(&m->jit_arena, memory_order_acquire));
 }
 
+/* Emits the whole function into j->b; *full_at: the full entry's offset.
+ * False (with j->unsupported set) when some instruction has no template.
+ *
+ * Two passes: the first only learns which cells branches land on (j->targets;
+ * its code is thrown away: a backward branch asks for a cell emitted before
+ * it, too late to give it a label).  The second binds labels at those cells
+ * only, so elsewhere an instruction follows the one before with nothing
+ * landing in between, and may use what that one left in rax (jit_ld). */
+static bool emit_function(jit_state *j, uint32_t *full_at)
+{
+    j->collecting = true;
+    if (!emit_pass(j, full_at))
+        return false;
+    cb_buf *b = &j->b;
+    weft_realloc_fn fn = b->realloc_fn;
+    void *user = b->realloc_user;
+    size_t limit = b->limit;
+    bool oom = b->error == WEFT_E_OUT_OF_MEMORY;
+    cb_free(b);
+    cb_init(b, fn, user, limit);
+    if (oom) {
+        cb_fail(b, WEFT_E_OUT_OF_MEMORY, "code buffer");
+        return true;
+    }
+    for (uint32_t i = 0; i <= j->code->ncells; i++)
+        j->labels[i] = CB_UNBOUND;
+    j->ntraps = 0;
+    j->nsites = 0;
+    j->npcs = 0;
+    j->collecting = false;
+    return emit_pass(j, full_at);
+}
+
 weft_status jit_compile(const weft_module *m, cmp_code *ops, cmp_code **out,
                         weft_error *err)
 {
@@ -288,17 +347,19 @@ weft_status jit_compile(const weft_module *m, cmp_code *ops, cmp_code **out,
     cmp_code *self = NULL;
     struct jit_func *f = NULL;
     j.labels = eng_alloc(e, ((size_t)ops->ncells + 1) * sizeof(cb_label));
+    j.targets = eng_alloc(e, (size_t)ops->ncells + 1);
     size_t bytes = sizeof(cmp_code) + sizeof(cmp_cell) + (size_t)ops->ninit * sizeof(uint64_t) +
                    (size_t)ops->noffsets * sizeof(u32_pair);
     self = eng_alloc(e, bytes);
     f = eng_alloc(e, sizeof *f);
-    if (!j.labels || !self || !f) {
+    if (!j.labels || !j.targets || !self || !f) {
         st = err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);
         goto fail;
     }
     *f = (struct jit_func){0};
     for (uint32_t i = 0; i <= ops->ncells; i++)
         j.labels[i] = CB_UNBOUND;
+    memset(j.targets, 0, (size_t)ops->ncells + 1);
     memcpy(self, ops, sizeof(cmp_code));
     self->ncells = 1;
     const void *const *handlers = interp_handlers();
@@ -347,6 +408,7 @@ fail:
     eng_free(e, f);
     eng_free(e, self);
     eng_free(e, j.labels);
+    eng_free(e, j.targets);
     eng_free(e, j.sites);
     eng_free(e, j.pcs);
     cb_free(&j.b);

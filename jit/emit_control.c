@@ -39,15 +39,20 @@ bool jit_int_compare(cmp_op op, x64_cc *cc, x64_size *size)
     return true;
 }
 
-/* eax/rax = slot a, compared with slot b: the flags of a <cmp> b. */
+/* The flags of slot a <cmp> slot b (clobbers rax). */
 static void compare_slots(jit_state *j, x64_size size, int32_t a, int32_t b)
 {
-    x64_load(&j->b, size, X64_RAX, jit_slot(a));
-    x64_alu_rm(&j->b, X64_CMP, size, X64_RAX, jit_slot(b));
+    jit_ld(j, size, X64_RAX, a);
+    jit_alu_rs(j, X64_CMP, size, X64_RAX, b);
 }
 
 static void copy_slot(jit_state *j, int32_t dst, int32_t src)
 {
+    int32_t imm;
+    if (jit_const_imm(j, X64_S64, src, &imm)) {
+        x64_store_imm(&j->b, X64_S64, jit_slot(dst), imm);
+        return;
+    }
     jit_ld64(j, X64_RAX, src);
     jit_st64(j, dst, X64_RAX);
 }
@@ -251,9 +256,9 @@ bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc)
             j->len = 3;
         } else { /* [op][x=dst y=a][x=b y=c][x=off] */
             jit_ld32(j, X64_RAX, pc[1].s.y);
-            x64_alu_rm(b, X64_ADD, X64_S32, X64_RAX, jit_slot(pc[2].s.x));
+            jit_alu_rs(j, X64_ADD, X64_S32, X64_RAX, pc[2].s.x);
             jit_st64(j, pc[1].s.x, X64_RAX);
-            x64_alu_rm(b, X64_CMP, X64_S32, X64_RAX, jit_slot(pc[2].s.y));
+            jit_alu_rs(j, X64_CMP, X64_S32, X64_RAX, pc[2].s.y);
             jit_branch_if(j, c.cc, 3, pc[3].s.x);
             j->len = 4;
         }
@@ -308,7 +313,7 @@ bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc)
     case CO_ADD_BR_NZ:
     case CO_ADD_BR_Z: /* [op][x=dst y=a][x=b][x=off] */
         jit_ld32(j, X64_RAX, pc[1].s.y);
-        x64_alu_rm(b, X64_ADD, X64_S32, X64_RAX, jit_slot(pc[2].s.x));
+        jit_alu_rs(j, X64_ADD, X64_S32, X64_RAX, pc[2].s.x);
         jit_st64(j, pc[1].s.x, X64_RAX);
         x64_test_rr(b, X64_S32, X64_RAX, X64_RAX);
         jit_branch_if(j, op == CO_ADD_BR_NZ ? X64_NE : X64_E, 3, pc[3].s.x);
@@ -328,7 +333,7 @@ bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc)
         return true;
     case CO_ADD_RETURN1:
         jit_ld32(j, X64_RAX, pc[1].s.x);
-        x64_alu_rm(b, X64_ADD, X64_S32, X64_RAX, jit_slot(pc[1].s.y));
+        jit_alu_rs(j, X64_ADD, X64_S32, X64_RAX, pc[1].s.y);
         jit_st64(j, 0, X64_RAX);
         jit_return_ok(j);
         j->len = 2;

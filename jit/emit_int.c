@@ -1,9 +1,9 @@
 /*
  * emit_int.c -- templates for the i32 and i64 instructions: arithmetic,
  * bit counts, shifts, compares, extensions, divisions with their traps, and
- * the fused integer pairs (CMP_PAIRS).  Operands come from their slots into
- * rax (first) and rcx (second: a shift count must be in cl), the result goes
- * from rax to its slot.
+ * the fused integer pairs (CMP_PAIRS).  The first operand comes into rax,
+ * the second is an immediate when it is a constant, else a memory operand
+ * (a shift count: cl); the result goes from rax to its slot.
  */
 #include "jit/jit_internal.h"
 
@@ -63,6 +63,42 @@ static void apply(jit_state *j, int_binop o)
         x64_shift_cl(&j->b, (x64_shift)o.op, o.size, X64_RAX);
         break;
     }
+}
+
+/* rax = rax op slot s: the constant as an immediate (a shift's count masked
+ * as wasm and x86 both mask it), else from the slot (a shift's count in cl). */
+static void apply_slot(jit_state *j, int_binop o, int32_t s)
+{
+    int32_t imm;
+    switch (o.kind) {
+    case K_ALU:
+        jit_alu_rs(j, (x64_alu)o.op, o.size, X64_RAX, s);
+        return;
+    case K_MUL:
+        if (jit_const_imm(j, o.size, s, &imm))
+            x64_imul_rri(&j->b, o.size, X64_RAX, X64_RAX, imm);
+        else
+            x64_imul_rm(&j->b, o.size, X64_RAX, jit_slot(s));
+        return;
+    case K_SHIFT:
+        if (jit_const_imm(j, X64_S32, s, &imm)) {
+            /* A count of 0 changes nothing: rax already holds the zero-
+             * extended operand (or the 64-bit one). */
+            uint8_t n = (uint8_t)(imm & (o.size == X64_S64 ? 63 : 31));
+            if (n)
+                x64_shift_ri(&j->b, (x64_shift)o.op, o.size, X64_RAX, n);
+        } else {
+            jit_ld32(j, X64_RCX, s);
+            x64_shift_cl(&j->b, (x64_shift)o.op, o.size, X64_RAX);
+        }
+        return;
+    }
+}
+
+/* Does x op y equal y op x? */
+static bool commutes(int_binop o)
+{
+    return o.kind == K_MUL || (o.kind == K_ALU && o.op != X64_SUB);
 }
 
 /* The two ops of a fused pair (P_<o1>_<o2>_L / _R), and which side. */
@@ -191,16 +227,15 @@ bool jit_emit_int(jit_state *j, cmp_op op, const cmp_cell *pc)
     cmp_op o1, o2;
     bool right;
     if (binop_of(op, &o)) { /* [op][x=dst y=a][x=b] */
-        x64_load(b, o.size, X64_RAX, jit_slot(pc[1].s.y));
-        x64_load(b, o.size, X64_RCX, jit_slot(pc[2].s.x));
-        apply(j, o);
+        jit_ld(j, o.size, X64_RAX, pc[1].s.y);
+        apply_slot(j, o, pc[2].s.x);
         jit_st64(j, pc[1].s.x, X64_RAX);
         j->len = 3;
         return true;
     }
     if (jit_int_compare(op, &cc, &size)) { /* [op][x=dst y=a][x=b] */
-        x64_load(b, size, X64_RAX, jit_slot(pc[1].s.y));
-        x64_alu_rm(b, X64_CMP, size, X64_RAX, jit_slot(pc[2].s.x));
+        jit_ld(j, size, X64_RAX, pc[1].s.y);
+        jit_alu_rs(j, X64_CMP, size, X64_RAX, pc[2].s.x);
         x64_setcc(b, cc, X64_RAX);
         x64_movzx_rr(b, X64_S8, X64_S32, X64_RAX, X64_RAX);
         jit_st64(j, pc[1].s.x, X64_RAX);
@@ -212,16 +247,15 @@ bool jit_emit_int(jit_state *j, cmp_op op, const cmp_cell *pc)
         int_binop p1, p2;
         if (!binop_of(o1, &p1) || !binop_of(o2, &p2))
             return false; /* the float pairs */
-        x64_load(b, p1.size, X64_RAX, jit_slot(pc[1].s.y));
-        x64_load(b, p1.size, X64_RCX, jit_slot(pc[2].s.x));
-        apply(j, p1);
-        if (right) {
+        jit_ld(j, p1.size, X64_RAX, pc[1].s.y);
+        apply_slot(j, p1, pc[2].s.x);
+        if (right && !commutes(p2)) {
             x64_mov_rr(b, X64_S64, X64_RCX, X64_RAX);
-            x64_load(b, p2.size, X64_RAX, jit_slot(pc[2].s.y));
+            jit_ld(j, p2.size, X64_RAX, pc[2].s.y);
+            apply(j, p2);
         } else {
-            x64_load(b, p2.size, X64_RCX, jit_slot(pc[2].s.y));
+            apply_slot(j, p2, pc[2].s.y);
         }
-        apply(j, p2);
         jit_st64(j, pc[1].s.x, X64_RAX);
         j->len = 3;
         return true;

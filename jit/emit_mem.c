@@ -114,6 +114,11 @@ static void do_access(jit_state *j, mem_access a, x64_mem m, int32_t slot)
 {
     cb_buf *b = &j->b;
     if (a.store) {
+        uint64_t v;
+        if (jit_const(j, slot, &v) && (a.size != X64_S64 || (int64_t)v == (int32_t)v)) {
+            x64_store_imm(b, a.size, m, (int32_t)(uint32_t)v);
+            return;
+        }
         jit_ld64(j, X64_RCX, slot);
         x64_store(b, a.size, m, X64_RCX);
         return;
@@ -144,13 +149,27 @@ bool jit_emit_mem(jit_state *j, cmp_op op, const cmp_cell *pc)
         int32_t value = a.store ? pc[1].s.y : pc[1].s.x;
         uint32_t offset = (uint32_t)pc[2].s.x;
         bool sw = form == F_SW || form == F_A_SW || form == F_S_SW;
+        uint64_t k;
+        if (form == F_PLAIN && jit_const(j, addr, &k) && (uint32_t)k + (uint64_t)offset <= INT32_MAX) {
+            /* A constant address (a global variable): [r15 + address]. */
+            int32_t ea = (int32_t)((uint32_t)k + offset);
+            do_access(j, a, x64_mem_bd(JIT_MEM, ea), value);
+            j->len = 3;
+            return true;
+        }
         jit_ld32(j, X64_RAX, form == F_S || form == F_S_SW ? pc[2].s.y : addr);
         if (form == F_A || form == F_A_SW) {
-            x64_alu_rm(b, X64_ADD, X64_S32, X64_RAX, jit_slot(pc[2].s.y));
+            jit_alu_rs(j, X64_ADD, X64_S32, X64_RAX, pc[2].s.y);
         } else if (form == F_S || form == F_S_SW) {
-            jit_ld32(j, X64_RCX, pc[3].s.x);
-            x64_shift_cl(b, X64_SHL, X64_S32, X64_RAX);
-            x64_alu_rm(b, X64_ADD, X64_S32, X64_RAX, jit_slot(addr));
+            int32_t n;
+            if (jit_const_imm(j, X64_S32, pc[3].s.x, &n)) {
+                if (n & 31)
+                    x64_shift_ri(b, X64_SHL, X64_S32, X64_RAX, (uint8_t)(n & 31));
+            } else {
+                jit_ld32(j, X64_RCX, pc[3].s.x);
+                x64_shift_cl(b, X64_SHL, X64_S32, X64_RAX);
+            }
+            jit_alu_rs(j, X64_ADD, X64_S32, X64_RAX, addr);
             jit_st64(j, pc[3].s.y, X64_RAX);
         }
         if (sw)

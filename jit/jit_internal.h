@@ -102,6 +102,16 @@ typedef struct jit_state {
     cmp_op unsupported;     /* the first instruction without a template    */
     u32_pair *pcs;          /* per instruction, in order (jit_func.pcs)   */
     uint32_t npcs, cap_pcs;
+    /* Per cell: some branch lands there (the first pass collects them;
+     * compile.c, emit_function).  Only those cells get a label, so an
+     * instruction may take its operand from the one before in rax. */
+    uint8_t *targets;
+    bool collecting;        /* the first pass: marking targets            */
+    /* Result forwarding: rax holds slot fwd_slot while the code ends at
+     * fwd_end, the end of the jit_st64 from rax that wrote it, and no label
+     * is bound there (jit_ld). */
+    int32_t fwd_slot;
+    size_t fwd_end;
 } jit_state;
 
 /* ---- templates ---------------------------------------------------------------
@@ -171,19 +181,78 @@ WEFT_INTERNAL void jit_rt_data_drop(jit_env *env, uint32_t data);
 static inline x64_mem jit_slot(int32_t s) { return x64_mem_bd(JIT_FP, s * 8); }
 static inline x64_mem jit_slot_hi(int32_t s) { return x64_mem_bd(JIT_FP, s * 8 + 4); }
 
-static inline void jit_ld32(jit_state *j, x64_reg r, int32_t s)
+/* Is slot s one of the function's constants ([nlocals, nlocals + nconsts),
+ * engine/code.h, Frames)?  Then *v is its value.  Nothing writes a constant's
+ * slot after the entry, so a template may use the value instead of the slot. */
+static inline bool jit_const(const jit_state *j, int32_t s, uint64_t *v)
 {
-    x64_load(&j->b, X64_S32, r, jit_slot(s));
+    const cmp_code *c = j->code;
+    if (s < (int32_t)c->nlocals || (uint32_t)s - c->nlocals >= c->nconsts)
+        return false;
+    *v = c->init[(uint32_t)s - c->nparams];
+    return true;
 }
-static inline void jit_ld64(jit_state *j, x64_reg r, int32_t s)
+
+/* The constant in slot s as the imm32 of a `size` operation: any value for a
+ * 32-bit one (its low half), one that sign-extends to itself for 64 bits. */
+static inline bool jit_const_imm(const jit_state *j, x64_size size, int32_t s, int32_t *imm)
 {
-    x64_load(&j->b, X64_S64, r, jit_slot(s));
+    uint64_t v;
+    if (!jit_const(j, s, &v))
+        return false;
+    if (size != X64_S64 && size != X64_S32)
+        return false;
+    if (size == X64_S64 && (int64_t)v != (int32_t)v)
+        return false;
+    *imm = (int32_t)(uint32_t)v;
+    return true;
+}
+
+/* Does rax hold slot s here: were the last bytes emitted the jit_st64 of s
+ * from rax, with no label bound after it (no branch lands in between)? */
+static inline bool jit_in_rax(const jit_state *j, int32_t s)
+{
+    return j->b.len == j->fwd_end && j->b.bound_at != j->b.len && s == j->fwd_slot;
+}
+
+/* r = slot s as a 32-bit (zero-extended) or 64-bit load would make it; a
+ * constant's value is an immediate, a slot just stored from rax comes from
+ * rax (forwarding: a 32-bit load into rax itself then costs nothing, as an
+ * i32 slot's high half is zero like rax's, engine/code.h).  Leaves the flags
+ * alone. */
+static inline void jit_ld(jit_state *j, x64_size size, x64_reg r, int32_t s)
+{
+    uint64_t v;
+    if (jit_in_rax(j, s)) {
+        if (r != X64_RAX)
+            x64_mov_rr(&j->b, size, r, X64_RAX);
+    } else if (jit_const(j, s, &v))
+        x64_mov_ri(&j->b, size, r, size == X64_S64 ? (int64_t)v : (int64_t)(uint32_t)v);
+    else
+        x64_load(&j->b, size, r, jit_slot(s));
+}
+static inline void jit_ld32(jit_state *j, x64_reg r, int32_t s) { jit_ld(j, X64_S32, r, s); }
+static inline void jit_ld64(jit_state *j, x64_reg r, int32_t s) { jit_ld(j, X64_S64, r, s); }
+
+/* r = r op slot s (x64_alu: add, sub, and, or, xor, cmp): with the constant
+ * as an immediate when it fits, else from the slot. */
+static inline void jit_alu_rs(jit_state *j, x64_alu op, x64_size size, x64_reg r, int32_t s)
+{
+    int32_t imm;
+    if (jit_const_imm(j, size, s, &imm))
+        x64_alu_ri(&j->b, op, size, r, imm);
+    else
+        x64_alu_rm(&j->b, op, size, r, jit_slot(s));
 }
 /* A slot is always written whole: an i32 result zero-extended (the 32-bit
  * operation that made it already cleared the high half). */
 static inline void jit_st64(jit_state *j, int32_t s, x64_reg r)
 {
     x64_store(&j->b, X64_S64, jit_slot(s), r);
+    if (r == X64_RAX) {
+        j->fwd_slot = s;
+        j->fwd_end = j->b.len;
+    }
 }
 
 /* The label of cell `cell` (an instruction's first), made on first use. */
