@@ -54,6 +54,7 @@ static void backtrace_from(const thr_context *ctx, weft_error *err, bool faulted
 {
     if (!err || err->nframes)
         return;
+    jit_tsan_reached(); /* records may name code compiled code reached */
     interp_frame *end = first_record(ctx);
     const interp_frame *callee = NULL;
     for (interp_frame *r = ctx->interp_top; r && r <= end && err->nframes < WEFT_MAX_FRAMES;
@@ -498,6 +499,7 @@ weft_status interp_invoke(thr_context *ctx, weft_func *f, uint64_t *slots, weft_
     TRY(cmp_get(f->instance->module, f->index, &code, err));
     /* Nested (wasm -> host -> wasm): start above the caller's whole frame. */
     interp_frame *top = ctx->interp_top;
+    jit_tsan_reached(); /* its record may name code compiled code reached */
     uint64_t *base = !top ? ctx->stack : top->code ? top->fp + top->code->frame_size : top->fp;
     st = invoke(ctx, f->instance, code, base, slots, err);
 fail:

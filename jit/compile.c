@@ -415,8 +415,13 @@ fail:
     return st;
 }
 
+#if WEFT_TSAN
+char jit_tsan_sync;
+#endif
+
 void jit_publish(const weft_module *m, uint32_t func_index, const cmp_code *c)
 {
+    jit_tsan_published();
     atomic_store_explicit(&m->codes[func_index - m->nfunc_imports].jit_entry, c->jit->full,
                           memory_order_release);
 }

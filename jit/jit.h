@@ -15,6 +15,7 @@
 #define WEFT_JIT_H
 
 #include "engine/code.h"
+#include "engine/guest_access.h"
 #include "threads/thread.h"
 
 struct jit_func;
@@ -50,5 +51,22 @@ WEFT_INTERNAL void jit_func_free(const weft_engine *e, struct jit_func *f);
  * Results are left in fp[0..).  On a trap, err holds it and its backtrace. */
 WEFT_INTERNAL weft_status jit_run(thr_context *ctx, weft_instance *inst, uint64_t *fp,
                                   const cmp_code *code, weft_error *err);
+
+/* ThreadSanitizer builds.  Compiled code finds a function another thread
+ * compiled through mod_code.jit_entry with a plain x86 load (an acquire under
+ * x86's ordering, which TSan does not see, as it sees no compiled code) and
+ * then hands the published code to C: frame records name its cmp_code, the
+ * generic SIMD path reads its cells.  Publishing releases, and the C code
+ * that reads what it reached that way acquires, on one object. */
+#if WEFT_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+extern char jit_tsan_sync;
+static inline void jit_tsan_published(void) { __tsan_release(&jit_tsan_sync); }
+static inline void jit_tsan_reached(void) { __tsan_acquire(&jit_tsan_sync); }
+#else
+static inline void jit_tsan_published(void) {}
+static inline void jit_tsan_reached(void) {}
+#endif
 
 #endif /* WEFT_JIT_H */

@@ -21,6 +21,7 @@ static inline uint64_t p_u32(uint32_t v) { return v; }
 
 weft_status jit_rt_simd(jit_env *env, uint64_t *fp, const cmp_cell *pc)
 {
+    jit_tsan_reached(); /* the cells may be another thread's translation */
     weft_instance *inst = env->inst;
     uint8_t *mem = env->mem;
     weft_memory *memory = inst->memory0;
