@@ -78,6 +78,29 @@ static void direct_call(jit_state *j, int32_t base)
                (int32_t)sizeof(interp_frame));
 }
 
+/* The slow path's first arguments, after a poll: rdi = env, rsi = the
+ * callee's frame (slot base). */
+static void slow_call_args(jit_state *j, int32_t base)
+{
+    jit_poll(j);
+    jit_arg_env(j);
+    x64_lea(&j->b, X64_S64, X64_RSI, jit_slot(base));
+}
+
+/* With a compiled callee's full entry or NULL in rax: calls it directly and
+ * jumps to done, or (NULL) goes on with the slow path's first arguments set. */
+static void direct_or_slow(jit_state *j, int32_t base, cb_label done)
+{
+    cb_buf *b = &j->b;
+    cb_label slow = cb_new_label(b);
+    x64_test_rr(b, X64_S64, X64_RAX, X64_RAX);
+    x64_jcc(b, X64_E, slow);
+    direct_call(j, base);
+    x64_jmp(b, done);
+    cb_bind(b, slow);
+    slow_call_args(j, base);
+}
+
 /* A call of function `func` with its frame at slot base.  A function of this
  * module that is already compiled is called directly at its full entry
  * (which polls and checks the stack itself); any other (imported, host, not
@@ -85,21 +108,16 @@ static void direct_call(jit_state *j, int32_t base)
 static void call_func(jit_state *j, uint32_t func, int32_t base, int32_t dst)
 {
     cb_buf *b = &j->b;
-    cb_label slow = cb_new_label(b), done = cb_new_label(b);
+    cb_label done = cb_new_label(b);
     jit_note_at(j);
     if (func >= j->m->nfunc_imports) {
         const mod_code *mc = &j->m->codes[func - j->m->nfunc_imports];
         x64_mov_ri(b, X64_S64, X64_RAX, (int64_t)(uintptr_t)&mc->jit_entry);
         x64_load(b, X64_S64, X64_RAX, x64_mem_bd(X64_RAX, 0));
-        x64_test_rr(b, X64_S64, X64_RAX, X64_RAX);
-        x64_jcc(b, X64_E, slow);
-        direct_call(j, base);
-        x64_jmp(b, done);
+        direct_or_slow(j, base, done);
+    } else {
+        slow_call_args(j, base);
     }
-    cb_bind(b, slow);
-    jit_poll(j);
-    jit_arg_env(j);
-    x64_lea(b, X64_S64, X64_RSI, jit_slot(base));
     x64_mov_ri(b, X64_S32, X64_RDX, func);
     jit_call_c(j, (const void *)jit_rt_call);
     jit_check_status(j);
@@ -141,14 +159,12 @@ static void call_indirect(jit_state *j, const cmp_cell *pc)
                (int64_t)(uintptr_t)&j->m->codes[0].jit_entry -
                    (int64_t)j->m->nfunc_imports * (int64_t)sizeof(mod_code));
     x64_load(b, X64_S64, X64_RAX, x64_mem_bisd(X64_RAX, X64_RCX, 1, 0));
-    x64_test_rr(b, X64_S64, X64_RAX, X64_RAX);
-    x64_jcc(b, X64_E, slow);
-    direct_call(j, base);
-    x64_jmp(b, done);
+    cb_label args = cb_new_label(b);
+    direct_or_slow(j, base, done);
+    x64_jmp(b, args);
     cb_bind(b, slow);
-    jit_poll(j);
-    jit_arg_env(j);
-    x64_lea(b, X64_S64, X64_RSI, jit_slot(base));
+    slow_call_args(j, base);
+    cb_bind(b, args);
     x64_mov_ri(b, X64_S32, X64_RDX, (uint32_t)pc[1].s.x);
     x64_mov_ri(b, X64_S32, X64_RCX, (uint32_t)pc[2].s.x);
     x64_load(b, X64_S32, X64_R8, jit_slot(pc[2].s.y));
