@@ -1119,17 +1119,18 @@ static weft_status make_code(const weft_module *m, uint32_t func_index, cmp_code
         cmp_code *ops, *jc = NULL;
         TRY(translate(m, func_index, NULL, &ops, err));
         st = jit_compile(m, ops, &jc, err);
-        if (st == WEFT_OK && !jc && !handlers) {
+        if (jc) { /* it keeps its translation */
+            *out = jc;
+            *compiled = true;
+            return WEFT_OK;
+        }
+        if (st == WEFT_OK && !handlers) {
             *out = ops; /* switch dispatch: the same cells serve the interpreter */
             return WEFT_OK;
         }
-        if (!jc)
-            cmp_free(m->engine, ops); /* compiled code keeps its translation */
-        if (st != WEFT_OK || jc) {
-            *out = jc;
-            *compiled = jc != NULL;
+        cmp_free(m->engine, ops);
+        if (st != WEFT_OK)
             return st;
-        }
     }
     TRY(translate(m, func_index, handlers, out, err));
 fail:
