@@ -269,6 +269,8 @@ static bool emit_pass(jit_state *j, uint32_t *full_at)
     return true;
 }
 
+bool (*_Atomic jit_refuse)(const weft_module *m, uint32_t func_index);
+
 /* Functions up to this size go to the module's arena (xmem.h). */
 #define JIT_ARENA_MAX ((size_t)64 << 10)
 
@@ -336,6 +338,10 @@ weft_status jit_compile(const weft_module *m, cmp_code *ops, cmp_code **out,
     *out = NULL;
     /* Slot displacements must fit disp32 (s * 8). */
     if (!jit_supported() || ops->frame_size > (UINT32_C(1) << 27))
+        return WEFT_OK;
+    bool (*refuse)(const weft_module *, uint32_t) =
+        atomic_load_explicit(&jit_refuse, memory_order_relaxed);
+    if (refuse && refuse(m, ops->func_index))
         return WEFT_OK;
     jit_state j;
     memset(&j, 0, sizeof j);

@@ -31,6 +31,11 @@ WEFT_INTERNAL bool jit_supported(void);
 WEFT_INTERNAL weft_status jit_compile(const weft_module *m, cmp_code *ops, cmp_code **out,
                                       weft_error *err);
 
+/* For tests of tiers mixed frame by frame: when set, functions for which it
+ * returns true are refused as if an instruction had no template, and run in
+ * the interpreter.  NULL (no refusals) outside such tests. */
+WEFT_INTERNAL extern bool (*_Atomic jit_refuse)(const weft_module *m, uint32_t func_index);
+
 /* Called once compiled code `c` of function `func_index` is published: lets
  * compiled callers call it directly from now on. */
 WEFT_INTERNAL void jit_publish(const weft_module *m, uint32_t func_index, const cmp_code *c);
