@@ -9,7 +9,7 @@
  * ADD_BR_TABLE_L8).  Every one has its _SW twin.
  *
  * As in emit_mem.c, the guest address is made in rax and the _SW twins check
- * it (jit_mem_check, which clobbers rcx and rdx) before anything else is
+ * it (jit_guest's check, which clobbers rcx and rdx) before anything else is
  * loaded; then integer values go through rdx, f64 values through xmm0 and
  * xmm1.  The f64 arithmetic is SSE2 addsd/subsd/mulsd with the first operand
  * in the destination register, the order interp_ops.h writes; a product is
@@ -176,15 +176,6 @@ static void add32(jit_state *j, int32_t p, int32_t q)
     x64_alu_rm(&j->b, X64_ADD, X64_S32, X64_RAX, jit_slot(q));
 }
 
-/* The guest operand of `width` bytes at rax + offset, checked first in
- * software-bounds mode. */
-static x64_mem guest(jit_state *j, const fused *f, uint32_t offset)
-{
-    if (f->sw)
-        jit_mem_check(j, offset, (uint32_t)f->width);
-    return jit_mem_operand(j, offset);
-}
-
 /* ---- the families ------------------------------------------------------------ */
 
 /* The read-modify-write: m = load; store(m - b) (sub) or store(b + m) (add),
@@ -257,7 +248,7 @@ bool jit_emit_fused(jit_state *j, cmp_op op, const cmp_cell *pc)
     switch (f.fam) {
     case FAM_ST: /* store(addr, a op b) */
         jit_ld32(j, X64_RAX, pc[1].s.x);
-        m = guest(j, &f, offset);
+        m = jit_guest(j, offset, (uint32_t)f.width, f.sw);
         op_into(j, f.op, jit_slot(pc[1].s.y), jit_slot(pc[2].s.y));
         result_to(j, f.op, m, f.width);
         j->len = 3;
@@ -268,7 +259,7 @@ bool jit_emit_fused(jit_state *j, cmp_op op, const cmp_cell *pc)
             add32(j, pc[2].s.y, pc[3].s.x);
         else
             jit_ld32(j, X64_RAX, pc[2].s.y);
-        m = guest(j, &f, offset);
+        m = jit_guest(j, offset, (uint32_t)f.width, f.sw);
         op_into(j, f.op, jit_slot(pc[1].s.y), m);
         result_to(j, f.op, jit_slot(pc[1].s.x), X64_S64);
         j->len = f.fam == FAM_MA ? 4 : 3;
@@ -281,7 +272,7 @@ bool jit_emit_fused(jit_state *j, cmp_op op, const cmp_cell *pc)
         } else {
             jit_ld32(j, X64_RAX, pc[1].s.x);
         }
-        m = guest(j, &f, offset);
+        m = jit_guest(j, offset, (uint32_t)f.width, f.sw);
         emit_mst(j, &f, m, pc[1].s.y);
         j->len = f.fam == FAM_MST_A ? 4 : 3;
         return true;
@@ -293,7 +284,7 @@ bool jit_emit_fused(jit_state *j, cmp_op op, const cmp_cell *pc)
         } else {
             jit_ld32(j, X64_RAX, pc[1].s.x);
         }
-        m = guest(j, &f, offset);
+        m = jit_guest(j, offset, (uint32_t)f.width, f.sw);
         emit_mm_mst(j, &f, m, pc[1].s.y, pc[2].s.y, pc[3].s.x);
         j->len = f.fam == FAM_MM_MST_A ? 5 : 4;
         return true;
@@ -305,7 +296,7 @@ bool jit_emit_fused(jit_state *j, cmp_op op, const cmp_cell *pc)
         if (!jit_int_compare(f.op, &cc, &size))
             return false;
         add32(j, pc[1].s.x, pc[2].s.y);
-        m = guest(j, &f, offset);
+        m = jit_guest(j, offset, (uint32_t)f.width, f.sw);
         jit_ld64(j, X64_RDX, pc[1].s.y);
         x64_store(b, f.width, m, X64_RDX);
         add32(j, pc[3].s.y, pc[4].s.x);
@@ -317,7 +308,7 @@ bool jit_emit_fused(jit_state *j, cmp_op op, const cmp_cell *pc)
     }
     case FAM_L_BR:
         jit_ld32(j, X64_RAX, pc[1].s.y);
-        m = guest(j, &f, offset);
+        m = jit_guest(j, offset, (uint32_t)f.width, f.sw);
         emit_l_br(j, &f, m, pc[1].s.x, pc[2].s.y, pc[3].s.x);
         j->len = 4;
         return true;
@@ -332,7 +323,7 @@ bool jit_emit_fused(jit_state *j, cmp_op op, const cmp_cell *pc)
             jit_st64(j, pc[2].s.y, X64_RAX);
         }
         jit_ld32(j, X64_RAX, pc[1].s.x);
-        m = guest(j, &f, offset);
+        m = jit_guest(j, offset, (uint32_t)f.width, f.sw);
         x64_movzx_rm(b, X64_S8, X64_S32, X64_RAX, m);
         jit_poll(j);
         jit_table_jump(j, first, n);

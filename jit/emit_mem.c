@@ -87,7 +87,7 @@ static cmp_op split(cmp_op op, addr_form *form)
     }
 }
 
-void jit_mem_check(jit_state *j, uint32_t offset, uint32_t n)
+static void mem_check(jit_state *j, uint32_t offset, uint32_t n)
 {
     cb_buf *b = &j->b;
     /* rcx = rax + offset + n (no overflow: each part is below 2^33). */
@@ -100,13 +100,20 @@ void jit_mem_check(jit_state *j, uint32_t offset, uint32_t n)
     x64_jcc(b, X64_A, jit_trap_label(j, WEFT_E_OOB_MEMORY));
 }
 
-x64_mem jit_mem_operand(jit_state *j, uint32_t offset)
+static x64_mem mem_operand(jit_state *j, uint32_t offset)
 {
     if (offset <= INT32_MAX)
         return x64_mem_bisd(JIT_MEM, X64_RAX, 1, (int32_t)offset);
     x64_mov_ri(&j->b, X64_S32, X64_RCX, (int64_t)offset);
     x64_alu_rr(&j->b, X64_ADD, X64_S64, X64_RAX, X64_RCX);
     return x64_mem_bisd(JIT_MEM, X64_RAX, 1, 0);
+}
+
+x64_mem jit_guest(jit_state *j, uint32_t offset, uint32_t n, bool sw)
+{
+    if (sw)
+        mem_check(j, offset, n);
+    return mem_operand(j, offset);
 }
 
 /* Moves between memory and rcx/rax for access a. */
@@ -172,9 +179,7 @@ bool jit_emit_mem(jit_state *j, cmp_op op, const cmp_cell *pc)
             jit_alu_rs(j, X64_ADD, X64_S32, X64_RAX, addr);
             jit_st64(j, pc[3].s.y, X64_RAX);
         }
-        if (sw)
-            jit_mem_check(j, offset, (uint32_t)a.size);
-        do_access(j, a, jit_mem_operand(j, offset), value);
+        do_access(j, a, jit_guest(j, offset, (uint32_t)a.size, sw), value);
         j->len = form == F_S || form == F_S_SW ? 4 : 3;
         return true;
     }

@@ -160,9 +160,7 @@ static x64_mem guest_operand(jit_state *j, int32_t addr, int32_t plus, uint32_t 
     jit_ld32(j, X64_RAX, addr);
     if (plus >= 0)
         x64_alu_rm(&j->b, X64_ADD, X64_S32, X64_RAX, jit_slot(plus));
-    if (sw)
-        jit_mem_check(j, offset, n);
-    return jit_mem_operand(j, offset);
+    return jit_guest(j, offset, n, sw);
 }
 
 static bool emit_memory(jit_state *j, cmp_op op, const cmp_cell *pc)

@@ -127,12 +127,12 @@ WEFT_INTERNAL bool jit_emit_table(jit_state *j, cmp_op op, const cmp_cell *pc);
 WEFT_INTERNAL bool jit_emit_fused(jit_state *j, cmp_op op, const cmp_cell *pc);
 
 /* Shared pieces of templates: the condition and width of an integer compare
- * op (CMP_FUSABLE ids; false for others) (emit_control.c); the software
- * bounds check of n bytes at rax + offset, clobbering rcx and rdx, and the
- * guest memory operand for rax + offset, which may add to rax (emit_mem.c). */
+ * op (CMP_FUSABLE ids; false for others) (emit_control.c); the guest memory
+ * operand for n bytes at rax (a u32 address) + offset, which may add to rax,
+ * checked first against the memory's current size when sw (software bounds;
+ * the check clobbers rcx and rdx) (emit_mem.c). */
 WEFT_INTERNAL bool jit_int_compare(cmp_op op, x64_cc *cc, x64_size *size);
-WEFT_INTERNAL void jit_mem_check(jit_state *j, uint32_t offset, uint32_t n);
-WEFT_INTERNAL x64_mem jit_mem_operand(jit_state *j, uint32_t offset);
+WEFT_INTERNAL x64_mem jit_guest(jit_state *j, uint32_t offset, uint32_t n, bool sw);
 /* The jump of a br_table whose index is in eax (u32): to the target of entry
  * min(eax, n) of the offset cells first .. first + n of the instruction (each
  * offset counted from its own cell), clobbering rcx (emit_control.c).  The
