@@ -69,6 +69,7 @@ static void backtrace_from(const thr_context *ctx, weft_error *err, bool faulted
         uint32_t cell = frame_cell(ctx, r, callee, faulted);
         f->code_offset = cell == UINT32_MAX ? UINT32_MAX : cmp_wasm_offset(r->code, cell);
         f->name = m->names.funcs ? m->names.funcs[f->func_index].data : NULL;
+        f->instance = r->inst;
         callee = r;
     }
 }

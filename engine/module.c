@@ -11,6 +11,8 @@
 #include "engine/code.h"
 #include "jit/jit.h"
 #include "engine/decode.h"
+#include "engine/engine.h"
+#include "engine/instance.h"
 #include "engine/module.h"
 #include "engine/validate.h"
 
@@ -200,4 +202,54 @@ WEFT_API const char *weft_module_func_name(const weft_module *m, uint32_t func_i
     if (!m || !m->names.funcs || func_index >= m->nfuncs)
         return NULL;
     return m->names.funcs[func_index].data;
+}
+
+static weft_limits pub_limits(const mod_limits *l)
+{
+    return (weft_limits){.min = l->min, .max = l->max, .has_max = l->has_max, .shared = l->shared};
+}
+
+/* The type of entity `index` of `kind` in the module's index spaces. */
+static bool extern_type(const weft_module *m, uint8_t kind, uint32_t index, weft_externtype *out)
+{
+    memset(out, 0, sizeof *out);
+    out->kind = (weft_extern_kind)kind;
+    switch (kind) {
+    case EXT_FUNC: {
+        const mod_functype *t = mod_func_type(m, index);
+        /* Interned, the engine keeps the type as weft_valkind arrays. */
+        uint32_t id = eng_intern_type(m->engine, t);
+        if (id == UINT32_MAX)
+            return false;
+        const weft_valkind *kinds = eng_type_kinds(m->engine, id);
+        out->func = (weft_functype){.params = kinds, .nparams = t->nparams,
+                                    .results = kinds + t->nparams, .nresults = t->nresults};
+        return true;
+    }
+    case EXT_TABLE:
+        out->elem = inst_kind_of(m->tables[index].elem);
+        out->limits = pub_limits(&m->tables[index].limits);
+        return true;
+    case EXT_MEMORY:
+        out->limits = pub_limits(&m->memories[index]);
+        return true;
+    default:
+        out->global_kind = inst_kind_of(m->globals[index].type.type);
+        out->global_mutable = m->globals[index].type.mutable_;
+        return true;
+    }
+}
+
+WEFT_API bool weft_module_import_type(const weft_module *m, uint32_t index, weft_externtype *out)
+{
+    if (!m || !out || index >= m->nimports)
+        return false;
+    return extern_type(m, m->imports[index].kind, m->imports[index].index, out);
+}
+
+WEFT_API bool weft_module_export_type(const weft_module *m, uint32_t index, weft_externtype *out)
+{
+    if (!m || !out || index >= m->nexports)
+        return false;
+    return extern_type(m, m->exports[index].kind, m->exports[index].index, out);
 }

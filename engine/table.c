@@ -211,6 +211,20 @@ WEFT_API weft_status weft_table_set(weft_table *table, uint32_t index, const wef
     return WEFT_OK;
 }
 
+WEFT_API weft_status weft_table_grow(weft_table *table, uint32_t delta, const weft_val *init,
+                                     uint32_t *old_size, weft_error *err)
+{
+    if (init && init->kind != inst_kind_of(table->elem))
+        return err_set(err, WEFT_E_BAD_ARGUMENT, WEFT_NO_OFFSET, "value of the wrong kind");
+    int64_t old = inst_table_grow(table, delta, init ? ref_of(init) : NULL);
+    if (old < 0)
+        return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET,
+                       "table of %u elements cannot grow by %u", table->size, delta);
+    if (old_size)
+        *old_size = (uint32_t)old;
+    return WEFT_OK;
+}
+
 WEFT_API void weft_table_type(const weft_table *table, weft_valkind *elem, weft_limits *limits)
 {
     if (elem)

@@ -146,6 +146,15 @@ typedef enum weft_code {
     WEFT_E_COUNT_
 } weft_code;
 
+/* The objects of the API: opaque handles (see the sections below). */
+typedef struct weft_engine weft_engine;
+typedef struct weft_module weft_module;
+typedef struct weft_instance weft_instance;
+typedef struct weft_func weft_func;
+typedef struct weft_table weft_table;
+typedef struct weft_memory weft_memory;
+typedef struct weft_global weft_global;
+
 /* One frame of a trap's wasm backtrace, innermost first. */
 typedef struct weft_frame {
     uint32_t func_index;  /* index in the module's function space              */
@@ -153,6 +162,8 @@ typedef struct weft_frame {
     const char *name;     /* from the name section, or NULL; lives as long as the module.
                              Valid UTF-8, but the module's own bytes: it may hold
                              control characters (weft_error_format escapes them) */
+    weft_instance *instance; /* the instance the function belongs to; valid while that
+                                instance lives */
 } weft_frame;
 
 #define WEFT_MAX_FRAMES 32
@@ -185,13 +196,6 @@ WEFT_API size_t weft_error_format(const weft_error *err, char *buf, size_t size)
 /* Engine                                                                   */
 /* ------------------------------------------------------------------------ */
 
-typedef struct weft_engine weft_engine;
-typedef struct weft_module weft_module;
-typedef struct weft_instance weft_instance;
-typedef struct weft_func weft_func;
-typedef struct weft_table weft_table;
-typedef struct weft_memory weft_memory;
-typedef struct weft_global weft_global;
 
 typedef enum weft_bounds_mode {
     /* Accesses are not checked: an out-of-bounds one faults on a guard page and
@@ -449,6 +453,22 @@ WEFT_API void weft_module_export(const weft_module *module, uint32_t index, weft
 /* The limits a memory import asks for (index: of the import); false if not a memory. */
 WEFT_API bool weft_module_import_memory_limits(const weft_module *module, uint32_t index,
                                                weft_limits *out);
+/* The full type of import or export `index`: what wasm.h's importtype and
+ * exporttype describe.  A function type's arrays live as long as the engine.
+ * False when `index` is out of range or the type cannot be recorded (out of
+ * memory).  Thread-safe. */
+typedef struct weft_externtype {
+    weft_extern_kind kind;
+    weft_functype func;       /* WEFT_EXTERN_FUNC                         */
+    weft_valkind elem;        /* WEFT_EXTERN_TABLE: the element kind      */
+    weft_limits limits;       /* WEFT_EXTERN_TABLE and WEFT_EXTERN_MEMORY */
+    weft_valkind global_kind; /* WEFT_EXTERN_GLOBAL                       */
+    bool global_mutable;      /* WEFT_EXTERN_GLOBAL                       */
+} weft_externtype;
+WEFT_API bool weft_module_import_type(const weft_module *module, uint32_t index,
+                                      weft_externtype *out);
+WEFT_API bool weft_module_export_type(const weft_module *module, uint32_t index,
+                                      weft_externtype *out);
 /* The name-section name of function `func_index`, or NULL. */
 WEFT_API const char *weft_module_func_name(const weft_module *module, uint32_t func_index);
 
@@ -593,6 +613,13 @@ WEFT_API weft_status weft_table_get(const weft_table *table, uint32_t index, wef
 WEFT_API weft_status weft_table_set(weft_table *table, uint32_t index, const weft_val *val,
                                     weft_error *err);
 WEFT_API void weft_table_type(const weft_table *table, weft_valkind *elem, weft_limits *limits);
+/* Grows by `delta` elements set to `init` (NULL: null references); *old_size,
+ * if not NULL, gets the previous size.  Fails and changes nothing past the
+ * maximum, past the engine's max_table_elements, or when out of memory
+ * (WEFT_NOMEM), or for an `init` of the wrong kind (WEFT_BAD_ARGUMENT).
+ * One thread at a time, like the instances using the table. */
+WEFT_API weft_status weft_table_grow(weft_table *table, uint32_t delta, const weft_val *init,
+                                     uint32_t *old_size, weft_error *err);
 
 WEFT_API weft_status weft_global_new(weft_engine *engine, weft_valkind kind, bool mutable_,
                                      const weft_val *init, weft_global **out, weft_error *err);
