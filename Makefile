@@ -5,6 +5,11 @@
 #   make test                build and pass every test (ctest)
 #   make test TIER=jit       the same tests with functions compiled to machine code
 #   make bench               build and run the benchmarks
+#   make install             build and install under PREFIX (default /usr/local;
+#                            DESTDIR honoured): the command, libweft, weft.h,
+#                            weft.pc and the CMake package (cmake/install.cmake)
+#   make deb                 build the Debian packages weft and libweft-dev into
+#                            BUILD/packages (CPack)
 #
 # Variables: CC (compiler), BUILD (build folder), SANITIZE (address|thread),
 # TEST_LABELS (ctest -L regex), TEST_EXCLUDE (ctest -LE regex), BUILD_TYPE (CMake build type), TIER (interp|jit|auto:
@@ -21,11 +26,12 @@ TEST_EXCLUDE ?=
 TIER ?=
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX ?= /usr/local
 
 CMAKE_FLAGS = -G Ninja -DCMAKE_C_COMPILER=$(CC) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
               -DWEFT_SANITIZE=$(SANITIZE)
 
-.PHONY: all deps configure build run test bench clean
+.PHONY: all deps configure build run test bench install deb clean
 
 all: build
 
@@ -55,6 +61,12 @@ test: build
 
 bench: build
 	sh bench/run.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 clean:
 	rm -rf $(BUILD)

@@ -1,5 +1,6 @@
 /*
- * main.c -- the weft command: `weft run`, `weft validate`, `weft --help`.
+ * main.c -- the weft command: `weft run`, `weft validate`, `weft --help`,
+ * `weft --version`.
  * Turns library statuses into exit codes (the library never exits).
  */
 #include <errno.h>
@@ -50,6 +51,7 @@ static void usage(FILE *to)
             "usage: weft run [OPTIONS] FILE.wasm [ARGS...]\n"
             "       weft validate FILE.wasm\n"
             "       weft --help\n"
+            "       weft --version\n"
             "\n"
             "run: runs FILE.wasm as a WASI preview 1 program (wasi-threads too):\n"
             "  its `_start` export, with ARGS as the program's arguments (argv[0] is\n"
@@ -95,6 +97,7 @@ static void usage(FILE *to)
             "                                     with SEED: the same grows every run\n"
             "  --                end of options: what follows is FILE.wasm and ARGS.\n"
             "validate: decodes and validates FILE.wasm.\n"
+            "--version (or version): prints `weft VERSION`, the library's version.\n"
             "\n"
             "Exit status: 0 on success; 1 on an error (missing file, malformed or\n"
             "invalid module, unknown or incompatible import, bad argument), printed as\n"
@@ -139,6 +142,10 @@ int main(int argc, char **argv)
     bool help_of_command = argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"));
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || help_of_command) {
         usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if ((!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) && argc == 2) {
+        printf("weft %s\n", weft_version());
         return CLI_EXIT_OK;
     }
     if (!strcmp(argv[1], "validate") && argc == 3)

@@ -33,6 +33,15 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------ */
+/* Version                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* The version of the library linked in, "MAJOR.MINOR.PATCH" (e.g. "0.1.0"):
+ * with the shared library, the one loaded at run time, whose SONAME carries
+ * MAJOR (libweft.so.0).  A static string; thread-safe. */
+WEFT_API const char *weft_version(void);
+
+/* ------------------------------------------------------------------------ */
 /* Status and errors                                                        */
 /* ------------------------------------------------------------------------ */
 

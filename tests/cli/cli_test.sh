@@ -276,6 +276,19 @@ os.execv(sys.argv[1], sys.argv[1:])' "$@"
     wat2wasm --enable-threads "$TMP/oobthread.wat" -o "$TMP/oobthread.wasm" || exit 1
     expect 134 "" "weft: trap: out of bounds memory access" -- blocked "$WEFT" run "$TMP/oobthread.wasm"
     ;;
+version)
+    # `weft --version` and `weft version` print the version of CMakeLists.txt's
+    # project(), its one place; --help names the option.
+    v=$(sed -n 's/^project(weft VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+    [ -n "$v" ] || { echo "FAIL: no project(weft VERSION ...) in CMakeLists.txt"; exit 1; }
+    expect 0 "weft $v" "" -- "$WEFT" --version
+    expect 0 "weft $v" "" -- "$WEFT" version
+    expect 2 "" "usage: weft run" -- "$WEFT" --version extra
+    "$WEFT" --help | grep -q -- '^       weft --version$' || {
+        echo "FAIL: weft --help does not list weft --version"
+        fails=$((fails + 1))
+    }
+    ;;
 *)
     echo "unknown case $CASE"
     exit 1
