@@ -232,3 +232,72 @@ const char *cli_parse_grow_fail(const char *spec, weft_grow_fail *out)
     }
     return "expected after:N, every:K or random:P,SEED";
 }
+
+/* A plain decimal number (digits and at most one point: no sign, exponent,
+ * hex, inf or nan, which strtod would take) and the unit after it. */
+static bool parse_number(const char *text, double *value, const char **unit)
+{
+    size_t n = strspn(text, "0123456789.");
+    const char *point = memchr(text, '.', n);
+    if (n == 0 || (point && memchr(point + 1, '.', n - (size_t)(point - text) - 1)) ||
+        (n == 1 && point))
+        return false;
+    char *end;
+    *value = strtod(text, &end);
+    *unit = text + n;
+    return end == *unit;
+}
+
+const char *cli_parse_duration(const char *text, uint64_t *ns)
+{
+    static const struct {
+        const char *unit;
+        double ns;
+    } units[] = {{"", 1e9}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+    static const char *const want =
+        "expected a duration: a number and ms, s, m or h (500ms, 10s, 2m; a plain number "
+        "is seconds)";
+    double v;
+    const char *unit;
+    if (!parse_number(text, &v, &unit))
+        return want;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(unit, units[i].unit))
+            continue;
+        double t = v * units[i].ns;
+        if (t > 1e18) /* ~31 years; nanoseconds in a uint64_t */
+            return "too long (at most 1e9 s)";
+        *ns = (uint64_t)t;
+        if (*ns == 0 && v > 0)
+            *ns = 1;
+        return NULL;
+    }
+    return want;
+}
+
+const char *cli_parse_size(const char *text, uint64_t *bytes)
+{
+    static const struct {
+        const char *unit;
+        unsigned shift;
+    } units[] = {{"", 0},    {"K", 10},  {"KiB", 10}, {"M", 20},
+                 {"MiB", 20}, {"G", 30}, {"GiB", 30}, {"B", 0}};
+    static const char *const want =
+        "expected a size: bytes, or a whole number and K, KiB, M, MiB, G or GiB (64KiB, "
+        "16MiB, 1GiB)";
+    size_t digits = strspn(text, "0123456789");
+    if (digits == 0)
+        return want;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(text + digits, units[i].unit))
+            continue;
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(text, &end, 10);
+        if (errno || v > (UINT64_MAX >> units[i].shift))
+            return "too large";
+        *bytes = (uint64_t)v << units[i].shift;
+        return NULL;
+    }
+    return want;
+}

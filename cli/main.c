@@ -1,13 +1,15 @@
 /*
- * main.c -- the weft command: `weft run`, `weft validate`, `weft --help`,
- * `weft --version`.
- * Turns library statuses into exit codes (the library never exits).
+ * main.c -- the weft command: `weft run` (also without the word `run`),
+ * `weft validate`, `weft --help`, `weft --version`.  Turns library statuses into exit codes
+ * (the library never exits).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "help.h"
 
 int cli_read_file(const char *path, uint8_t **out, size_t *size)
 {
@@ -45,67 +47,6 @@ int cli_read_file(const char *path, uint8_t **out, size_t *size)
     return 0;
 }
 
-static void usage(FILE *to)
-{
-    fprintf(to,
-            "usage: weft run [OPTIONS] FILE.wasm [ARGS...]\n"
-            "       weft validate FILE.wasm\n"
-            "       weft --help\n"
-            "       weft --version\n"
-            "\n"
-            "run: runs FILE.wasm as a WASI preview 1 program (wasi-threads too):\n"
-            "  its `_start` export, with ARGS as the program's arguments (argv[0] is\n"
-            "  FILE.wasm); stdin, stdout and stderr are the guest's fds 0, 1, 2.\n"
-            "  --dir HOST[::GUEST]\n"
-            "                    preopen host directory HOST; the guest sees it as\n"
-            "                    GUEST (default: HOST).  Repeatable; fds 3, 4, ... in\n"
-            "                    order.  The guest reaches nothing outside them.\n"
-            "  --env NAME=VALUE  set a variable of the guest's environment (repeatable;\n"
-            "                    a later one wins).  By default the environment is empty.\n"
-            "  --env-inherit     start from weft's own environment.\n"
-            "  --max-threads N   at most N threads spawned by thread-spawn alive at\n"
-            "                    once (0: the default limit); more spawns fail.\n"
-            "  --invoke NAME     call the exported function NAME instead of `_start`,\n"
-            "                    with ARGS parsed by its parameter types: i32/i64 in\n"
-            "                    decimal or 0x hex, f32/f64 as decimal or hex floats\n"
-            "                    (nan, inf allowed), references only as `null`, v128\n"
-            "                    as lanes of a shape (i8x16 i16x8 i32x4 i64x2 f32x4\n"
-            "                    f64x2), lane 0 first, one argument: 'i32x4:1 2 3 4'\n"
-            "                    (a `v128:` prefix allowed), or 0x and 32 hex digits.\n"
-            "                    Each result is printed on its own line as KIND:VALUE,\n"
-            "                    e.g. `i32:42`, `i64:-1`, `f64:0.5`, `f32:nan:0x400000`,\n"
-            "                    `funcref:null`, `v128:i32x4:1 2 3 4` (integers as\n"
-            "                    signed decimal).\n"
-            "  --bounds-checks=software\n"
-            "                    check every memory access in software instead of\n"
-            "                    relying on guard pages and SIGSEGV (=guard: default).\n"
-            "  --tier=TIER       how functions run: interp (the interpreter), jit\n"
-            "                    (compiled to x86-64 machine code where the compiler\n"
-            "                    can, the interpreter for the rest) or auto (the\n"
-            "                    default: the interpreter for now).  The environment\n"
-            "                    variable WEFT_TIER sets the default.\n"
-            "  --perf-map        name compiled functions for Linux perf: append them\n"
-            "                    to /tmp/perf-PID.map (see `perf report`).\n"
-            "  --grow-fail=SPEC  make memory.grow fail (return -1), to test a program's\n"
-            "                    out-of-memory paths.  Each memory numbers its grows by\n"
-            "                    1 page or more 1, 2, 3, ... in the order they happen,\n"
-            "                    from any thread (grows by 0 are not counted); SPEC:\n"
-            "                      after:N        every grow after the Nth fails\n"
-            "                      every:K        grows K, 2K, 3K, ... fail (K >= 1)\n"
-            "                      random:P,SEED  each fails with probability P (0 to\n"
-            "                                     1, e.g. 0.1), drawn from a PRNG seeded\n"
-            "                                     with SEED: the same grows every run\n"
-            "  --                end of options: what follows is FILE.wasm and ARGS.\n"
-            "validate: decodes and validates FILE.wasm.\n"
-            "--version (or version): prints `weft VERSION`, the library's version.\n"
-            "\n"
-            "Exit status: 0 on success; 1 on an error (missing file, malformed or\n"
-            "invalid module, unknown or incompatible import, bad argument), printed as\n"
-            "one line `weft: ...`; 2 on a usage error; 134 when the program traps (in\n"
-            "any of its threads), with `weft: trap: MESSAGE` and the wasm backtrace on\n"
-            "stderr; N when the program calls proc_exit(N) (modulo 256).\n");
-}
-
 static int validate(const char *path)
 {
     uint8_t *bytes;
@@ -132,26 +73,57 @@ static int validate(const char *path)
     return CLI_EXIT_OK;
 }
 
+/* `weft X ...` without a command: a run when X is an option of run, looks
+ * like a module (.wasm, or .wat for a clear error later) or names a file. */
+static bool runs_without_command(const char *x)
+{
+    size_t n = strlen(x);
+    struct stat st;
+    return x[0] == '-' || (n > 5 && !strcmp(x + n - 5, ".wasm")) ||
+           (n > 4 && !strcmp(x + n - 4, ".wat")) || stat(x, &st) == 0;
+}
+
+static bool is_help(const char *a)
+{
+    return !strcmp(a, "--help") || !strcmp(a, "-h");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        cli_help_usage_print(stderr);
+        fprintf(stderr, "weft: no FILE.wasm given (see weft --help)\n");
         return CLI_EXIT_USAGE;
     }
+    const char *cmd = argv[1];
+    bool known = !strcmp(cmd, "run") || !strcmp(cmd, "validate");
     /* `weft --help`, and `weft run --help` / `weft validate --help` alike. */
-    bool help_of_command = argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"));
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || help_of_command) {
-        usage(stdout);
+    if (is_help(cmd) || (known && argc >= 3 && is_help(argv[2]))) {
+        cli_help_print(stdout);
         return CLI_EXIT_OK;
     }
-    if ((!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) && argc == 2) {
-        printf("weft %s\n", weft_version());
-        return CLI_EXIT_OK;
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        if (argc == 2) {
+            printf("weft %s\n", weft_version());
+            return CLI_EXIT_OK;
+        }
+        fprintf(stderr, "weft: %s takes no arguments (see weft --help)\n", cmd);
+        return CLI_EXIT_USAGE;
     }
-    if (!strcmp(argv[1], "validate") && argc == 3)
-        return validate(argv[2]);
-    if (!strcmp(argv[1], "run"))
+    if (!strcmp(cmd, "validate")) {
+        if (argc == 3 && argv[2][0] != '-')
+            return validate(argv[2]);
+        if (argc >= 3 && argv[2][0] == '-')
+            fprintf(stderr, "weft: unknown option %s of validate (see weft --help)\n", argv[2]);
+        else
+            fprintf(stderr, "weft: validate takes one FILE.wasm (see weft --help)\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (!strcmp(cmd, "run"))
         return cli_run(argc - 2, argv + 2);
-    usage(stderr);
+    if (runs_without_command(cmd))
+        return cli_run(argc - 1, argv + 1);
+    fprintf(stderr,
+            "weft: %s is neither a command (run, validate) nor a file (see weft --help)\n", cmd);
     return CLI_EXIT_USAGE;
 }

@@ -1,14 +1,18 @@
 /*
  * run.c -- `weft run`: runs a module as a WASI program (weft_program_*): its
  * `_start`, or the export named by --invoke with typed arguments from the
- * command line, with preopened directories, environment, thread limit and
- * memory.grow failure injection from the options.
+ * command line, with preopened directories, environment, thread limit,
+ * time and memory limits, stack size and memory.grow failure injection from
+ * the options (options.def).
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+#include "help.h"
 
 extern char **environ;
 
@@ -20,6 +24,11 @@ typedef struct run_opts {
     weft_tier tier;
     bool perf_map;
     weft_grow_fail grow_fail;
+    uint64_t timeout_ns;      /* 0: none */
+    const char *timeout;      /* as given, for the message */
+    uint64_t max_memory;      /* bytes; 0: no cap */
+    const char *max_memory_text; /* as given */
+    uint64_t stack_size;      /* bytes; 0: the library's default */
     uint32_t max_threads;
     bool env_inherit;
     int nargs;
@@ -30,26 +39,14 @@ typedef struct run_opts {
     size_t nenvs;
 } run_opts;
 
-/* The value of option `name` at argv[*i]: "--name=VALUE" or "--name VALUE". */
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n))
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] == 0 && *i + 1 < argc)
-        return argv[++*i];
-    return NULL;
-}
-
 /* --dir HOST[::GUEST]: the guest sees HOST under GUEST (default: HOST). */
 static int add_dir(run_opts *o, const char *spec)
 {
     weft_preopen *d = realloc(o->dirs, (o->ndirs + 1) * sizeof *d);
-    if (!d)
+    if (!d) {
+        fprintf(stderr, "weft: out of memory\n");
         return -1;
+    }
     o->dirs = d;
     const char *sep = strstr(spec, "::");
     char *host = sep ? strndup(spec, (size_t)(sep - spec)) : strdup(spec);
@@ -64,7 +61,7 @@ static int add_dir(run_opts *o, const char *spec)
 static int add_env(run_opts *o, const char *kv)
 {
     if (!strchr(kv, '=')) {
-        fprintf(stderr, "weft: --env %s: expected NAME=VALUE\n", kv);
+        fprintf(stderr, "weft: --env=%s: expected NAME=VALUE\n", kv);
         return -1;
     }
     const char **e = realloc(o->envs, (o->nenvs + 1) * sizeof *e);
@@ -75,59 +72,140 @@ static int add_env(run_opts *o, const char *kv)
     return 0;
 }
 
+enum {
+#define CLI_OPTION(id, name, arg, help) OPT_##id,
+#include "options.def"
+#undef CLI_OPTION
+};
+
+/* The smallest --stack-size: it keeps the whole margin that thread.c leaves
+ * for host calls and traps below the deepest wasm frame (64 KiB, at most a
+ * quarter of the stack). */
+#define CLI_MIN_STACK ((uint64_t)256 << 10)
+
+/* A size option's value, checked against its least value; prints the
+ * problem.  `least` is also its name in the message. */
+static int size_value(const char *name, const char *v, uint64_t least, const char *least_text,
+                      uint64_t *out)
+{
+    const char *why = cli_parse_size(v, out);
+    if (!why && *out < least)
+        why = least_text;
+    if (why) {
+        fprintf(stderr, "weft: %s=%s: %s\n", name, v, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* Applies option `id` with value `v` (NULL for a flag); prints the problem
+ * and returns -1 if the value is bad. */
+static int apply(run_opts *o, int id, const char *name, const char *v)
+{
+    const char *why = NULL;
+    switch (id) {
+    case OPT_DIR:
+        return add_dir(o, v);
+    case OPT_ENV:
+        return add_env(o, v);
+    case OPT_ENV_INHERIT:
+        o->env_inherit = true;
+        return 0;
+    case OPT_MAX_THREADS: {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (*v < '0' || *v > '9' || *end || errno || n > UINT32_MAX)
+            why = "expected a number of threads";
+        o->max_threads = (uint32_t)n;
+        break;
+    }
+    case OPT_TIMEOUT:
+        why = cli_parse_duration(v, &o->timeout_ns);
+        o->timeout = v;
+        break;
+    case OPT_MAX_MEMORY:
+        o->max_memory_text = v;
+        return size_value(name, v, 65536, "expected at least 64KiB (one page)", &o->max_memory);
+    case OPT_STACK_SIZE:
+        return size_value(name, v, CLI_MIN_STACK, "expected at least 256KiB", &o->stack_size);
+    case OPT_INVOKE:
+        o->invoke = v;
+        if (!*v)
+            why = "expected the name of an exported function";
+        break;
+    case OPT_BOUNDS_CHECKS:
+        if (!strcmp(v, "guard"))
+            o->bounds = WEFT_BOUNDS_GUARD;
+        else if (!strcmp(v, "software"))
+            o->bounds = WEFT_BOUNDS_SOFTWARE;
+        else
+            why = "expected guard or software";
+        break;
+    case OPT_TIER: {
+        static const char *const names[] = {"auto", "interp", "jit"};
+        size_t k = 0;
+        while (k < 3 && strcmp(v, names[k]))
+            k++;
+        if (k == 3)
+            why = "expected interp, jit or auto";
+        o->tier_set = true;
+        o->tier = (weft_tier)k;
+        break;
+    }
+    case OPT_PERF_MAP:
+        o->perf_map = true;
+        return 0;
+    case OPT_GROW_FAIL:
+        why = cli_parse_grow_fail(v, &o->grow_fail);
+        break;
+    }
+    if (why) {
+        fprintf(stderr, "weft: %s=%s: %s\n", name, v, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* Options (options.def), then FILE.wasm and the program's ARGS.  Every
+ * problem is one line on stderr naming the option. */
 static int parse_opts(int argc, char **argv, run_opts *o)
 {
     int i = 0;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
-        const char *a = argv[i], *v;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        const char *a = argv[i];
         if (!strcmp(a, "--")) {
             i++;
             break;
-        } else if ((v = opt_value(argc, argv, &i, "--invoke"))) {
-            o->invoke = v;
-        } else if ((v = opt_value(argc, argv, &i, "--dir"))) {
-            if (add_dir(o, v))
-                return -1;
-        } else if ((v = opt_value(argc, argv, &i, "--env"))) {
-            if (add_env(o, v))
-                return -1;
-        } else if (!strcmp(a, "--env-inherit")) {
-            o->env_inherit = true;
-        } else if ((v = opt_value(argc, argv, &i, "--max-threads"))) {
-            char *end;
-            unsigned long n = strtoul(v, &end, 10);
-            if (!*v || *end || n > UINT32_MAX) {
-                fprintf(stderr, "weft: --max-threads %s: expected a number\n", v);
-                return -1;
-            }
-            o->max_threads = (uint32_t)n;
-        } else if ((v = opt_value(argc, argv, &i, "--grow-fail"))) {
-            const char *why = cli_parse_grow_fail(v, &o->grow_fail);
-            if (why) {
-                fprintf(stderr, "weft: --grow-fail=%s: %s\n", v, why);
-                return -1;
-            }
-        } else if ((v = opt_value(argc, argv, &i, "--tier"))) {
-            static const char *const names[] = {"auto", "interp", "jit"};
-            size_t k = 0;
-            while (k < 3 && strcmp(v, names[k]))
-                k++;
-            if (k == 3) {
-                fprintf(stderr, "weft: --tier=%s: expected interp, jit or auto\n", v);
-                return -1;
-            }
-            o->tier_set = true;
-            o->tier = (weft_tier)k;
-        } else if (!strcmp(a, "--perf-map")) {
-            o->perf_map = true;
-        } else if (!strcmp(a, "--bounds-checks=software")) {
-            o->bounds = WEFT_BOUNDS_SOFTWARE;
-        } else if (!strcmp(a, "--bounds-checks=guard")) {
-            o->bounds = WEFT_BOUNDS_GUARD;
-        } else {
-            fprintf(stderr, "weft: unknown option %s (see weft --help)\n", a);
+        }
+        size_t len = strcspn(a, "=");
+        int id = 0;
+        while (id < (int)cli_noptions &&
+               (strlen(cli_options[id].name) != len || strncmp(a, cli_options[id].name, len)))
+            id++;
+        if (id == (int)cli_noptions || id == OPT_END) {
+            fprintf(stderr, "weft: unknown option %.*s (see weft --help)\n", (int)len, a);
             return -1;
         }
+        const cli_option *opt = &cli_options[id];
+        const char *v = NULL;
+        if (!opt->arg && a[len]) {
+            fprintf(stderr, "weft: %s takes no value (%s)\n", opt->name, a);
+            return -1;
+        }
+        if (opt->arg) {
+            if (a[len])
+                v = a + len + 1;
+            else if (i + 1 < argc)
+                v = argv[++i];
+            else {
+                fprintf(stderr, "weft: %s needs a value: %s=%s\n", opt->name, opt->name,
+                        opt->arg);
+                return -1;
+            }
+        }
+        if (apply(o, id, opt->name, v))
+            return -1;
     }
     if (i >= argc) {
         fprintf(stderr, "weft: run needs a FILE.wasm (see weft --help)\n");
@@ -147,18 +225,37 @@ static void free_opts(run_opts *o)
     free(o->envs);
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
 /* The exit status for a failed run; prints what happened. */
-static int report(const char *what, const weft_error *err)
+static int report(const run_opts *o, const char *what, const weft_error *err)
 {
     if (err->status == WEFT_EXIT)
         return err->exit_code & 0xff;
+    if (err->status == WEFT_TRAP && err->code == WEFT_E_TIMEOUT) {
+        fprintf(stderr, "weft: timeout: %s ran longer than --timeout=%s; every thread was ended\n",
+                o->file, o->timeout);
+        return CLI_EXIT_TIMEOUT;
+    }
     char msg[4096];
     weft_error_format(err, msg, sizeof msg);
+    if (err->code == WEFT_E_BAD_MAGIC && what && ends_with(what, ".wat")) {
+        fprintf(stderr, "weft: %s: %s: weft runs binary modules (wat2wasm converts text)\n",
+                what, msg);
+        return CLI_EXIT_ERROR;
+    }
     if (err->status == WEFT_TRAP) {
         fprintf(stderr, "weft: trap: %s\n", msg);
         return CLI_EXIT_TRAP;
     }
-    if (what)
+    if (err->status == WEFT_NOMEM && o->max_memory)
+        fprintf(stderr, "weft: %s: %s (--max-memory=%s)\n", what ? what : o->file, msg,
+                o->max_memory_text);
+    else if (what)
         fprintf(stderr, "weft: %s: %s\n", what, msg);
     else
         fprintf(stderr, "weft: %s\n", msg);
@@ -223,8 +320,18 @@ static const char **make_env(const run_opts *o, size_t *n)
     return env;
 }
 
+/* Nanoseconds on CLOCK_MONOTONIC. */
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 int cli_run(int argc, char **argv)
 {
+    /* --timeout counts from here: reading and decoding the module too. */
+    uint64_t started = now_ns();
     run_opts o;
     memset(&o, 0, sizeof o);
     if (parse_opts(argc, argv, &o)) {
@@ -254,12 +361,13 @@ int cli_run(int argc, char **argv)
     if (o.tier_set)
         config.tier = o.tier;
     config.perf_map = o.perf_map;
+    config.max_memory_bytes = o.max_memory;
     if (weft_engine_new(&config, &engine, &err)) {
-        rc = report(NULL, &err);
+        rc = report(&o, NULL, &err);
         goto done;
     }
     if (weft_module_new(engine, bytes, size, &module, &err)) {
-        rc = report(o.file, &err);
+        rc = report(&o, o.file, &err);
         goto done;
     }
 
@@ -284,8 +392,13 @@ int cli_run(int argc, char **argv)
     pc.preopens = o.dirs;
     pc.npreopens = o.ndirs;
     pc.max_threads = o.max_threads;
+    pc.thread_stack_bytes = (size_t)o.stack_size;
+    if (o.timeout_ns) {
+        uint64_t spent = now_ns() - started;
+        pc.timeout_ns = spent < o.timeout_ns ? o.timeout_ns - spent : 1;
+    }
     if (weft_program_new(module, &pc, &prog, &err)) {
-        rc = report(o.file, &err);
+        rc = report(&o, o.file, &err);
         goto done;
     }
 
@@ -293,8 +406,11 @@ int cli_run(int argc, char **argv)
     if (o.invoke && invoke_args(prog, &o, &type, &vals))
         goto done;
     weft_val *results = vals ? vals + type.nparams : NULL;
-    if (weft_program_run(prog, o.invoke, vals, type.nparams, results, type.nresults, &err)) {
-        rc = report(NULL, &err);
+    /* On a thread of the program's own, not this one: --stack-size holds for
+     * the main wasm thread as for spawned ones. */
+    if (weft_program_start(prog, o.invoke, vals, type.nparams, &err) ||
+        weft_program_wait(prog, results, type.nresults, &err)) {
+        rc = report(&o, NULL, &err);
         goto done;
     }
     for (uint32_t i = 0; i < type.nresults; i++)

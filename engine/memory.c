@@ -134,6 +134,17 @@ weft_status mem_new(weft_engine *e, const mod_limits *limits, weft_memory **out,
     m->has_max = limits->has_max;
     m->shared = limits->shared;
     m->max_pages = limits->has_max ? limits->max : WASM_MAX_PAGES;
+    uint64_t cap = eng_config(e)->max_memory_bytes / WASM_PAGE_SIZE;
+    m->cap_pages = eng_config(e)->max_memory_bytes && cap < m->max_pages ? cap : m->max_pages;
+    if (limits->min > m->cap_pages) {
+        st = err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET,
+                     "(a memory of %llu pages, %llu bytes, is over the engine's "
+                     "limit of %llu bytes, max_memory_bytes)",
+                     (unsigned long long)limits->min,
+                     (unsigned long long)limits->min * WASM_PAGE_SIZE,
+                     (unsigned long long)m->cap_pages * WASM_PAGE_SIZE);
+        goto fail;
+    }
     /* Memory64 has no guard region that could cover a 64-bit address. */
     m->software_bounds = eng_config(e)->bounds == WEFT_BOUNDS_SOFTWARE || limits->is64;
     m->lot = NULL;
@@ -149,7 +160,7 @@ weft_status mem_new(weft_engine *e, const mod_limits *limits, weft_memory **out,
     if (m->software_bounds) {
         /* Only what the memory may ever hold; at least one page so that base
          * is a real, unique address even for a memory of maximum 0. */
-        uint64_t bytes = m->max_pages * WASM_PAGE_SIZE;
+        uint64_t bytes = m->cap_pages * WASM_PAGE_SIZE;
         m->reserved = bytes ? (size_t)bytes : page;
     } else {
         m->reserved = (size_t)(MEM_GUARD_SPAN + page);
@@ -215,7 +226,7 @@ int64_t mem_grow_why(weft_memory *m, uint64_t delta, bool *injected)
             *injected = true;
         goto out;
     }
-    if (delta > m->max_pages - old_pages)
+    if (delta > m->cap_pages - old_pages)
         goto out;
     if (delta) {
         uint8_t *from = m->base + old_bytes;
@@ -285,8 +296,9 @@ WEFT_API weft_status weft_memory_grow(weft_memory *memory, uint64_t delta, uint6
                        (unsigned long long)delta);
     if (old < 0)
         return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET,
-                       "cannot grow the memory by %llu pages (maximum %llu)",
-                       (unsigned long long)delta, (unsigned long long)memory->max_pages);
+                       "cannot grow the memory by %llu pages (maximum %llu%s)",
+                       (unsigned long long)delta, (unsigned long long)memory->cap_pages,
+                       memory->cap_pages < memory->max_pages ? ", max_memory_bytes" : "");
     if (old_pages)
         *old_pages = (uint64_t)old;
     return WEFT_OK;

@@ -28,6 +28,8 @@ struct weft_memory {
     uint8_t *base;          /* fixed for the memory's life                          */
     _Atomic uint64_t size;  /* bytes; written under grow_lock with seq_cst, read anywhere */
     uint64_t max_pages;     /* declared maximum, or WASM_MAX_PAGES                   */
+    uint64_t cap_pages;     /* what grows may reach: max_pages, or less under the
+                               engine's max_memory_bytes                            */
     size_t reserved;        /* bytes of address space reserved at base               */
     bool has_max;
     bool shared;
@@ -50,7 +52,7 @@ WEFT_INTERNAL void mem_retain(weft_memory *m);
 WEFT_INTERNAL void mem_release(weft_memory *m);
 
 /* Grows by `delta` pages: returns the old size in pages, or -1 if the result
- * would pass the maximum, the pages cannot be committed, or the failure
+ * would pass the maximum or the engine's max_memory_bytes (cap_pages), the pages cannot be committed, or the failure
  * injection chose this grow (then *injected, if not NULL, is set to true).
  * On -1 nothing changes. */
 WEFT_INTERNAL int64_t mem_grow_why(weft_memory *m, uint64_t delta, bool *injected);

@@ -140,6 +140,7 @@ typedef enum weft_status {
     X(EXPECTED_SHARED, TRAP, "expected shared memory")                                   \
     X(NULL_REFERENCE, TRAP, "null reference")                                            \
     X(TERMINATED, TRAP, "terminated: another thread of the group ended it")              \
+    X(TIMEOUT, TRAP, "terminated: the program ran out of time")                          \
     X(HOST_TRAP, TRAP, "host function trapped")                                          \
     /* everything else */                                                                \
     X(EXITED, EXIT, "program exited")                                                    \
@@ -335,6 +336,16 @@ typedef struct weft_config {
      * appended to /tmp/perf-<pid>.map ("START SIZE NAME", the format Linux
      * perf reads for code it cannot otherwise name).  Off by default. */
     bool perf_map;
+    /* A cap on every linear memory of the engine, in bytes, rounded down to
+     * whole 64 KiB pages (`weft run --max-memory`); 0: none (the default).
+     * It holds for memories a module defines or imports through a program,
+     * made by weft_memory_new, shared or not, grown by any thread: a grow
+     * past it fails as one past the memory's maximum does (memory.grow
+     * returns -1, weft_memory_grow WEFT_NOMEM), and a memory whose initial
+     * size is already over it is not made: instantiation and weft_memory_new
+     * fail with WEFT_NOMEM "out of memory" naming both sizes.  A memory's
+     * declared maximum (weft_memory_limits) is unchanged by the cap. */
+    uint64_t max_memory_bytes;
 } weft_config;
 
 /* Fills *config with the defaults (and the tier from WEFT_TIER, above). */
@@ -672,7 +683,25 @@ typedef struct weft_program_config {
     size_t npreopens;
     int stdin_fd, stdout_fd, stderr_fd; /* host fds for guest fds 0, 1, 2 (default 0, 1, 2) */
     uint32_t max_threads;         /* spawned threads alive at once; 0: default */
-    size_t thread_stack_bytes;    /* native stack of each spawned thread; 0: default */
+    /* Native stack of every thread weft starts for the program: each spawned
+     * thread and the entry thread of weft_program_start (weft_program_run runs
+     * the entry on the caller's own stack).  0: the default, 2 MiB; at least
+     * PTHREAD_STACK_MIN.  Compiled code (WEFT_TIER_JIT) keeps its wasm frames
+     * there, so it bounds how deep compiled recursion goes before "call stack
+     * exhausted"; the interpreter keeps them on the value stack
+     * (weft_config.value_stack_bytes, max_call_depth) and uses the native
+     * stack only for host calls and nested entries.  Whatever the size, a
+     * recursion that reaches its end traps instead of overflowing. */
+    size_t thread_stack_bytes;
+    /* A time limit, in nanoseconds, counted from the moment the entry thread
+     * starts (weft_program_start or _run; the start function counts).  When
+     * it passes, the group ends as weft_program_terminate ends it -- every
+     * thread, also one blocked in memory.atomic.wait or in a blocking WASI
+     * call, stops at its next loop back-edge, call or wake-up -- and its
+     * status is WEFT_TRAP with code WEFT_E_TIMEOUT (unless the group ended
+     * first).  0: no limit (the default).  A helper thread waits for the
+     * deadline while the program runs. */
+    uint64_t timeout_ns;
 } weft_program_config;
 
 /* Fills *config with the defaults (no args, env or preopens; stdio 0, 1, 2). */

@@ -13,8 +13,15 @@
  * outcome -- which loses if another thread ended it first -- and joins every
  * spawned thread.  Only then is the program `finished`: weft_program_wait
  * waits for that, and the status is the group's.
+ *
+ * A time limit (timeout_ns) is kept by a watchdog thread that the entry
+ * thread starts before the start function and stops once the group is
+ * joined: at the deadline it ends the group with WEFT_E_TIMEOUT, the way
+ * weft_program_terminate does -- the one termination mechanism (flag, wake
+ * every waiter, interrupt WASI) of threads/group.c.
  */
 #include <limits.h>
+#include <time.h>
 
 #include "wasi-threads/wasit.h"
 
@@ -95,8 +102,14 @@ WEFT_API weft_status weft_program_new(weft_module *module, const weft_program_co
                                                 : THR_GROUP_DEFAULT_STACK_BYTES;
     if (p->stack_bytes < PTHREAD_STACK_MIN)
         p->stack_bytes = PTHREAD_STACK_MIN;
+    p->timeout_ns = config->timeout_ns;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->finished_cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->watchdog_cv, &ca);
+    pthread_condattr_destroy(&ca);
     TRY(wasi_new(e, config, &p->wasi, err));
 
     p->imports = eng_calloc(e, module->nimports, sizeof *p->imports);
@@ -174,13 +187,73 @@ static weft_status prepare(weft_program *p, const char *entry, const weft_val *a
     return WEFT_OK;
 }
 
+/* ---- the time limit ----------------------------------------------------------------- */
+
+typedef struct watchdog {
+    weft_program *program;
+    struct timespec deadline; /* CLOCK_MONOTONIC */
+    pthread_t thread;
+} watchdog;
+
+static void *watchdog_main(void *arg)
+{
+    watchdog *w = arg;
+    weft_program *p = w->program;
+    pthread_mutex_lock(&p->lock);
+    while (!p->watchdog_stop &&
+           pthread_cond_timedwait(&p->watchdog_cv, &p->lock, &w->deadline) == 0)
+        ;
+    bool fire = !p->watchdog_stop;
+    pthread_mutex_unlock(&p->lock);
+    if (fire) {
+        weft_error err;
+        err_set(&err, WEFT_E_TIMEOUT, WEFT_NO_OFFSET, "(after %llu ms)",
+                (unsigned long long)(p->timeout_ns / 1000000));
+        thr_group_end(p->group, WEFT_TRAP, &err); /* loses if the group has ended */
+    }
+    return NULL;
+}
+
+/* Starts the watchdog of p's time limit, counted from now; false if no
+ * thread could be made. */
+static bool watchdog_start(weft_program *p, watchdog *w)
+{
+    w->program = p;
+    clock_gettime(CLOCK_MONOTONIC, &w->deadline);
+    uint64_t ns = (uint64_t)w->deadline.tv_nsec + p->timeout_ns % 1000000000u;
+    uint64_t s = p->timeout_ns / 1000000000u + ns / 1000000000u;
+    /* A limit of centuries is no limit, but must not wrap tv_sec. */
+    w->deadline.tv_sec = s > (uint64_t)(INT32_MAX) ? w->deadline.tv_sec + INT32_MAX
+                                                  : w->deadline.tv_sec + (time_t)s;
+    w->deadline.tv_nsec = (long)(ns % 1000000000u);
+    p->watchdog_stop = false;
+    return pthread_create(&w->thread, NULL, watchdog_main, w) == 0;
+}
+
+static void watchdog_stop(weft_program *p, watchdog *w)
+{
+    pthread_mutex_lock(&p->lock);
+    p->watchdog_stop = true;
+    pthread_cond_signal(&p->watchdog_cv);
+    pthread_mutex_unlock(&p->lock);
+    pthread_join(w->thread, NULL);
+}
+
+/* ---- the entry thread ---------------------------------------------------------------- */
+
 /* The entry thread's whole life: start function, entry, end of the group. */
 static void run_entry(weft_program *p)
 {
     weft_status st = WEFT_OK;
     weft_error err;
     thr_attach saved;
-    if (!thr_group_attach(p->group, 0, &saved)) {
+    watchdog w;
+    bool watching = p->timeout_ns && watchdog_start(p, &w);
+    if (p->timeout_ns && !watching) {
+        /* Never run a limited program without its limit. */
+        st = err_set(&err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET,
+                     "cannot start the thread that keeps the time limit");
+    } else if (!thr_group_attach(p->group, 0, &saved)) {
         st = err_set(&err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, "thread context");
     } else {
         const weft_module *m = p->module;
@@ -196,6 +269,8 @@ static void run_entry(weft_program *p)
     }
     thr_group_end(p->group, st, st == WEFT_OK ? NULL : &err);
     thr_group_join(p->group);
+    if (watching)
+        watchdog_stop(p, &w);
 }
 
 /* The last thing the entry thread does with `p`: weft_program_free may free
@@ -330,6 +405,7 @@ WEFT_API void weft_program_free(weft_program *p)
     eng_free(e, p->args);
     eng_free(e, p->results);
     pthread_cond_destroy(&p->finished_cv);
+    pthread_cond_destroy(&p->watchdog_cv);
     pthread_mutex_destroy(&p->lock);
     mod_release(p->module);
     eng_free(e, p);

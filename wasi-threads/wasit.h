@@ -43,6 +43,11 @@ struct weft_program {
     bool has_runner;              /* `runner` is a thread to join (start) */
     pthread_t runner;
     size_t stack_bytes;           /* the runner's native stack */
+    /* The time limit (weft_program_config.timeout_ns; 0: none), kept by a
+     * watchdog thread that the entry thread starts and stops (program.c). */
+    uint64_t timeout_ns;
+    pthread_cond_t watchdog_cv;   /* CLOCK_MONOTONIC; signalled to stop the watchdog */
+    bool watchdog_stop;           /* guarded by lock */
 };
 
 /* Makes the `wasi` `thread-spawn` host function of `p` (type i32 -> i32). */
