@@ -413,14 +413,15 @@ static bool typeuse(wat_parser *P, uint32_t *typeidx, wat_names *names, uint32_t
         OK(wat_index(P, &P->sp[SP_TYPE], "type", typeidx));
         OK(wat_expect_rpar(P));
         *has_type = true;
-        if (*typeidx >= P->ntypes || P->types[*typeidx].kind != 0x60)
-            return wat_fail(P, at, "type %u is not a function type", *typeidx);
     }
     wat_buf sig = {0};
     uint32_t np, nr;
     uint32_t names_before = names ? names->count : 0;
     bool ok = params_results(P, &sig, names, &np, &nr);
-    if (ok && *has_type) {
+    if (ok && *has_type && (*typeidx >= P->ntypes || P->types[*typeidx].kind != 0x60)) {
+        /* no such function type: the validator says so; the inline
+         * parameters (if any) still name the locals */
+    } else if (ok && *has_type) {
         const wat_type *t = &P->types[*typeidx];
         if ((np || nr) && (sig.len != t->sig.len || memcmp(sig.p, t->sig.p, sig.len)))
             ok = wat_fail(P, at, "inline function type does not match (type %u)", *typeidx);
@@ -468,6 +469,11 @@ static bool blocktype(wat_parser *P, wat_buf *b)
     bool has_type;
     wat_buf sig = {0};
     OK(typeuse(P, &idx, NULL, &np, &nr, &has_type, &sig));
+    if (has_type && (idx >= P->ntypes || P->types[idx].kind != 0x60)) {
+        buf_s64(b, idx); /* for the validator to reject */
+        buf_free(&sig);
+        return true;
+    }
     const wat_buf *s = has_type ? &P->types[idx].sig : &sig;
     /* s: vec(params) vec(results); counts below 128 are one byte */
     if (s->p[0] == 0 && s->p[1] <= 1) {
@@ -577,11 +583,12 @@ static bool memarg(ctx *c, wat_buf *b, unsigned natural, bool mem_allowed)
     return true;
 }
 
-static bool lane(wat_parser *P, wat_buf *b, uint32_t max)
+/* A lane index: any byte; whether it names a lane is the validator's call. */
+static bool lane(wat_parser *P, wat_buf *b)
 {
     const wat_token *t = tk(P);
     uint64_t v;
-    const char *e = t->kind == WAT_NUMBER ? wat_num_nat(t->text, t->len, max - 1, &v) : "";
+    const char *e = t->kind == WAT_NUMBER ? wat_num_nat(t->text, t->len, 255, &v) : "";
     if (e)
         return *e ? wat_fail(P, t, "lane index: %s", e) : wat_expected(P, t, "a lane index");
     P->i++;
@@ -762,7 +769,7 @@ static bool immediates(ctx *c, const op_def *d, wat_buf *b)
         }
         buf_free(&m);
         OK(ok);
-        return lane(P, b, 16u >> d->align);
+        return lane(P, b);
     }
     case IMM_MEM:
         x = 0;
@@ -794,11 +801,11 @@ static bool immediates(ctx *c, const op_def *d, wat_buf *b)
     }
     case IMM_LANE:
         put_op(b, d->prefix, d->code);
-        return lane(P, b, 16u >> d->align);
+        return lane(P, b);
     case IMM_SHUFFLE:
         put_op(b, d->prefix, d->code);
         for (int k = 0; k < 16; k++)
-            OK(lane(P, b, 32));
+            OK(lane(P, b));
         return true;
     case IMM_REFTYPE:
         put_op(b, d->prefix, d->code);
@@ -941,9 +948,13 @@ static bool select_op(ctx *c, wat_buf *b)
             ok = wat_valtype(P, &ts), n++;
         ok = ok && wat_expect_rpar(P);
     }
-    buf_byte(b, 0x1C);
-    buf_u32(b, n);
-    buf_bytes(b, ts.p, ts.len);
+    if (n) {
+        buf_byte(b, 0x1C);
+        buf_u32(b, n);
+        buf_bytes(b, ts.p, ts.len);
+    } else {
+        buf_byte(b, 0x1B); /* `select (result)`: as wabt writes it */
+    }
     buf_free(&ts);
     return ok;
 }
@@ -1024,6 +1035,17 @@ static bool catches(ctx *c, wat_buf *b)
     return ok;
 }
 
+/* An else branch; an empty one is left out, as wabt does. */
+static bool else_body(ctx *c, wat_buf *b)
+{
+    size_t at = b->len;
+    buf_byte(b, 0x05);
+    OK(seq(c, b));
+    if (b->len == at + 1)
+        b->len = at;
+    return true;
+}
+
 /* block/loop/if/try_table/try, flat, at the keyword. */
 static bool flat_block(ctx *c, wat_buf *b)
 {
@@ -1047,8 +1069,7 @@ static bool flat_block(ctx *c, wat_buf *b)
     OK(seq(c, b));
     if (is_if && wat_take_kw(P, "else")) {
         OK(end_label(c, label));
-        buf_byte(b, 0x05);
-        OK(seq(c, b));
+        OK(else_body(c, b));
     }
     while (is_try && (wat_is_keyword(tk(P), "catch") || wat_is_keyword(tk(P), "catch_all"))) {
         bool all = wat_is_keyword(tk(P), "catch_all");
@@ -1114,8 +1135,7 @@ static bool folded(ctx *c, wat_buf *b)
         OK(seq(c, b));
         OK(wat_expect_rpar(P));
         if (wat_take_lpar_kw(P, "else")) {
-            buf_byte(b, 0x05);
-            OK(seq(c, b));
+            OK(else_body(c, b));
             OK(wat_expect_rpar(P));
         }
     } else if (wat_is_keyword(kw, "try")) {
@@ -1191,8 +1211,10 @@ bool wat_instrs(wat_parser *P, wat_buf *b, wat_names *locals, wat_names *labels)
 
 bool wat_expr(wat_parser *P, wat_buf *b)
 {
-    wat_names labels = {0};
-    bool ok = wat_instrs(P, b, NULL, &labels);
+    /* empty locals and labels: `local.get 0` in a constant expression is
+     * for the validator to reject, not the reader */
+    wat_names labels = {0}, locals = {0};
+    bool ok = wat_instrs(P, b, &locals, &labels);
     free(labels.name);
     buf_byte(b, 0x0B);
     return ok;
@@ -1200,8 +1222,8 @@ bool wat_expr(wat_parser *P, wat_buf *b)
 
 bool wat_folded(wat_parser *P, wat_buf *b, wat_names *locals, wat_names *labels)
 {
-    wat_names own = {0};
-    ctx c = {P, locals, labels ? labels : &own};
+    wat_names own = {0}, no_locals = {0};
+    ctx c = {P, locals ? locals : &no_locals, labels ? labels : &own};
     bool ok = folded(&c, b);
     free(own.name);
     return ok;

@@ -523,7 +523,7 @@ static bool elem_list(wat_parser *P, int mode, uint32_t table, const wat_buf *of
             n++;
         }
         all_funcs = all_funcs && rt.len == 1 && rt.p[0] == 0x70;
-    } else if (wat_take_kw(P, "func") || wat_at_index(P)) {
+    } else if (wat_take_kw(P, "func") || wat_at_index(P) || tk(P)->kind == WAT_RPAR) {
         buf_byte(&rt, 0x70);
         while (ok && wat_at_index(P)) {
             uint32_t x;
@@ -590,6 +590,10 @@ static bool field_elem(wat_parser *P)
     if (has_table) {
         OK(wat_index(P, &P->sp[SP_TABLE], "table", &table));
         OK(wat_expect_rpar(P));
+    } else if (tk(P)->kind == WAT_NUMBER) {
+        /* 1.0's `(elem 0 (offset ...) ...)`: a bare table index */
+        OK(wat_u32(P, &table));
+        has_table = true;
     }
     /* passive: the list follows at once (a `(ref ...)` type is no offset) */
     if (!has_table && (tk(P)->kind != WAT_LPAR || wat_is_lpar_kw(P, "ref")))
@@ -619,14 +623,15 @@ static bool field_data(wat_parser *P)
         P->i++;
     wat_buf *s = &P->sec[SEC_DATA];
     P->count[SEC_DATA]++;
-    if (tk(P)->kind != WAT_LPAR) {
-        buf_u32(s, 1);
-        return data_strings(P, s);
-    }
     uint32_t mem = 0;
     if (wat_take_lpar_kw(P, "memory")) {
         OK(wat_index(P, &P->sp[SP_MEM], "memory", &mem));
         OK(wat_expect_rpar(P));
+    } else if (tk(P)->kind == WAT_NUMBER) {
+        OK(wat_u32(P, &mem)); /* 1.0's `(data 0 (offset ...) ...)` */
+    } else if (tk(P)->kind != WAT_LPAR) {
+        buf_u32(s, 1); /* passive */
+        return data_strings(P, s);
     }
     buf_u32(s, mem ? 2 : 0);
     if (mem)
@@ -1122,7 +1127,7 @@ bool wat_module_fields(wat_parser *P, const wat_options *opt, uint8_t **out, siz
         buf_free(&s);
     }
     put_vec_section(&m, SEC_ELEM, P->count[SEC_ELEM], &P->sec[SEC_ELEM]);
-    if (P->needs_datacount) {
+    if (P->needs_datacount && P->count[SEC_DATA]) { /* wabt leaves it out with no data */
         wat_buf s = {0};
         buf_u32(&s, P->count[SEC_DATA]);
         put_section(&m, SEC_DATACOUNT, &s);
