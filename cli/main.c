@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "text/wat.h"
 
 int cli_read_file(const char *path, uint8_t **out, size_t *size)
 {
@@ -40,6 +41,29 @@ int cli_read_file(const char *path, uint8_t **out, size_t *size)
         return -1;
     }
     *out = buf;
+    *size = len;
+    return 0;
+}
+
+int cli_load_module(const char *path, uint8_t **out, size_t *size)
+{
+    if (cli_read_file(path, out, size))
+        return -1;
+    /* By content, not by name: anything but a binary module is read as text. */
+    if (*size >= 4 && !memcmp(*out, "\0asm", 4))
+        return 0;
+    char err[512];
+    uint8_t *wasm;
+    size_t len;
+    wat_options opt = {.names = true};
+    bool ok = wat_to_wasm((const char *)*out, *size, path, &opt, &wasm, &len, err, sizeof err);
+    free(*out);
+    *out = NULL;
+    if (!ok) {
+        fprintf(stderr, "weft: %s\n", err);
+        return -1;
+    }
+    *out = wasm;
     *size = len;
     return 0;
 }
@@ -107,7 +131,7 @@ static int validate(const char *path)
 {
     uint8_t *bytes;
     size_t size;
-    if (cli_read_file(path, &bytes, &size))
+    if (cli_load_module(path, &bytes, &size))
         return CLI_EXIT_ERROR;
     weft_engine *e;
     weft_error err;

@@ -233,7 +233,7 @@ int cli_run(int argc, char **argv)
     }
     uint8_t *bytes = NULL;
     size_t size;
-    if (cli_read_file(o.file, &bytes, &size)) {
+    if (cli_load_module(o.file, &bytes, &size)) {
         free_opts(&o);
         return CLI_EXIT_ERROR;
     }

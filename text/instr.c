@@ -602,6 +602,8 @@ static bool int_const(wat_parser *P, unsigned bits, uint64_t *v)
     if (t->kind != WAT_NUMBER)
         return wat_expected(P, t, bits == 32 ? "an i32 literal" : "an integer literal");
     const char *e = wat_num_int(t->text, t->len, bits, v);
+    if (e && !strcmp(e, "malformed number"))
+        return wat_expected(P, t, bits == 32 ? "an i32 literal" : bits == 64 ? "an i64 literal" : "an integer literal");
     if (e)
         return wat_fail(P, t, "%s", e);
     P->i++;
@@ -621,6 +623,8 @@ static bool float_const(wat_parser *P, bool f64, uint64_t *v)
         e = wat_num_f32(t->text, t->len, &b);
         *v = b;
     }
+    if (e && !strcmp(e, "malformed number"))
+        return wat_expected(P, t, f64 ? "an f64 literal" : "an f32 literal");
     if (e)
         return wat_fail(P, t, "%s", e);
     P->i++;

@@ -276,6 +276,28 @@ os.execv(sys.argv[1], sys.argv[1:])' "$@"
     wat2wasm --enable-threads "$TMP/oobthread.wat" -o "$TMP/oobthread.wasm" || exit 1
     expect 134 "" "weft: trap: out of bounds memory access" -- blocked "$WEFT" run "$TMP/oobthread.wasm"
     ;;
+text)
+    # .wat files read by content, not by name (text/wat.h): run, --invoke,
+    # validate, a trap's backtrace with the function's name, and a syntax
+    # error with file:line:column.
+    printf '%s\n' '(module
+      (func $fac (export "fac") (param $n i64) (result i64)
+        (if (result i64) (i64.eqz (local.get $n))
+          (then (i64.const 1))
+          (else (i64.mul (local.get $n) (call $fac (i64.sub (local.get $n) (i64.const 1)))))))
+      (func $boom (export "boom") unreachable))' >"$TMP/fac.wat"
+    cp "$TMP/fac.wat" "$TMP/fac.module"
+    expect 0 "i64:2432902008176640000" "" -- "$WEFT" run --invoke fac "$TMP/fac.wat" 20
+    expect 0 "i64:120" "" -- "$WEFT" run --invoke fac "$TMP/fac.module" 5
+    expect 0 "$TMP/fac.wat: valid" "" -- "$WEFT" validate "$TMP/fac.wat"
+    expect 134 "" "weft: trap: unreachable" -- "$WEFT" run --invoke boom "$TMP/fac.wat"
+    "$WEFT" run --invoke boom "$TMP/fac.wat" 2>"$TMP/bt" >/dev/null
+    grep -q "boom" "$TMP/bt" || { echo "FAIL: no function name in the backtrace"; fails=$((fails + 1)); }
+    printf '(module\n  (func (result i32)\n    (i32.const 1x)))\n' >"$TMP/bad.wat"
+    expect 1 "" "weft: $TMP/bad.wat:3:16: expected an i32 literal, found '1x'" -- "$WEFT" validate "$TMP/bad.wat"
+    printf '(module (func (export "_start")))' >"$TMP/start.wat"
+    expect 0 "" "" -- "$WEFT" run "$TMP/start.wat"
+    ;;
 *)
     echo "unknown case $CASE"
     exit 1
