@@ -566,7 +566,7 @@ static bool memarg(ctx *c, wat_buf *b, unsigned natural, bool mem_allowed)
         t = &P->toks->tok[++P->i];
     }
     if (t->kind == WAT_KEYWORD && t->len > 6 && !memcmp(t->text, "align=", 6)) {
-        const char *e = wat_num_nat(t->text + 6, t->len - 6, UINT32_MAX, &align);
+        const char *e = wat_num_nat(t->text + 6, t->len - 6, UINT64_MAX, &align);
         if (e)
             return wat_fail(P, t, "%s", e);
         if (!align || (align & (align - 1)))
@@ -574,7 +574,7 @@ static bool memarg(ctx *c, wat_buf *b, unsigned natural, bool mem_allowed)
         P->i++;
     }
     uint32_t log = 0;
-    while ((UINT64_C(1) << log) < align)
+    while (log < 63 && (UINT64_C(1) << log) < align)
         log++;
     buf_u32(b, mem ? log | 0x40 : log);
     if (mem)

@@ -47,6 +47,21 @@ static bool is_idchar(unsigned char c)
     return c != 0 && strchr("!#$%&'*+-./:<=>?@\\^_`|~", c) != NULL;
 }
 
+/* 3.0 (annotations): these may stand in reserved tokens too. */
+static bool is_reserved_char(unsigned char c)
+{
+    return c != 0 && strchr(",;[]{}", c) != NULL;
+}
+
+static bool in_run(const lexer *L, const char *p)
+{
+    unsigned char c = (unsigned char)*p;
+    if (is_idchar(c))
+        return true;
+    /* `;;` starts a comment even right after a token */
+    return is_reserved_char(c) && !(c == ';' && p + 1 < L->end && p[1] == ';');
+}
+
 static bool put_bytes(lexer *L, const void *b, size_t n)
 {
     wat_tokens *t = L->out;
@@ -273,7 +288,7 @@ static bool next_token(lexer *L, wat_token *t, size_t *data_off)
         t->len = (size_t)(L->p - t->text);
         return true;
     }
-    if (!is_idchar(c)) {
+    if (!in_run(L, L->p)) {
         if (c >= 0x80) {
             uint32_t cp;
             if (!utf8_next((const uint8_t *)L->p, (size_t)(L->end - L->p), &cp))
@@ -281,8 +296,9 @@ static bool next_token(lexer *L, wat_token *t, size_t *data_off)
         }
         return fail_at(L, L->p, "unexpected character");
     }
-    while (L->p < L->end && is_idchar((unsigned char)*L->p))
-        L->p++;
+    bool reserved = false;
+    while (L->p < L->end && in_run(L, L->p))
+        reserved |= !is_idchar((unsigned char)*L->p++);
     size_t run = (size_t)(L->p - t->text);
     if (L->p < L->end && *L->p == '"') {
         bool utf8_ok;
@@ -304,7 +320,9 @@ static bool next_token(lexer *L, wat_token *t, size_t *data_off)
         return true;
     }
     t->len = run;
-    if (c == '$') {
+    if (reserved) {
+        t->kind = WAT_RESERVED;
+    } else if (c == '$') {
         if (run == 1) {
             t->kind = WAT_RESERVED;
             return true;

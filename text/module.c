@@ -1173,10 +1173,21 @@ bool wat_module_form_read(const wat_tokens *toks, size_t *pos, const char *file,
     memset(out, 0, sizeof *out);
     if (!wat_take_lpar_kw(&P, "module"))
         return wat_expected(&P, tk(&P), "(module ...)");
+    bool ok;
+    if (wat_take_kw(&P, "instance")) {
+        out->form = WAT_FORM_INSTANCE;
+        if (tk(&P)->kind == WAT_ID)
+            out->id = &toks->tok[P.i++];
+        if (tk(&P)->kind == WAT_ID)
+            out->def = &toks->tok[P.i++];
+        ok = wat_expect_rpar(&P);
+        if (ok)
+            *pos = P.i;
+        return ok;
+    }
     out->definition = wat_take_kw(&P, "definition");
     if (tk(&P)->kind == WAT_ID)
         out->id = &toks->tok[P.i++];
-    bool ok;
     if (wat_is_keyword(tk(&P), "binary") || wat_is_keyword(tk(&P), "quote")) {
         bool quote = wat_is_keyword(tk(&P), "quote");
         out->form = quote ? WAT_FORM_QUOTE : WAT_FORM_BINARY;
@@ -1227,8 +1238,8 @@ bool wat_to_wasm(const char *text, size_t len, const char *file, const wat_optio
         wat_module_out m;
         ok = wat_module_form_read(&toks, &pos, file, opt, &m, err, err_len);
         P.i = pos;
-        if (ok && m.form == WAT_FORM_BINARY)
-            ok = wat_fail(&P, &toks.tok[0], "a binary module in a text file");
+        if (ok && (m.form == WAT_FORM_BINARY || m.form == WAT_FORM_INSTANCE))
+            ok = wat_fail(&P, &toks.tok[0], "a script command in a module's text");
         if (ok) {
             *out = m.bytes;
             *out_len = m.len;

@@ -40,7 +40,8 @@ bool wat_to_wasm(const char *text, size_t len, const char *file, const wat_optio
 typedef enum wat_module_form {
     WAT_FORM_TEXT,   /* (module $id? field*)            */
     WAT_FORM_BINARY, /* (module $id? binary "..."*)     */
-    WAT_FORM_QUOTE   /* (module $id? quote "..."*)      */
+    WAT_FORM_QUOTE,  /* (module $id? quote "..."*)      */
+    WAT_FORM_INSTANCE /* (module instance $id? $def?): no bytes (3.0 scripts) */
 } wat_module_form;
 
 typedef struct wat_module_out {
@@ -49,6 +50,7 @@ typedef struct wat_module_out {
     wat_module_form form;
     bool definition;      /* `(module definition ...)` (3.0 scripts)   */
     const wat_token *id;  /* the module's $id token, or NULL            */
+    const wat_token *def; /* WAT_FORM_INSTANCE: the definition's $id, or NULL */
 } wat_module_out;
 
 /*
