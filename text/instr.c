@@ -274,7 +274,7 @@ static bool fieldtype(wat_parser *P, wat_buf *b)
 
 /* (param ...)* (result ...)*: encoded as vec(params) vec(results) into sig. */
 static bool params_results(wat_parser *P, wat_buf *sig, wat_names *names, uint32_t *np,
-                           uint32_t *nr)
+                           uint32_t *nr, bool named_ok)
 {
     wat_buf ps = {0}, rs = {0};
     *np = *nr = 0;
@@ -283,6 +283,8 @@ static bool params_results(wat_parser *P, wat_buf *sig, wat_names *names, uint32
         P->i += 2;
         if (tk(P)->kind == WAT_ID) {
             const wat_token *id = tk(P);
+            if (!named_ok)
+                return wat_fail(P, id, "unexpected token: a named parameter here");
             P->i++;
             ok = wat_valtype(P, &ps) && (!names || wat_names_add(P, names, id, "local"));
             (*np)++;
@@ -336,7 +338,7 @@ bool wat_typedef(wat_parser *P, wat_type *t)
         t->kind = 0x60;
         uint32_t nr;
         wat_names ignored = {0};
-        bool ok = params_results(P, &t->sig, &ignored, &t->nparams, &nr);
+        bool ok = params_results(P, &t->sig, &ignored, &t->nparams, &nr, true);
         free(ignored.name);
         OK(ok);
         buf_byte(&t->enc, 0x60);
@@ -405,7 +407,7 @@ static bool add_type(wat_parser *P, const wat_buf *sig, uint32_t nparams, uint32
  * first plain function type with the signature, else a new one.  sig_out
  * (may be NULL) gets the signature written inline. */
 static bool typeuse(wat_parser *P, uint32_t *typeidx, wat_names *names, uint32_t *nparams,
-                    uint32_t *nresults, bool *has_type, wat_buf *sig_out)
+                    uint32_t *nresults, bool *has_type, wat_buf *sig_out, bool named_ok)
 {
     const wat_token *at = tk(P);
     *has_type = false;
@@ -417,10 +419,12 @@ static bool typeuse(wat_parser *P, uint32_t *typeidx, wat_names *names, uint32_t
     wat_buf sig = {0};
     uint32_t np, nr;
     uint32_t names_before = names ? names->count : 0;
-    bool ok = params_results(P, &sig, names, &np, &nr);
+    bool ok = params_results(P, &sig, names, &np, &nr, named_ok);
     if (ok && *has_type && (*typeidx >= P->ntypes || P->types[*typeidx].kind != 0x60)) {
-        /* no such function type: the validator says so; the inline
-         * parameters (if any) still name the locals */
+        /* no such function type: the validator says so, unless a signature
+         * is written beside it, which the text format must check */
+        if (np || nr)
+            ok = wat_fail(P, at, "unknown type %u", *typeidx);
     } else if (ok && *has_type) {
         const wat_type *t = &P->types[*typeidx];
         if ((np || nr) && (sig.len != t->sig.len || memcmp(sig.p, t->sig.p, sig.len)))
@@ -454,10 +458,11 @@ static bool typeuse(wat_parser *P, uint32_t *typeidx, wat_names *names, uint32_t
     return ok;
 }
 
-bool wat_typeuse(wat_parser *P, uint32_t *typeidx, wat_names *names, uint32_t *nparams)
+bool wat_typeuse(wat_parser *P, uint32_t *typeidx, wat_names *names, uint32_t *nparams,
+                 bool named_ok)
 {
     bool has_type;
-    return typeuse(P, typeidx, names, nparams, NULL, &has_type, NULL);
+    return typeuse(P, typeidx, names, nparams, NULL, &has_type, NULL, named_ok);
 }
 
 /* blocktype: 0x40, a value type, or a type index (s33).  A type written
@@ -468,7 +473,7 @@ static bool blocktype(wat_parser *P, wat_buf *b)
     uint32_t idx = 0, np, nr;
     bool has_type;
     wat_buf sig = {0};
-    OK(typeuse(P, &idx, NULL, &np, &nr, &has_type, &sig));
+    OK(typeuse(P, &idx, NULL, &np, &nr, &has_type, &sig, false));
     if (has_type && (idx >= P->ntypes || P->types[idx].kind != 0x60)) {
         buf_s64(b, idx); /* for the validator to reject */
         buf_free(&sig);
@@ -725,7 +730,7 @@ static bool immediates(ctx *c, const op_def *d, wat_buf *b)
         x = 0;
         if (wat_at_index(P))
             OK(idx_in(c, SP_TABLE, "table", &x));
-        OK(wat_typeuse(P, &y, NULL, NULL));
+        OK(wat_typeuse(P, &y, NULL, NULL, false));
         put_op(b, d->prefix, d->code);
         buf_u32(b, y);
         buf_u32(b, x);

@@ -279,16 +279,7 @@ static bool next_token(lexer *L, wat_token *t, size_t *data_off)
         t->len = 1;
         return true;
     }
-    if (c == '"') {
-        bool utf8_ok;
-        if (!read_string(L, data_off, &utf8_ok))
-            return false;
-        t->kind = WAT_STRING;
-        t->data_len = L->out->strings_len - *data_off;
-        t->len = (size_t)(L->p - t->text);
-        return true;
-    }
-    if (!in_run(L, L->p)) {
+    if (c != '"' && !in_run(L, L->p)) {
         if (c >= 0x80) {
             uint32_t cp;
             if (!utf8_next((const uint8_t *)L->p, (size_t)(L->end - L->p), &cp))
@@ -296,41 +287,48 @@ static bool next_token(lexer *L, wat_token *t, size_t *data_off)
         }
         return fail_at(L, L->p, "unexpected character");
     }
-    bool reserved = false;
-    while (L->p < L->end && in_run(L, L->p))
-        reserved |= !is_idchar((unsigned char)*L->p++);
-    size_t run = (size_t)(L->p - t->text);
-    if (L->p < L->end && *L->p == '"') {
-        bool utf8_ok;
-        size_t off;
-        if (!read_string(L, &off, &utf8_ok))
-            return false;
-        if (run == 1 && c == '$') {
-            if (L->out->strings_len == off)
-                return fail_at(L, t->text, "empty identifier");
-            if (!utf8_ok)
-                return fail_at(L, t->text, "malformed UTF-8 encoding in identifier");
-            t->kind = WAT_ID;
-            *data_off = off;
-            t->data_len = L->out->strings_len - off;
+    /* A token is runs of id characters and strings with nothing between
+     * them: one string, one run, `$` and a string (a 3.0 quoted id), or
+     * else a reserved token (`a"b"`, `"a""b"`, `$"l"0`). */
+    int parts = 0, strings = 0;
+    bool reserved = false, utf8_ok = true, dollar = false;
+    size_t off = 0;
+    while (L->p < L->end && (*L->p == '"' || in_run(L, L->p))) {
+        if (*L->p == '"') {
+            if (!read_string(L, &off, &utf8_ok))
+                return false;
+            strings++;
         } else {
-            t->kind = WAT_RESERVED; /* e.g. `a"b"`: no space between */
+            dollar = L->p[0] == '$' && L->p + 1 < L->end && !in_run(L, L->p + 1);
+            while (L->p < L->end && in_run(L, L->p))
+                reserved |= !is_idchar((unsigned char)*L->p++);
         }
-        t->len = (size_t)(L->p - t->text);
-        return true;
+        parts++;
     }
-    t->len = run;
-    if (reserved) {
+    t->len = (size_t)(L->p - t->text);
+    if (parts == 1 && strings == 1) {
+        t->kind = WAT_STRING;
+        *data_off = off;
+        t->data_len = L->out->strings_len - off;
+    } else if (parts == 2 && strings == 1 && dollar) {
+        if (L->out->strings_len == off)
+            return fail_at(L, t->text, "empty identifier");
+        if (!utf8_ok)
+            return fail_at(L, t->text, "malformed UTF-8 encoding in identifier");
+        t->kind = WAT_ID;
+        *data_off = off;
+        t->data_len = L->out->strings_len - off;
+    } else if (parts > 1 || reserved) {
         t->kind = WAT_RESERVED;
     } else if (c == '$') {
-        if (run == 1) {
+        if (t->len == 1) {
             t->kind = WAT_RESERVED;
             return true;
         }
         t->kind = WAT_ID;
         *data_off = (size_t)-1; /* the name is the text after `$` */
         t->data = (const uint8_t *)t->text + 1;
-        t->data_len = run - 1;
+        t->data_len = t->len - 1;
     } else if (c >= 'a' && c <= 'z') {
         t->kind = WAT_KEYWORD;
     } else if ((c >= '0' && c <= '9') || c == '+' || c == '-') {
@@ -377,6 +375,28 @@ bool wat_lex(const char *text, size_t len, const char *file, wat_tokens *out, ch
             wat_token open = t;
             int depth = 1;
             L.p++;
+            /* its id: id characters or a non-empty UTF-8 string, at once */
+            const char *id = L.p;
+            if (!next_token(&L, &t, &off))
+                goto fail;
+            if (t.text != id || !(t.kind == WAT_KEYWORD || t.kind == WAT_ID ||
+                                  t.kind == WAT_NUMBER || t.kind == WAT_RESERVED ||
+                                  (t.kind == WAT_STRING && t.data_len))) {
+                fail_at(&L, id, "empty annotation id");
+                goto fail;
+            }
+            if (t.kind == WAT_STRING) {
+                const uint8_t *sb = L.out->strings + off;
+                uint32_t cp;
+                for (size_t k = 0, n = t.data_len; k < n;) {
+                    size_t m = utf8_next(sb + k, n - k, &cp);
+                    if (!m) {
+                        fail_at(&L, id, "malformed UTF-8 encoding in annotation id");
+                        goto fail;
+                    }
+                    k += m;
+                }
+            }
             while (depth) {
                 if (!next_token(&L, &t, &off))
                     goto fail;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/utf8.h"
 #include "text/num.h"
 #include "text/parse.h"
 
@@ -195,14 +196,11 @@ static bool utf8_name(wat_parser *P, const uint8_t **p, size_t *n)
 {
     const wat_token *t = tk(P);
     OK(wat_string(P, p, n));
+    uint32_t cp;
     for (size_t k = 0; k < *n;) {
-        uint8_t c = (*p)[k];
-        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        if (!len || k + len > *n)
+        size_t len = utf8_next(*p + k, *n - k, &cp);
+        if (!len)
             return wat_fail(P, t, "malformed UTF-8 encoding");
-        for (size_t j = 1; j < len; j++)
-            if (((*p)[k + j] & 0xC0) != 0x80)
-                return wat_fail(P, t, "malformed UTF-8 encoding");
         k += len;
     }
     return true;
@@ -704,12 +702,12 @@ static bool field_func(wat_parser *P)
     wat_buf body = {0};
     bool ok;
     if (imp) {
-        ok = wat_typeuse(P, &type, NULL, NULL);
+        ok = wat_typeuse(P, &type, NULL, NULL, true);
         buf_byte(&P->sec[SEC_IMPORT], 0x00);
         buf_u32(&P->sec[SEC_IMPORT], type);
     } else {
         P->defined[SP_FUNC]++;
-        ok = wat_typeuse(P, &type, &locals, NULL) && locals_decl(P, &locals, &body) &&
+        ok = wat_typeuse(P, &type, &locals, NULL, true) && locals_decl(P, &locals, &body) &&
              wat_instrs(P, &body, &locals, &labels);
         buf_byte(&body, 0x0B);
         buf_u32(&P->sec[SEC_FUNC], type);
@@ -881,7 +879,7 @@ static bool field_tag(wat_parser *P)
     uint32_t idx = next_index(P, SP_TAG), type;
     OK(inline_exports(P, &e));
     OK(inline_import(P, SP_TAG, &imp));
-    OK(wat_typeuse(P, &type, NULL, NULL));
+    OK(wat_typeuse(P, &type, NULL, NULL, true));
     wat_buf *s = imp ? &P->sec[SEC_IMPORT] : &P->sec[SEC_TAG];
     if (imp) {
         buf_byte(s, 0x04);
@@ -918,7 +916,7 @@ static bool field_import(wat_parser *P)
     uint32_t type;
     if (wat_is_keyword(kw, "func")) {
         P->imported[SP_FUNC]++;
-        OK(wat_typeuse(P, &type, NULL, NULL));
+        OK(wat_typeuse(P, &type, NULL, NULL, true));
         buf_byte(s, 0x00);
         buf_u32(s, type);
     } else if (wat_is_keyword(kw, "table")) {
@@ -937,7 +935,7 @@ static bool field_import(wat_parser *P)
         OK(global_type(P, s));
     } else if (wat_is_keyword(kw, "tag")) {
         P->imported[SP_TAG]++;
-        OK(wat_typeuse(P, &type, NULL, NULL));
+        OK(wat_typeuse(P, &type, NULL, NULL, true));
         buf_byte(s, 0x04);
         buf_byte(s, 0x00);
         buf_u32(s, type);

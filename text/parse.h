@@ -129,8 +129,10 @@ bool wat_at_valtype(const wat_parser *P);
 bool wat_typedef(wat_parser *P, wat_type *t);
 /* A type use: (type x)? (param ...)* (result ...)*.  `names` (may be NULL)
  * gets the parameters' ids (NULL for unnamed) for a function's locals;
- * *nparams their number.  Adds a type when none matches (spec 6.6.9). */
-bool wat_typeuse(wat_parser *P, uint32_t *typeidx, wat_names *names, uint32_t *nparams);
+ * *nparams their number.  Adds a type when none matches (spec 6.6.9).
+ * named_ok: parameters may have ids (not in call_indirect or block types). */
+bool wat_typeuse(wat_parser *P, uint32_t *typeidx, wat_names *names, uint32_t *nparams,
+                 bool named_ok);
 
 /* ---- instructions (instr.c) ---- */
 /* Instructions up to a `)` (not taken) or an `end`/`else`/... keyword, for

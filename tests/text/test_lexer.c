@@ -97,7 +97,7 @@ static void strings_and_ids(void **state)
     lex_fails("\"a\tb\"", "t.wat:1:3: control character");
     lex_fails("$\"\"", "t.wat:1:1: empty identifier");
     lex_fails("$\"\\ff\"", "t.wat:1:1: malformed UTF-8 encoding in identifier");
-    lex_fails("(func {)", "t.wat:1:7: unexpected character");
+    lex_fails("(func \x01)", "t.wat:1:7: unexpected character");
 }
 
 static uint64_t int_ok(const char *s, unsigned bits)
