@@ -1080,8 +1080,12 @@ static bool flat_block(ctx *c, wat_buf *b)
         OK(end_label(c, label));
         OK(else_body(c, b));
     }
+    bool caught = false, caught_all = false;
     while (is_try && (wat_is_keyword(tk(P), "catch") || wat_is_keyword(tk(P), "catch_all"))) {
         bool all = wat_is_keyword(tk(P), "catch_all");
+        if (caught_all)
+            return wat_fail(P, tk(P), "unexpected token: a clause after catch_all");
+        caught = true, caught_all = all;
         P->i++;
         if (all) {
             buf_byte(b, 0x19);
@@ -1093,7 +1097,10 @@ static bool flat_block(ctx *c, wat_buf *b)
         }
         OK(seq(c, b));
     }
-    if (is_try && wat_take_kw(P, "delegate")) {
+    if (is_try && wat_is_keyword(tk(P), "delegate")) {
+        if (caught)
+            return wat_fail(P, tk(P), "unexpected token: delegate after catch");
+        P->i++;
         c->labels->count--;
         uint32_t l;
         OK(label_idx(c, &l));
@@ -1157,7 +1164,15 @@ static bool folded(ctx *c, wat_buf *b)
             return wat_expected(P, tk(P), "(do ...)");
         OK(seq(c, b));
         OK(wat_expect_rpar(P));
+        bool caught = false, caught_all = false;
         for (;;) {
+            if ((wat_is_lpar_kw(P, "catch") || wat_is_lpar_kw(P, "catch_all") ||
+                 wat_is_lpar_kw(P, "delegate")) && caught_all)
+                return wat_fail(P, tk(P), "unexpected token: a clause after catch_all");
+            if (wat_is_lpar_kw(P, "delegate") && caught)
+                return wat_fail(P, tk(P), "unexpected token: delegate after catch");
+            caught_all = wat_is_lpar_kw(P, "catch_all");
+            caught = caught || caught_all || wat_is_lpar_kw(P, "catch");
             if (wat_take_lpar_kw(P, "catch")) {
                 uint32_t tag;
                 OK(idx_in(c, SP_TAG, "tag", &tag));

@@ -423,6 +423,9 @@ static bool limits(wat_parser *P, wat_buf *b, bool is64, bool shared_allowed)
     bool has_max = tk(P)->kind == WAT_NUMBER;
     if (has_max)
         OK(u64_nat(P, &max));
+    /* 3.0 reads 32-bit limits as u64 too and leaves their range to the
+     * validator ("memory size", "table size"); the threads proposal's
+     * older scripts wanted "i32 constant out of range" here. */
     bool shared = shared_allowed && wat_take_kw(P, "shared");
     if (shared_allowed)
         (void)wat_take_kw(P, "unshared");
@@ -808,6 +811,18 @@ static bool field_memory(wat_parser *P)
         P->defined[SP_MEM]++;
         P->count[SEC_MEM]++;
         wat_buf *s = &P->sec[SEC_MEM];
+        uint64_t page_log = 16;
+        size_t at = P->i;
+        if (wat_take_lpar_kw(P, "pagesize")) {
+            /* custom page sizes: (memory (pagesize N) (data ...)) */
+            uint64_t size;
+            OK(u64_nat(P, &size));
+            OK(wat_expect_rpar(P));
+            for (page_log = 0; page_log < 63 && (UINT64_C(1) << page_log) < size;)
+                page_log++;
+            if (!wat_is_lpar_kw(P, "data"))
+                P->i = at; /* limits follow: read it there */
+        }
         if (wat_take_lpar_kw(P, "data")) {
             /* (data "..."*): a memory just large enough, and a segment */
             wat_buf *d = &P->sec[SEC_DATA];
@@ -817,21 +832,23 @@ static bool field_memory(wat_parser *P)
             buf_byte(d, is64 ? 0x42 : 0x41);
             buf_byte(d, 0x00);
             buf_byte(d, 0x0B);
-            size_t at = d->len;
+            size_t len_at = d->len;
             OK(data_strings(P, d));
             P->count[SEC_DATA]++;
             OK(wat_expect_rpar(P));
             /* the length just written, read back from its LEB128 */
             uint64_t len = 0;
             for (int shift = 0;; shift += 7) {
-                len |= (uint64_t)(d->p[at] & 0x7F) << shift;
-                if (!(d->p[at++] & 0x80))
+                len |= (uint64_t)(d->p[len_at] & 0x7F) << shift;
+                if (!(d->p[len_at++] & 0x80))
                     break;
             }
-            uint64_t pages = (len + 65535) / 65536;
-            buf_byte(s, (uint8_t)(0x01 | is64 << 2));
+            uint64_t unit = UINT64_C(1) << page_log, pages = (len + unit - 1) / unit;
+            buf_byte(s, (uint8_t)(0x01 | is64 << 2 | (page_log != 16 ? 0x08 : 0)));
             buf_u64(s, pages);
             buf_u64(s, pages);
+            if (page_log != 16)
+                buf_u32(s, (uint32_t)page_log);
         } else {
             OK(limits(P, s, is64, true));
         }
