@@ -698,7 +698,7 @@ static bool field_func(wat_parser *P)
         P->i++;
     exports e;
     bool imp;
-    uint32_t idx = next_index(P, SP_FUNC), type;
+    uint32_t idx = next_index(P, SP_FUNC), type = 0;
     OK(inline_exports(P, &e));
     OK(inline_import(P, SP_FUNC, &imp));
     wat_names locals = {0}, labels = {0};

@@ -11,8 +11,9 @@
  *   crosscheck --parse-only [--verbose] FOLDER...   (no wabt: 3.0 scripts)
  *
  * --parse-only reads every module form of the scripts and counts, per
- * folder, the modules read and the `assert_malformed` quote modules
- * rejected, for suites wabt cannot convert.
+ * folder, the modules read and the `assert_malformed` text modules
+ * rejected, for suites wabt cannot convert (3.0); it fails unless every
+ * module is read and every malformed one rejected.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -444,7 +445,10 @@ int main(int argc, char **argv)
     if (parse_only) {
         printf("text: %lu of %lu modules read, %lu of %lu malformed modules rejected\n",
                total.identical, total.read, total.rejected, total.malformed);
-        return 0; /* a count, not a gate: the 3.0 suite is ahead of weft */
+        /* every module read and every malformed one rejected, or a failure */
+        printf("%lu passed, %lu failed\n", total.identical + total.rejected,
+               (total.read - total.identical) + (total.malformed - total.rejected));
+        return total.read == total.identical && total.malformed == total.rejected ? 0 : 1;
     }
     printf("text: %lu modules read: %lu identical, %lu equivalent, %lu failed\n", total.read,
            total.identical, total.equivalent, total.failed);
