@@ -49,8 +49,10 @@ int cli_load_module(const char *path, uint8_t **out, size_t *size)
 {
     if (cli_read_file(path, out, size))
         return -1;
-    /* By content, not by name: anything but a binary module is read as text. */
-    if (*size >= 4 && !memcmp(*out, "\0asm", 4))
+    /* By content, not by name: a binary module starts with \0asm; text has
+     * no NUL byte, so bytes with one go to the decoder, whose message
+     * ("magic header not detected") fits them better. */
+    if ((*size >= 4 && !memcmp(*out, "\0asm", 4)) || memchr(*out, 0, *size))
         return 0;
     char err[512];
     uint8_t *wasm;

@@ -1261,6 +1261,8 @@ bool wat_to_wasm(const char *text, size_t len, const char *file, const wat_optio
         } else {
             free(m.bytes);
         }
+    } else if (tk(&P)->kind != WAT_LPAR && tk(&P)->kind != WAT_EOF) {
+        ok = wat_expected(&P, tk(&P), "(module ...) or a module field");
     } else {
         ok = wat_module_fields(&P, opt, out, out_len);
     }

@@ -107,8 +107,10 @@ trap)
     ;;
 errors)
     expect 1 "" "weft: cannot open $TMP/none.wasm" -- "$WEFT" run "$TMP/none.wasm"
-    printf 'garbage' >"$TMP/bad.wasm"
+    printf '\001garbage\000' >"$TMP/bad.wasm"
     expect 1 "" "weft: $TMP/bad.wasm: magic header not detected" -- "$WEFT" run "$TMP/bad.wasm"
+    printf 'garbage' >"$TMP/bad.wat" # no NUL byte: read as text
+    expect 1 "" "weft: $TMP/bad.wat:1:1: expected (module ...) or a module field, found 'garbage'" -- "$WEFT" run "$TMP/bad.wat"
     wat imp '(module (import "env" "f" (func)) (func (export "_start")))'
     expect 1 "" "weft: $TMP/imp.wasm: unknown import env.f" -- "$WEFT" run "$TMP/imp.wasm"
     expect 1 "" "weft: $HELLO has no exported function nope" -- "$WEFT" run --invoke nope "$HELLO"
