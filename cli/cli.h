@@ -23,6 +23,11 @@ enum {
  * on failure. */
 int cli_read_file(const char *path, uint8_t **out, size_t *size);
 
+/* Reads a module: a binary as it is, anything else (not starting with
+ * "\0asm") as the text format, converted by text/wat.h.  Prints the cause
+ * (file:line:column for text) and returns -1 on failure. */
+int cli_load_module(const char *path, uint8_t **out, size_t *size);
+
 /* Parses `text` as a value of `kind` (integers in decimal or 0x hex, floats in
  * decimal or hex, nan and inf allowed); false if it does not parse. */
 bool cli_parse_val(const char *text, weft_valkind kind, weft_val *out);

@@ -36,6 +36,9 @@ const cli_help_section cli_help_sections[] = {
      "when the first argument is not a command (run, validate) and starts with -- (an "
      "option of run), ends with .wasm or .wat, or names an existing file. A file named "
      "like a command runs as `weft run validate` or `weft ./validate`.\n"
+     "FILE.wasm may also be a module in the text format (.wat): a file that does not start "
+     "like a binary module and holds no NUL byte is read as text, whatever its name; a syntax error "
+     "names FILE:LINE:COLUMN.\n"
      "validate: decodes and validates FILE.wasm; an error names the byte offset.\n"
      "--version (or version): prints `weft VERSION`, the library's version."},
     {"OPTIONS", NULL},

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "help.h"
+#include "text/wat.h"
 
 int cli_read_file(const char *path, uint8_t **out, size_t *size)
 {
@@ -47,11 +48,36 @@ int cli_read_file(const char *path, uint8_t **out, size_t *size)
     return 0;
 }
 
+int cli_load_module(const char *path, uint8_t **out, size_t *size)
+{
+    if (cli_read_file(path, out, size))
+        return -1;
+    /* By content, not by name: a binary module starts with \0asm; text has
+     * no NUL byte, so bytes with one go to the decoder, whose message
+     * ("magic header not detected") fits them better. */
+    if ((*size >= 4 && !memcmp(*out, "\0asm", 4)) || memchr(*out, 0, *size))
+        return 0;
+    char err[512];
+    uint8_t *wasm;
+    size_t len;
+    wat_options opt = {.names = true};
+    bool ok = wat_to_wasm((const char *)*out, *size, path, &opt, &wasm, &len, err, sizeof err);
+    free(*out);
+    *out = NULL;
+    if (!ok) {
+        fprintf(stderr, "weft: %s\n", err);
+        return -1;
+    }
+    *out = wasm;
+    *size = len;
+    return 0;
+}
+
 static int validate(const char *path)
 {
     uint8_t *bytes;
     size_t size;
-    if (cli_read_file(path, &bytes, &size))
+    if (cli_load_module(path, &bytes, &size))
         return CLI_EXIT_ERROR;
     weft_engine *e;
     weft_error err;
@@ -74,7 +100,7 @@ static int validate(const char *path)
 }
 
 /* `weft X ...` without a command: a run when X is an option of run, looks
- * like a module (.wasm, or .wat for a clear error later) or names a file. */
+ * like a module (.wasm, or .wat: text, text/wat.h) or names a file. */
 static bool runs_without_command(const char *x)
 {
     size_t n = strlen(x);

@@ -225,12 +225,6 @@ static void free_opts(run_opts *o)
     free(o->envs);
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && !strcmp(s + n - k, suffix);
-}
-
 /* The exit status for a failed run; prints what happened. */
 static int report(const run_opts *o, const char *what, const weft_error *err)
 {
@@ -243,11 +237,6 @@ static int report(const run_opts *o, const char *what, const weft_error *err)
     }
     char msg[4096];
     weft_error_format(err, msg, sizeof msg);
-    if (err->code == WEFT_E_BAD_MAGIC && what && ends_with(what, ".wat")) {
-        fprintf(stderr, "weft: %s: %s: weft runs binary modules (wat2wasm converts text)\n",
-                what, msg);
-        return CLI_EXIT_ERROR;
-    }
     if (err->status == WEFT_TRAP) {
         fprintf(stderr, "weft: trap: %s\n", msg);
         return CLI_EXIT_TRAP;
@@ -340,7 +329,7 @@ int cli_run(int argc, char **argv)
     }
     uint8_t *bytes = NULL;
     size_t size;
-    if (cli_read_file(o.file, &bytes, &size)) {
+    if (cli_load_module(o.file, &bytes, &size)) {
         free_opts(&o);
         return CLI_EXIT_ERROR;
     }

@@ -107,8 +107,10 @@ trap)
     ;;
 errors)
     expect 1 "" "weft: cannot open $TMP/none.wasm" -- "$WEFT" run "$TMP/none.wasm"
-    printf 'garbage' >"$TMP/bad.wasm"
+    printf '\001garbage\000' >"$TMP/bad.wasm"
     expect 1 "" "weft: $TMP/bad.wasm: magic header not detected" -- "$WEFT" run "$TMP/bad.wasm"
+    printf 'garbage' >"$TMP/bad.wat" # no NUL byte: read as text
+    expect 1 "" "weft: $TMP/bad.wat:1:1: expected (module ...) or a module field, found 'garbage'" -- "$WEFT" run "$TMP/bad.wat"
     wat imp '(module (import "env" "f" (func)) (func (export "_start")))'
     expect 1 "" "weft: $TMP/imp.wasm: unknown import env.f" -- "$WEFT" run "$TMP/imp.wasm"
     expect 1 "" "weft: $HELLO has no exported function nope" -- "$WEFT" run --invoke nope "$HELLO"
@@ -305,9 +307,8 @@ implicit-run)
     expect 2 "" "" -- "$WEFT" "$TMP/prog" --invoke          # an existing file, any name
     expect 2 "" "weft: valdate is neither a command (run, validate) nor a file" -- \
         "$WEFT" valdate "$HELLO"
-    printf '(module)\n' >"$TMP/text.wat"
-    expect 1 "" "weft: $TMP/text.wat: magic header not detected (at offset 0x0): weft runs binary modules" -- \
-        "$WEFT" "$TMP/text.wat"
+    printf '(module (func (export "_start")))\n' >"$TMP/text.wat"
+    expect 0 "" "" -- "$WEFT" "$TMP/text.wat"
     expect 1 "" "weft: cannot open $TMP/none.wasm" -- "$WEFT" "$TMP/none.wasm"
     expect 0 "$HELLO: valid" "" -- "$WEFT" validate "$HELLO"
     expect 2 "" "weft: validate takes one FILE.wasm" -- "$WEFT" validate
@@ -546,6 +547,28 @@ man)
         groff -man -Tascii -ww -z "$MAN"
         fails=$((fails + 1))
     fi
+    ;;
+text)
+    # .wat files read by content, not by name (text/wat.h): run, --invoke,
+    # validate, a trap's backtrace with the function's name, and a syntax
+    # error with file:line:column.
+    printf '%s\n' '(module
+      (func $fac (export "fac") (param $n i64) (result i64)
+        (if (result i64) (i64.eqz (local.get $n))
+          (then (i64.const 1))
+          (else (i64.mul (local.get $n) (call $fac (i64.sub (local.get $n) (i64.const 1)))))))
+      (func $boom (export "boom") unreachable))' >"$TMP/fac.wat"
+    cp "$TMP/fac.wat" "$TMP/fac.module"
+    expect 0 "i64:2432902008176640000" "" -- "$WEFT" run --invoke fac "$TMP/fac.wat" 20
+    expect 0 "i64:120" "" -- "$WEFT" run --invoke fac "$TMP/fac.module" 5
+    expect 0 "$TMP/fac.wat: valid" "" -- "$WEFT" validate "$TMP/fac.wat"
+    expect 134 "" "weft: trap: unreachable" -- "$WEFT" run --invoke boom "$TMP/fac.wat"
+    "$WEFT" run --invoke boom "$TMP/fac.wat" 2>"$TMP/bt" >/dev/null
+    grep -q "boom" "$TMP/bt" || { echo "FAIL: no function name in the backtrace"; fails=$((fails + 1)); }
+    printf '(module\n  (func (result i32)\n    (i32.const 1x)))\n' >"$TMP/bad.wat"
+    expect 1 "" "weft: $TMP/bad.wat:3:16: expected an i32 literal, found '1x'" -- "$WEFT" validate "$TMP/bad.wat"
+    printf '(module (func (export "_start")))' >"$TMP/start.wat"
+    expect 0 "" "" -- "$WEFT" run "$TMP/start.wat"
     ;;
 *)
     echo "unknown case $CASE"
