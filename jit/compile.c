@@ -82,11 +82,13 @@ void jit_poll(jit_state *j)
 
 void jit_branch_if(jit_state *j, x64_cc cc, uint32_t k, int32_t off)
 {
-    cb_label to = jit_cell_label(j, (uint32_t)((int64_t)j->at + k + off));
+    uint32_t target = (uint32_t)((int64_t)j->at + k + off);
+    cb_label to = jit_cell_label(j, target);
     if ((int64_t)k + off > 0) { /* forward: no loop, no poll */
         x64_jcc(&j->b, cc, to);
         return;
     }
+    jit_pin_loop(j, target);
     cb_label skip = cb_new_label(&j->b);
     x64_jcc(&j->b, x64_cc_not(cc), skip);
     jit_poll(j);
@@ -96,15 +98,25 @@ void jit_branch_if(jit_state *j, x64_cc cc, uint32_t k, int32_t off)
 
 void jit_branch(jit_state *j, uint32_t k, int32_t off)
 {
-    if ((int64_t)k + off <= 0)
+    uint32_t target = (uint32_t)((int64_t)j->at + k + off);
+    if ((int64_t)k + off <= 0) {
+        jit_pin_loop(j, target);
         jit_poll(j);
-    x64_jmp(&j->b, jit_cell_label(j, (uint32_t)((int64_t)j->at + k + off)));
+    }
+    x64_jmp(&j->b, jit_cell_label(j, target));
 }
 
 void jit_call_c(jit_state *j, const void *fn)
 {
+    bool body = j->at < j->code->ncells; /* not a trap stub: locals live on */
+    if (body) {
+        jit_pin_call(j);
+        jit_pin_store(j, UINT32_MAX);
+    }
     x64_mov_ri(&j->b, X64_S64, X64_RAX, (int64_t)(uintptr_t)fn);
     x64_call_r(&j->b, X64_RAX);
+    if (body)
+        jit_pin_load(j);
 }
 
 void jit_check_status(jit_state *j)
@@ -115,6 +127,7 @@ void jit_check_status(jit_state *j)
 
 void jit_return_ok(jit_state *j)
 {
+    jit_pin_store(j, j->code->nresults); /* results go back in fp[0 ..) */
     x64_alu_rr(&j->b, X64_XOR, X64_S32, X64_RAX, X64_RAX);
     x64_alu_ri(&j->b, X64_ADD, X64_S64, X64_RSP, 8);
     x64_ret(&j->b);
@@ -124,7 +137,7 @@ void jit_return_ok(jit_state *j)
 static void store_const(jit_state *j, int32_t s, uint64_t v)
 {
     if ((int64_t)v == (int32_t)v) {
-        x64_store_imm(&j->b, X64_S64, jit_slot(s), (int32_t)v);
+        x64_store_imm(&j->b, X64_S64, jit_slot(j, s), (int32_t)v);
     } else {
         x64_mov_ri(&j->b, X64_S64, X64_RAX, (int64_t)v);
         jit_st64(j, s, X64_RAX);
@@ -153,7 +166,7 @@ static void emit_full_entry(jit_state *j, cb_label body)
     x64_alu_ri(b, X64_SUB, X64_S64, X64_RAX, (int32_t)sizeof(interp_frame));
     x64_alu_rm(b, X64_CMP, X64_S64, X64_RAX, x64_mem_bd(JIT_ENV, offsetof(jit_env, rec_floor)));
     x64_jcc(b, X64_B, exhausted);
-    x64_lea(b, X64_S64, X64_RCX, jit_slot((int32_t)c->frame_size));
+    x64_lea(b, X64_S64, X64_RCX, jit_slot(j, (int32_t)c->frame_size));
     x64_alu_rr(b, X64_CMP, X64_S64, X64_RCX, X64_RAX);
     x64_jcc(b, X64_A, exhausted);
     x64_mov_ri(b, X64_S64, X64_RCX, (int64_t)(uintptr_t)j->self);
@@ -178,7 +191,7 @@ static void emit_full_entry(jit_state *j, cb_label body)
             x64_alu_rr(b, X64_XOR, X64_S32, X64_RCX, X64_RCX);
             zero_ready = true;
         }
-        x64_store(b, X64_S64, jit_slot(s), X64_RCX);
+        x64_store(b, X64_S64, jit_slot(j, s), X64_RCX);
     }
     x64_jmp(b, body);
 }
@@ -249,6 +262,7 @@ static bool emit_pass(jit_state *j, uint32_t *full_at)
     j->at = UINT32_MAX; /* the entry's traps belong to no instruction */
     emit_full_entry(j, body);
     cb_bind(b, body);
+    jit_pin_load(j);
     for (j->at = 0; j->at < j->code->ncells; j->at += j->len) {
         if (j->collecting ? j->labels[j->at] != CB_UNBOUND : j->targets[j->at])
             cb_bind(b, jit_cell_label(j, j->at));
@@ -309,6 +323,10 @@ static bool emit_function(jit_state *j, uint32_t *full_at)
     j->collecting = true;
     if (!emit_pass(j, full_at))
         return false;
+    if (!jit_pin_choose(j)) {
+        cb_fail(&j->b, WEFT_E_OUT_OF_MEMORY, "pinned locals");
+        return false;
+    }
     cb_buf *b = &j->b;
     weft_realloc_fn fn = b->realloc_fn;
     void *user = b->realloc_user;
@@ -358,7 +376,7 @@ weft_status jit_compile(const weft_module *m, cmp_code *ops, cmp_code **out,
                    (size_t)ops->noffsets * sizeof(u32_pair);
     self = eng_alloc(e, bytes);
     f = eng_alloc(e, sizeof *f);
-    if (!j.labels || !j.targets || !self || !f) {
+    if (!j.labels || !j.targets || !self || !f || !jit_pin_init(&j)) {
         st = err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);
         goto fail;
     }
@@ -402,6 +420,7 @@ weft_status jit_compile(const weft_module *m, cmp_code *ops, cmp_code **out,
     f->full = (const uint8_t *)f->block.ptr + full_at;
     f->pcs = j.pcs;
     f->npcs = j.npcs;
+    f->npinned = j.npinned;
     j.pcs = NULL;
     f->ops = ops; /* ours from here (jit.h) */
     self->jit = f;
@@ -413,6 +432,7 @@ fail:
         xm_free(&cfg->code_allocator, &f->block);
     eng_free(e, f);
     eng_free(e, self);
+    jit_pin_free(&j);
     eng_free(e, j.labels);
     eng_free(e, j.targets);
     eng_free(e, j.sites);
@@ -439,6 +459,8 @@ uint32_t jit_cell_at(const struct jit_func *f, uintptr_t pc)
         return UINT32_MAX;
     return u32_pairs_floor(f->pcs, f->npcs, (uint32_t)(pc - start), UINT32_MAX);
 }
+
+uint32_t jit_func_pinned(const struct jit_func *f) { return f->npinned; }
 
 void jit_func_free(const weft_engine *e, struct jit_func *f)
 {

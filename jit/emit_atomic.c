@@ -261,7 +261,7 @@ bool jit_emit_atomic(jit_state *j, cmp_op op, const cmp_cell *pc)
     case CO_MEMORY_ATOMIC_NOTIFY_SW: /* [op][x=dst y=addr][x=offset y=count] */
         effective_address(j, pc[1].s.y, (uint32_t)pc[2].s.x);
         x64_mov_rr(b, X64_S64, X64_RDX, X64_RSI);
-        x64_lea(b, X64_S64, X64_RSI, jit_slot(pc[1].s.x));
+        x64_lea(b, X64_S64, X64_RSI, jit_slot(j, pc[1].s.x));
         jit_ld32(j, X64_RCX, pc[2].s.y);
         jit_arg_env(j);
         jit_call_c(j, (const void *)rt_notify);
@@ -275,7 +275,7 @@ bool jit_emit_atomic(jit_state *j, cmp_op op, const cmp_cell *pc)
         bool w64 = op == CO_MEMORY_ATOMIC_WAIT64 || op == CO_MEMORY_ATOMIC_WAIT64_SW;
         effective_address(j, pc[1].s.y, (uint32_t)pc[2].s.x);
         x64_mov_rr(b, X64_S64, X64_RDX, X64_RSI);
-        x64_lea(b, X64_S64, X64_RSI, jit_slot(pc[1].s.x));
+        x64_lea(b, X64_S64, X64_RSI, jit_slot(j, pc[1].s.x));
         if (w64)
             jit_ld64(j, X64_RCX, pc[2].s.y);
         else

@@ -50,7 +50,7 @@ static void copy_slot(jit_state *j, int32_t dst, int32_t src)
 {
     int32_t imm;
     if (jit_const_imm(j, X64_S64, src, &imm)) {
-        x64_store_imm(&j->b, X64_S64, jit_slot(dst), imm);
+        jit_st_imm(j, dst, imm);
         return;
     }
     jit_ld64(j, X64_RAX, src);
@@ -70,9 +70,12 @@ static void result_to(jit_state *j, int32_t base, int32_t dst)
 static void direct_call(jit_state *j, int32_t base)
 {
     cb_buf *b = &j->b;
-    x64_lea(b, X64_S64, JIT_FP, jit_slot(base));
+    jit_pin_call(j);
+    jit_pin_store(j, UINT32_MAX);
+    x64_lea(b, X64_S64, JIT_FP, jit_slot(j, base));
     x64_call_r(b, X64_RAX);
-    x64_lea(b, X64_S64, JIT_FP, jit_slot(-base)); /* lea: the flags stay */
+    x64_lea(b, X64_S64, JIT_FP, jit_slot(j, -base)); /* lea: the flags stay */
+    jit_pin_load(j);
     jit_check_status(j);
     x64_alu_mi(b, X64_ADD, X64_S64, x64_mem_bd(JIT_CTX, offsetof(thr_context, interp_top)),
                (int32_t)sizeof(interp_frame));
@@ -84,7 +87,7 @@ static void slow_call_args(jit_state *j, int32_t base)
 {
     jit_poll(j);
     jit_arg_env(j);
-    x64_lea(&j->b, X64_S64, X64_RSI, jit_slot(base));
+    x64_lea(&j->b, X64_S64, X64_RSI, jit_slot(j, base));
 }
 
 /* With a compiled callee's full entry or NULL in rax: calls it directly and
@@ -139,7 +142,7 @@ static void call_indirect(jit_state *j, const cmp_cell *pc)
     jit_note_at(j);
     x64_load(b, X64_S64, X64_RAX, x64_mem_bd(JIT_INST, offsetof(weft_instance, tables)));
     x64_load(b, X64_S64, X64_RAX, x64_mem_bd(X64_RAX, pc[2].s.x * 8));
-    x64_load(b, X64_S32, X64_RCX, jit_slot(pc[2].s.y));
+    jit_ld32(j, X64_RCX, pc[2].s.y);
     x64_alu_rm(b, X64_CMP, X64_S32, X64_RCX, x64_mem_bd(X64_RAX, offsetof(weft_table, size)));
     x64_jcc(b, X64_AE, slow);
     x64_load(b, X64_S64, X64_RAX, x64_mem_bd(X64_RAX, offsetof(weft_table, elems)));
@@ -167,7 +170,7 @@ static void call_indirect(jit_state *j, const cmp_cell *pc)
     cb_bind(b, args);
     x64_mov_ri(b, X64_S32, X64_RDX, (uint32_t)pc[1].s.x);
     x64_mov_ri(b, X64_S32, X64_RCX, (uint32_t)pc[2].s.x);
-    x64_load(b, X64_S32, X64_R8, jit_slot(pc[2].s.y));
+    jit_ld32(j, X64_R8, pc[2].s.y);
     jit_call_c(j, (const void *)jit_rt_call_indirect);
     jit_check_status(j);
     cb_bind(b, done);
@@ -212,7 +215,11 @@ static cmp_op sel_base(cmp_op op)
 static void select_into(jit_state *j, int32_t dst, int32_t a, int32_t b)
 {
     jit_ld64(j, X64_RCX, a);
-    x64_cmov_rm(&j->b, X64_E, X64_S64, X64_RCX, jit_slot(b));
+    jit_opnd o = jit_opnd_of(j, b);
+    if (o.reg >= 0)
+        x64_cmov_rr(&j->b, X64_E, X64_S64, X64_RCX, (x64_reg)o.reg);
+    else
+        x64_cmov_rm(&j->b, X64_E, X64_S64, X64_RCX, o.mem);
     jit_st64(j, dst, X64_RCX);
 }
 
@@ -254,7 +261,7 @@ static void emit_br_table(jit_state *j, const cmp_cell *pc)
 {
     uint32_t n = (uint32_t)pc[1].s.y;
     jit_poll(j); /* every taken branch polls, as in the interpreter */
-    x64_load(&j->b, X64_S32, X64_RAX, jit_slot(pc[1].s.x));
+    jit_ld32(j, X64_RAX, pc[1].s.x);
     jit_table_jump(j, 2, n);
     j->len = 3 + n;
 }
@@ -306,8 +313,8 @@ bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc)
             /* Two adjacent slots (a v128): one 16-byte move, which a 16-byte
              * load of them later can forward from.  The same as the two
              * copies in order unless the first writes the second's source. */
-            x64_sse_rm(b, X64_MOVDQU, 0, jit_slot(s));
-            x64_sse_store(b, X64_MOVDQU, jit_slot(d), 0);
+            x64_sse_rm(b, X64_MOVDQU, 0, jit_slot16(j, s));
+            x64_sse_store(b, X64_MOVDQU, jit_slot16(j, d), 0);
             j->len = 3;
             return true;
         }
@@ -322,7 +329,7 @@ bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc)
         return true;
     case CO_BR_IF:
     case CO_BR_UNLESS:
-        x64_alu_mi(b, X64_CMP, X64_S32, jit_slot(pc[1].s.x), 0);
+        jit_test_slot(j, X64_S32, pc[1].s.x);
         jit_branch_if(j, op == CO_BR_IF ? X64_NE : X64_E, 1, pc[1].s.y);
         j->len = 2;
         return true;
@@ -379,7 +386,7 @@ bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc)
         j->len = 4;
         return true;
     case CO_SELECT: /* [op][x=dst y=cond][x=a y=b] */
-        x64_alu_mi(b, X64_CMP, X64_S32, jit_slot(pc[1].s.y), 0);
+        jit_test_slot(j, X64_S32, pc[1].s.y);
         select_into(j, pc[1].s.x, pc[2].s.x, pc[2].s.y);
         j->len = 3;
         return true;

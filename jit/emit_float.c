@@ -25,14 +25,14 @@
 
 static void ld(jit_state *j, bool is64, x64_xmm x, int32_t s)
 {
-    x64_sse_rm(&j->b, is64 ? X64_MOVSD : X64_MOVSS, x, jit_slot(s));
+    x64_sse_rm(&j->b, is64 ? X64_MOVSD : X64_MOVSS, x, jit_slot(j, s));
 }
 
 /* The whole slot: an f32 zero-extended. */
 static void st(jit_state *j, bool is64, int32_t s, x64_xmm x)
 {
     if (is64) {
-        x64_sse_store(&j->b, X64_MOVSD, jit_slot(s), x);
+        x64_sse_store(&j->b, X64_MOVSD, jit_slot(j, s), x);
     } else {
         x64_movd_rx(&j->b, X64_S32, X64_RAX, x);
         jit_st64(j, s, X64_RAX);
@@ -127,7 +127,7 @@ static void emit_sign(jit_state *j, const cmp_cell *pc, bool is64, sign_op o)
     cb_buf *b = &j->b;
     x64_size s = is64 ? X64_S64 : X64_S32;
     uint8_t top = is64 ? 63 : 31;
-    x64_load(b, s, X64_RAX, jit_slot(pc[1].s.y));
+    x64_load(b, s, X64_RAX, jit_slot(j, pc[1].s.y));
     if (o == SIGN_NEG) {
         x64_mov_ri(b, s, X64_RCX, is64 ? INT64_MIN : (int64_t)UINT32_C(0x80000000));
         x64_alu_rr(b, X64_XOR, s, X64_RAX, X64_RCX);
@@ -135,7 +135,7 @@ static void emit_sign(jit_state *j, const cmp_cell *pc, bool is64, sign_op o)
         x64_shift_ri(b, X64_SHL, s, X64_RAX, 1);
         x64_shift_ri(b, X64_SHR, s, X64_RAX, 1);
         if (o == SIGN_COPY) {
-            x64_load(b, s, X64_RCX, jit_slot(pc[2].s.x));
+            x64_load(b, s, X64_RCX, jit_slot(j, pc[2].s.x));
             x64_shift_ri(b, X64_SHR, s, X64_RCX, top);
             x64_shift_ri(b, X64_SHL, s, X64_RCX, top);
             x64_alu_rr(b, X64_OR, s, X64_RAX, X64_RCX);
@@ -179,7 +179,7 @@ static void emit_round(jit_state *j, cmp_op op, const cmp_cell *pc, bool is64, u
         st(j, is64, pc[1].s.x, 0);
         return;
     }
-    x64_load(b, X64_S64, X64_RDI, jit_slot(pc[1].s.y));
+    x64_load(b, X64_S64, X64_RDI, jit_slot(j, pc[1].s.y));
     x64_mov_ri(b, X64_S32, X64_RSI, (int64_t)op);
     jit_call_c(j, (const void *)round_helper);
     jit_st64(j, pc[1].s.x, X64_RAX);
@@ -197,7 +197,7 @@ static void emit_compare(jit_state *j, const cmp_cell *pc, bool is64, cmp_op bas
     int32_t a = pc[1].s.y, c = pc[2].s.x;
     bool swap = base == CO_F32_LT || base == CO_F32_LE;
     ld(j, is64, 0, swap ? c : a);
-    x64_sse_rm(b, ucom, 0, jit_slot(swap ? a : c));
+    x64_sse_rm(b, ucom, 0, jit_slot(j, swap ? a : c));
     switch (base) {
     case CO_F32_EQ:
         x64_setcc(b, X64_E, X64_RAX);
@@ -271,7 +271,7 @@ static void emit_from_int(jit_state *j, const cmp_cell *pc, bool to64, x64_size 
 {
     cb_buf *b = &j->b;
     x64_sse_rr(b, X64_XORPS, 0, 0); /* cvtsi2s* writes the low lane only */
-    x64_load(b, from, X64_RAX, jit_slot(pc[1].s.y));
+    x64_load(b, from, X64_RAX, jit_slot(j, pc[1].s.y));
     if (from == X64_S64 && !sign) {
         u64_to_float(j, to64);
     } else {
@@ -464,20 +464,20 @@ bool jit_emit_float(jit_state *j, cmp_op op, const cmp_cell *pc)
     cmp_op base;
     if (arith_of(op, &sse, &is64)) { /* [op][x=dst y=a][x=b] */
         ld(j, is64, 0, pc[1].s.y);
-        x64_sse_rm(b, sse, 0, jit_slot(pc[2].s.x));
+        x64_sse_rm(b, sse, 0, jit_slot(j, pc[2].s.x));
         st(j, is64, pc[1].s.x, 0);
     } else if (compare_of(op, &base, &is64)) {
         emit_compare(j, pc, is64, base);
     } else if (float_pair_of(op, &o1, &o2, &right)) {
         /* [op][x=dst y=a][x=b y=c]: t = a o1 b; dst = t o2 c (_L), c o2 t (_R). */
         ld(j, true, 0, pc[1].s.y);
-        x64_sse_rm(b, o1, 0, jit_slot(pc[2].s.x));
+        x64_sse_rm(b, o1, 0, jit_slot(j, pc[2].s.x));
         if (right) {
             ld(j, true, 1, pc[2].s.y);
             x64_sse_rr(b, o2, 1, 0);
             st(j, true, pc[1].s.x, 1);
         } else {
-            x64_sse_rm(b, o2, 0, jit_slot(pc[2].s.y));
+            x64_sse_rm(b, o2, 0, jit_slot(j, pc[2].s.y));
             st(j, true, pc[1].s.x, 0);
         }
     } else {

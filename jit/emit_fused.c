@@ -140,40 +140,58 @@ static bool fused_of(cmp_op op, fused *f)
 
 static bool is_f64(cmp_op op) { return op == CO_F64_ADD || op == CO_F64_SUB || op == CO_F64_MUL; }
 
-/* rdx (i32, i64) or xmm0 (f64) = a op b, each a slot or the guest memory
- * operand; an i32 result is zero-extended (the 32-bit add cleared the top). */
-static void op_into(jit_state *j, cmp_op op, x64_mem a, x64_mem b)
+/* xmm x = o (f64 bits). */
+static void f64_into(jit_state *j, x64_xmm x, jit_opnd o)
 {
-    cb_buf *bf = &j->b;
+    if (o.reg >= 0)
+        x64_movd_xr(&j->b, X64_S64, x, (x64_reg)o.reg);
+    else
+        x64_sse_rm(&j->b, X64_MOVSD, x, o.mem);
+}
+
+/* rdx (i32, i64) or xmm0 (f64) = a op b, each a slot (jit_opnd_of) or the
+ * guest memory operand; an i32 result is zero-extended (the 32-bit add
+ * cleared the top). */
+static void op_into(jit_state *j, cmp_op op, jit_opnd a, jit_opnd b)
+{
     switch (op) {
     case CO_I32_ADD:
     case CO_I64_ADD: {
         x64_size s = op == CO_I32_ADD ? X64_S32 : X64_S64;
-        x64_load(bf, s, X64_RDX, a);
-        x64_alu_rm(bf, X64_ADD, s, X64_RDX, b);
+        jit_load_o(j, s, X64_RDX, a);
+        jit_alu_ro(j, X64_ADD, s, X64_RDX, b);
         return;
     }
-    default:
-        x64_sse_rm(bf, X64_MOVSD, 0, a);
-        x64_sse_rm(bf, op == CO_F64_ADD ? X64_ADDSD : op == CO_F64_SUB ? X64_SUBSD : X64_MULSD, 0, b);
+    default: {
+        x64_sse sse = op == CO_F64_ADD ? X64_ADDSD : op == CO_F64_SUB ? X64_SUBSD : X64_MULSD;
+        f64_into(j, 0, a);
+        if (b.reg >= 0) {
+            f64_into(j, 1, b);
+            x64_sse_rr(&j->b, sse, 0, 1);
+        } else {
+            x64_sse_rm(&j->b, sse, 0, b.mem);
+        }
         return;
+    }
     }
 }
 
 /* Stores op_into's result: `width` bytes to memory, or a whole slot. */
-static void result_to(jit_state *j, cmp_op op, x64_mem dst, x64_size width)
+static void result_to(jit_state *j, cmp_op op, jit_opnd dst, x64_size width)
 {
-    if (is_f64(op))
-        x64_sse_store(&j->b, X64_MOVSD, dst, 0);
+    if (!is_f64(op))
+        jit_store_o(j, width, dst, X64_RDX);
+    else if (dst.reg >= 0)
+        x64_movd_rx(&j->b, X64_S64, (x64_reg)dst.reg, 0);
     else
-        x64_store(&j->b, width, dst, X64_RDX);
+        x64_sse_store(&j->b, X64_MOVSD, dst.mem, 0);
 }
 
 /* eax = fp[p] + fp[q] (i32), the fused address add. */
 static void add32(jit_state *j, int32_t p, int32_t q)
 {
     jit_ld32(j, X64_RAX, p);
-    x64_alu_rm(&j->b, X64_ADD, X64_S32, X64_RAX, jit_slot(q));
+    jit_alu_rs(j, X64_ADD, X64_S32, X64_RAX, q);
 }
 
 /* ---- the families ------------------------------------------------------------ */
@@ -183,19 +201,19 @@ static void add32(jit_state *j, int32_t p, int32_t q)
 static void emit_mst(jit_state *j, const fused *f, x64_mem m, int32_t b)
 {
     if (f->op == CO_F64_SUB)
-        op_into(j, f->op, m, jit_slot(b));
+        op_into(j, f->op, jit_opnd_mem(m), jit_opnd_of(j, b));
     else
-        op_into(j, f->op, jit_slot(b), m);
-    result_to(j, f->op, m, f->width);
+        op_into(j, f->op, jit_opnd_of(j, b), jit_opnd_mem(m));
+    result_to(j, f->op, jit_opnd_mem(m), f->width);
 }
 
 /* m = load; store(m - p) or store(p + m), p = (a * b) * c, each product rounded. */
 static void emit_mm_mst(jit_state *j, const fused *f, x64_mem m, int32_t a, int32_t b, int32_t c)
 {
     cb_buf *bf = &j->b;
-    x64_sse_rm(bf, X64_MOVSD, 1, jit_slot(a));
-    x64_sse_rm(bf, X64_MULSD, 1, jit_slot(b));
-    x64_sse_rm(bf, X64_MULSD, 1, jit_slot(c));
+    x64_sse_rm(bf, X64_MOVSD, 1, jit_slot(j, a));
+    x64_sse_rm(bf, X64_MULSD, 1, jit_slot(j, b));
+    x64_sse_rm(bf, X64_MULSD, 1, jit_slot(j, c));
     if (f->op == CO_F64_SUB) {
         x64_sse_rm(bf, X64_MOVSD, 0, m);
         x64_sse_rr(bf, X64_SUBSD, 0, 1);
@@ -249,8 +267,8 @@ bool jit_emit_fused(jit_state *j, cmp_op op, const cmp_cell *pc)
     case FAM_ST: /* store(addr, a op b) */
         jit_ld32(j, X64_RAX, pc[1].s.x);
         m = jit_guest(j, offset, (uint32_t)f.width, f.sw);
-        op_into(j, f.op, jit_slot(pc[1].s.y), jit_slot(pc[2].s.y));
-        result_to(j, f.op, m, f.width);
+        op_into(j, f.op, jit_opnd_of(j, pc[1].s.y), jit_opnd_of(j, pc[2].s.y));
+        result_to(j, f.op, jit_opnd_mem(m), f.width);
         j->len = 3;
         return true;
     case FAM_M:
@@ -260,8 +278,8 @@ bool jit_emit_fused(jit_state *j, cmp_op op, const cmp_cell *pc)
         else
             jit_ld32(j, X64_RAX, pc[2].s.y);
         m = jit_guest(j, offset, (uint32_t)f.width, f.sw);
-        op_into(j, f.op, jit_slot(pc[1].s.y), m);
-        result_to(j, f.op, jit_slot(pc[1].s.x), X64_S64);
+        op_into(j, f.op, jit_opnd_of(j, pc[1].s.y), jit_opnd_mem(m));
+        result_to(j, f.op, jit_opnd_of(j, pc[1].s.x), X64_S64);
         j->len = f.fam == FAM_MA ? 4 : 3;
         return true;
     case FAM_MST:
@@ -301,7 +319,7 @@ bool jit_emit_fused(jit_state *j, cmp_op op, const cmp_cell *pc)
         x64_store(b, f.width, m, X64_RDX);
         add32(j, pc[3].s.y, pc[4].s.x);
         jit_st64(j, pc[3].s.x, X64_RAX);
-        x64_alu_rm(b, X64_CMP, X64_S32, X64_RAX, jit_slot(pc[4].s.y));
+        jit_alu_rs(j, X64_CMP, X64_S32, X64_RAX, pc[4].s.y);
         jit_branch_if(j, cc, 5, pc[5].s.x);
         j->len = 6;
         return true;

@@ -77,8 +77,10 @@ static void apply_slot(jit_state *j, int_binop o, int32_t s)
     case K_MUL:
         if (jit_const_imm(j, o.size, s, &imm))
             x64_imul_rri(&j->b, o.size, X64_RAX, X64_RAX, imm);
+        else if (jit_pinned(j, s) >= 0)
+            x64_imul_rr(&j->b, o.size, X64_RAX, (x64_reg)jit_opnd_of(j, s).reg);
         else
-            x64_imul_rm(&j->b, o.size, X64_RAX, jit_slot(s));
+            x64_imul_rm(&j->b, o.size, X64_RAX, jit_slot(j, s));
         return;
     case K_SHIFT:
         if (jit_const_imm(j, X64_S32, s, &imm)) {
@@ -123,8 +125,8 @@ static bool pair_of(cmp_op op, cmp_op *o1, cmp_op *o2, bool *right)
 static void emit_divrem(jit_state *j, const cmp_cell *pc, x64_size s, bool is_signed, bool rem)
 {
     cb_buf *b = &j->b;
-    x64_load(b, s, X64_RAX, jit_slot(pc[1].s.y));
-    x64_load(b, s, X64_RCX, jit_slot(pc[2].s.x));
+    jit_ld(j, s, X64_RAX, pc[1].s.y);
+    jit_ld(j, s, X64_RCX, pc[2].s.x);
     x64_test_rr(b, s, X64_RCX, X64_RCX);
     x64_jcc(b, X64_E, jit_trap_label(j, WEFT_E_DIV_BY_ZERO));
     cb_label done = cb_new_label(b);
@@ -156,15 +158,41 @@ static void emit_divrem(jit_state *j, const cmp_cell *pc, x64_size s, bool is_si
     j->len = 3;
 }
 
-/* Unary: [op][x=dst y=a]. */
+/* The bit-count instruction of a clz, ctz or popcnt op. */
+static x64_bitcnt bitcnt_of(cmp_op op)
+{
+    return (op == CO_I32_CLZ || op == CO_I64_CLZ)   ? X64_LZCNT
+           : (op == CO_I32_CTZ || op == CO_I64_CTZ) ? X64_TZCNT
+                                                    : X64_POPCNT;
+}
+
+/* Unary: [op][x=dst y=a], on the operand in rax (forwarded, a pinned
+ * local's register or its slot: one load either way). */
 static bool emit_unary(jit_state *j, cmp_op op, const cmp_cell *pc)
 {
     cb_buf *b = &j->b;
-    x64_mem a = jit_slot(pc[1].s.y);
+    const x64_reg a = X64_RAX;
+    switch (op) {
+    case CO_I32_CLZ: case CO_I32_CTZ: case CO_I32_POPCNT:
+    case CO_I64_CLZ: case CO_I64_CTZ: case CO_I64_POPCNT:
+        if (!jit_cpu_has(bitcnt_of(op)))
+            return false;
+        jit_ld64(j, a, pc[1].s.y);
+        break;
+    case CO_I32_EQZ: case CO_I64_EQZ: case CO_I32_WRAP_I64:
+    case CO_I64_EXTEND_I32_U: case CO_I64_EXTEND_I32_S: case CO_I64_EXTEND32_S:
+    case CO_I32_EXTEND8_S: case CO_I32_EXTEND16_S: case CO_I64_EXTEND8_S:
+    case CO_I64_EXTEND16_S: case CO_I32_REINTERPRET_F32: case CO_F32_REINTERPRET_I32:
+    case CO_I64_REINTERPRET_F64: case CO_F64_REINTERPRET_I64:
+        jit_ld64(j, a, pc[1].s.y);
+        break;
+    default:
+        return false;
+    }
     switch (op) {
     case CO_I32_EQZ:
     case CO_I64_EQZ:
-        x64_alu_mi(b, X64_CMP, op == CO_I32_EQZ ? X64_S32 : X64_S64, a, 0);
+        x64_test_rr(b, op == CO_I32_EQZ ? X64_S32 : X64_S64, a, a);
         x64_setcc(b, X64_E, X64_RAX);
         x64_movzx_rr(b, X64_S8, X64_S32, X64_RAX, X64_RAX);
         break;
@@ -175,40 +203,34 @@ static bool emit_unary(jit_state *j, cmp_op op, const cmp_cell *pc)
     case CO_I64_CTZ:
     case CO_I64_POPCNT: {
         bool is64 = op == CO_I64_CLZ || op == CO_I64_CTZ || op == CO_I64_POPCNT;
-        x64_bitcnt which = (op == CO_I32_CLZ || op == CO_I64_CLZ)   ? X64_LZCNT
-                           : (op == CO_I32_CTZ || op == CO_I64_CTZ) ? X64_TZCNT
-                                                                    : X64_POPCNT;
-        if (!jit_cpu_has(which))
-            return false;
-        x64_bitcnt_rm(b, which, is64 ? X64_S64 : X64_S32, X64_RAX, a);
+        x64_bitcnt_rr(b, bitcnt_of(op), is64 ? X64_S64 : X64_S32, X64_RAX, a);
         break;
     }
     case CO_I32_WRAP_I64:
     case CO_I64_EXTEND_I32_U:
-        x64_load(b, X64_S32, X64_RAX, a);
+        x64_mov_rr(b, X64_S32, X64_RAX, a);
         break;
     case CO_I64_EXTEND_I32_S:
     case CO_I64_EXTEND32_S:
-        x64_movsx_rm(b, X64_S32, X64_S64, X64_RAX, a);
+        x64_movsx_rr(b, X64_S32, X64_S64, X64_RAX, a);
         break;
     case CO_I32_EXTEND8_S:
-        x64_movsx_rm(b, X64_S8, X64_S32, X64_RAX, a);
+        x64_movsx_rr(b, X64_S8, X64_S32, X64_RAX, a);
         break;
     case CO_I32_EXTEND16_S:
-        x64_movsx_rm(b, X64_S16, X64_S32, X64_RAX, a);
+        x64_movsx_rr(b, X64_S16, X64_S32, X64_RAX, a);
         break;
     case CO_I64_EXTEND8_S:
-        x64_movsx_rm(b, X64_S8, X64_S64, X64_RAX, a);
+        x64_movsx_rr(b, X64_S8, X64_S64, X64_RAX, a);
         break;
     case CO_I64_EXTEND16_S:
-        x64_movsx_rm(b, X64_S16, X64_S64, X64_RAX, a);
+        x64_movsx_rr(b, X64_S16, X64_S64, X64_RAX, a);
         break;
     /* Reinterpretations move bits: slots hold them as they are. */
     case CO_I32_REINTERPRET_F32:
     case CO_F32_REINTERPRET_I32:
     case CO_I64_REINTERPRET_F64:
     case CO_F64_REINTERPRET_I64:
-        x64_load(b, X64_S64, X64_RAX, a);
         break;
     default:
         return false;

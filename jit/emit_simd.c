@@ -65,12 +65,20 @@ static uint32_t simd_len(cmp_op op)
 
 /* ---- moves between slots and registers ------------------------------------------------ */
 
-static void vload(jit_state *j, x64_xmm x, int32_t s) { x64_sse_rm(&j->b, X64_MOVDQU, x, jit_slot(s)); }
+static void vload(jit_state *j, x64_xmm x, int32_t s) { x64_sse_rm(&j->b, X64_MOVDQU, x, jit_slot16(j, s)); }
 static void vstore(jit_state *j, int32_t s, x64_xmm x)
 {
-    x64_sse_store(&j->b, X64_MOVDQU, jit_slot(s), x);
+    x64_sse_store(&j->b, X64_MOVDQU, jit_slot16(j, s), x);
 }
 /* Both slots of v128 s from rax (low) and rdx (high). */
+/* Byte `at` of the v128 in slots s, s + 1, as memory. */
+static x64_mem lane_of(jit_state *j, int32_t s, int32_t at)
+{
+    x64_mem m = jit_slot16(j, s);
+    m.disp += at;
+    return m;
+}
+
 static void store_pair(jit_state *j, int32_t s, x64_reg lo, x64_reg hi)
 {
     jit_st64(j, s, lo);
@@ -159,7 +167,7 @@ static x64_mem guest_operand(jit_state *j, int32_t addr, int32_t plus, uint32_t 
 {
     jit_ld32(j, X64_RAX, addr);
     if (plus >= 0)
-        x64_alu_rm(&j->b, X64_ADD, X64_S32, X64_RAX, jit_slot(plus));
+        x64_alu_rm(&j->b, X64_ADD, X64_S32, X64_RAX, jit_slot(j, plus));
     return jit_guest(j, offset, n, sw);
 }
 
@@ -251,7 +259,7 @@ static bool emit_lanes(jit_state *j, cmp_op op, const cmp_cell *pc)
     case CO_I8X16_SPLAT:
     case CO_I16X8_SPLAT: { /* [op][x=dst y=scalar]: the lane times 0x0101.. */
         bool byte = op == CO_I8X16_SPLAT;
-        x64_movzx_rm(b, byte ? X64_S8 : X64_S16, X64_S32, X64_RAX, jit_slot(a));
+        x64_movzx_rm(b, byte ? X64_S8 : X64_S16, X64_S32, X64_RAX, jit_slot(j, a));
         x64_mov_ri(b, X64_S64, X64_RCX,
                    (int64_t)(byte ? UINT64_C(0x0101010101010101) : UINT64_C(0x0001000100010001)));
         x64_imul_rr(b, X64_S64, X64_RAX, X64_RCX);
@@ -283,7 +291,7 @@ static bool emit_lanes(jit_state *j, cmp_op op, const cmp_cell *pc)
     case CO_I16X8_EXTRACT_LANE_U: {
         bool byte = op == CO_I8X16_EXTRACT_LANE_S || op == CO_I8X16_EXTRACT_LANE_U;
         x64_size w = byte ? X64_S8 : X64_S16;
-        x64_mem m = x64_mem_bd(JIT_FP, a * 8 + lane * (int32_t)w);
+        x64_mem m = lane_of(j, a, lane * (int32_t)w);
         if (op == CO_I8X16_EXTRACT_LANE_S || op == CO_I16X8_EXTRACT_LANE_S)
             x64_movsx_rm(b, w, X64_S32, X64_RAX, m); /* i32 result: zero-extended slot */
         else
@@ -293,12 +301,12 @@ static bool emit_lanes(jit_state *j, cmp_op op, const cmp_cell *pc)
     }
     case CO_I32X4_EXTRACT_LANE:
     case CO_F32X4_EXTRACT_LANE:
-        x64_load(b, X64_S32, X64_RAX, x64_mem_bd(JIT_FP, a * 8 + lane * 4));
+        x64_load(b, X64_S32, X64_RAX, lane_of(j, a, lane * 4));
         jit_st64(j, dst, X64_RAX);
         return true;
     case CO_I64X2_EXTRACT_LANE:
     case CO_F64X2_EXTRACT_LANE:
-        x64_load(b, X64_S64, X64_RAX, x64_mem_bd(JIT_FP, a * 8 + lane * 8));
+        x64_load(b, X64_S64, X64_RAX, lane_of(j, a, lane * 8));
         jit_st64(j, dst, X64_RAX);
         return true;
     default:
@@ -319,7 +327,7 @@ static bool emit_lanes(jit_state *j, cmp_op op, const cmp_cell *pc)
         vload(j, 0, a);
         jit_ld64(j, X64_RCX, pc[2].s.x);
         vstore(j, dst, 0);
-        x64_store(b, w, x64_mem_bd(JIT_FP, dst * 8 + pc[2].s.y * (int32_t)w), X64_RCX);
+        x64_store(b, w, lane_of(j, dst, pc[2].s.y * (int32_t)w), X64_RCX);
         return true;
     }
     switch (op) {
@@ -330,14 +338,14 @@ static bool emit_lanes(jit_state *j, cmp_op op, const cmp_cell *pc)
         return true;
     case CO_V128_ANY_TRUE: /* dst i32 = (lo | hi) != 0 */
         jit_ld64(j, X64_RAX, a);
-        x64_alu_rm(b, X64_OR, X64_S64, X64_RAX, jit_slot(a + 1));
+        x64_alu_rm(b, X64_OR, X64_S64, X64_RAX, jit_slot(j, a + 1));
         x64_mov_ri(b, X64_S32, X64_RAX, 0); /* keeps the flags */
         x64_setcc(b, X64_NE, X64_RAX);
         jit_st64(j, dst, X64_RAX);
         return true;
     case CO_SELECT_V128: { /* [op][x=dst y=cond][x=a y=b] */
         cb_label chosen = cb_new_label(b);
-        x64_alu_mi(b, X64_CMP, X64_S32, jit_slot(a), 0);
+        x64_alu_mi(b, X64_CMP, X64_S32, jit_slot(j, a), 0);
         vload(j, 0, pc[2].s.x);
         x64_jcc(b, X64_NE, chosen);
         vload(j, 0, pc[2].s.y);
@@ -581,7 +589,7 @@ static void emit_shuffle(jit_state *j, const cmp_cell *pc)
     }
     for (int i = 0; i < 16; i++) {
         int32_t src = (lanes[i] & 31) < 16 ? pc[1].s.y : pc[2].s.x;
-        x64_mem from = jit_slot(src);
+        x64_mem from = jit_slot16(j, src);
         from.disp += lanes[i] & 15;
         x64_movzx_rm(b, X64_S8, X64_S32, X64_RAX, from);
         x64_store(b, X64_S8, x64_mem_bd(X64_RSP, i - 16), X64_RAX);

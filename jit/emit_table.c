@@ -87,7 +87,7 @@ bool jit_emit_table(jit_state *j, cmp_op op, const cmp_cell *pc)
     switch (op) {
     case CO_REF_IS_NULL: /* [op][x=dst y=a] */
         x64_alu_rr(b, X64_XOR, X64_S32, X64_RAX, X64_RAX);
-        x64_alu_mi(b, X64_CMP, X64_S64, jit_slot(pc[1].s.y), 0);
+        jit_test_slot(j, X64_S64, pc[1].s.y);
         x64_setcc(b, X64_E, X64_RAX);
         jit_st64(j, pc[1].s.x, X64_RAX);
         j->len = 2;

@@ -43,6 +43,8 @@ WEFT_INTERNAL void jit_publish(const weft_module *m, uint32_t func_index, const 
 /* The cell of compiled function f's instruction holding native address pc,
  * or UINT32_MAX if pc is not in its code. */
 WEFT_INTERNAL uint32_t jit_cell_at(const struct jit_func *f, uintptr_t pc);
+/* How many locals f keeps in registers (jit/pin.c), for tests. */
+WEFT_INTERNAL uint32_t jit_func_pinned(const struct jit_func *f);
 
 /* Frees what the compiler keeps per module (its code arena), after every
  * function's code (module teardown). */

@@ -12,9 +12,10 @@
  *   r14  the thread context
  *   r15  memory 0's base (it never moves: DESIGN.md invariant 1)
  *
- * All six are callee-saved in System V, so C helpers keep them.  Everything
- * else is scratch and holds nothing across instructions: every value lives in
- * its frame slot between instructions (a register cache is a later step).
+ * All six are callee-saved in System V, so C helpers keep them.  r10 and r11
+ * hold the function's pinned locals (JIT_PIN_REGS, pin.c), if it has any.
+ * Everything else is scratch and holds nothing across instructions: every
+ * other value lives in its frame slot between instructions.
  * A compiled function returns its status in eax (WEFT_OK == 0); on anything
  * else its callers return at once with the same eax, up to jit_enter, so a
  * trap unwinds with no table and no signal.  The stack is 16-byte aligned at
@@ -67,6 +68,7 @@ struct jit_func {
      * cell, sorted: a guard-page fault's pc maps back to an instruction. */
     uint32_t npcs;
     u32_pair *pcs;
+    uint32_t npinned; /* locals kept in registers (pin.c) */
 };
 
 /* A trap code's out-of-line stub, and the sites that jump to it: each site
@@ -84,6 +86,11 @@ typedef struct jit_trap_site {
 } jit_trap_site;
 
 enum { JIT_MAX_TRAP_KINDS = 16 };
+
+/* Registers for pinned locals: caller-saved ones that no template uses
+ * (arguments of C helpers are set after the locals are stored, pin.c). */
+#define JIT_PIN_REGS {X64_R10, X64_R11}
+enum { JIT_NPIN = 2 };
 
 typedef struct jit_state {
     cb_buf b;
@@ -112,6 +119,18 @@ typedef struct jit_state {
      * is bound there (jit_ld). */
     int32_t fwd_slot;
     size_t fwd_end;
+    /* Locals pinned to registers (pin.c).  The first pass watches every
+     * local slot (pin_raw, pin_uses, pin_loops); pin_choose then fills pin
+     * for the second. */
+    int8_t *pin;            /* per local slot: its register, or -1 (NULL: none) */
+    uint8_t *pin_raw;       /* per local slot: some template reached it as memory */
+    u32_pair *pin_uses;     /* (cell, slot) of each accessor's use of a local */
+    uint32_t npin_uses, cap_pin_uses;
+    u32_pair *pin_loops;    /* (head cell, back-edge cell) of each loop       */
+    uint32_t npin_loops, cap_pin_loops;
+    uint32_t npinned;
+    int32_t pinned_slot[JIT_NPIN];
+    x64_reg pinned_reg[JIT_NPIN];
 } jit_state;
 
 /* ---- templates ---------------------------------------------------------------
@@ -178,8 +197,69 @@ WEFT_INTERNAL void jit_rt_data_drop(jit_env *env, uint32_t data);
 
 /* ---- helpers for templates -------------------------------------------------- */
 
-static inline x64_mem jit_slot(int32_t s) { return x64_mem_bd(JIT_FP, s * 8); }
-static inline x64_mem jit_slot_hi(int32_t s) { return x64_mem_bd(JIT_FP, s * 8 + 4); }
+/* ---- locals pinned to registers (pin.c) ---------------------------------------
+ * A local that loops use and that templates touch only through the accessors
+ * below (jit_ld, jit_st64, jit_alu_rs, jit_opnd, ...) lives in a register for
+ * the whole function: loaded at the body's start, stored to its slot before
+ * every call out and loaded again after it (jit_call_c, direct calls: a
+ * callee or helper may read the frame, write a call's result into it, and
+ * clobbers r10/r11), and stored before a return when it is a result slot.
+ * A template that reaches a local as memory (jit_slot) keeps that local in
+ * its slot: the first pass notes it, and the second refuses the function if a
+ * template does so for a pinned one (it would be a template that changed its
+ * mind between passes). */
+WEFT_INTERNAL bool jit_pin_init(jit_state *j);
+WEFT_INTERNAL void jit_pin_free(jit_state *j);
+WEFT_INTERNAL void jit_pin_use(jit_state *j, int32_t s);   /* first pass */
+WEFT_INTERNAL void jit_pin_raw(jit_state *j, int32_t s);   /* jit_slot's note */
+WEFT_INTERNAL void jit_pin_loop(jit_state *j, uint32_t head); /* a back-edge at j->at */
+WEFT_INTERNAL void jit_pin_call(jit_state *j);                /* a call out at j->at */
+/* After the first pass: picks the pinned locals (none for a function without
+ * loops). */
+WEFT_INTERNAL bool jit_pin_choose(jit_state *j);
+/* Stores the pinned locals of slots below `below` to their slots; loads all. */
+WEFT_INTERNAL void jit_pin_store(jit_state *j, uint32_t below);
+WEFT_INTERNAL void jit_pin_load(jit_state *j);
+
+/* Is slot s one of the function's locals (params included), inside the body
+ * (the entry writes locals' slots itself, before the body loads them)? */
+static inline bool jit_is_local(const jit_state *j, int32_t s)
+{
+    return s >= 0 && (uint32_t)s < j->code->nlocals && j->at < j->code->ncells;
+}
+/* The register of local s, or -1. */
+static inline int jit_pinned(const jit_state *j, int32_t s)
+{
+    return j->pin && jit_is_local(j, s) ? j->pin[s] : -1;
+}
+
+/* Slot s as memory, for templates that cannot take a register: the local
+ * stays unpinned (above). */
+static inline x64_mem jit_slot_mem(int32_t s) { return x64_mem_bd(JIT_FP, s * 8); }
+static inline x64_mem jit_slot(jit_state *j, int32_t s)
+{
+    if (jit_is_local(j, s))
+        jit_pin_raw(j, s);
+    return jit_slot_mem(s);
+}
+/* Slots s and s + 1 as 16 bytes of memory (a v128, or two slots moved at once). */
+static inline x64_mem jit_slot16(jit_state *j, int32_t s)
+{
+    (void)jit_slot(j, s + 1);
+    return jit_slot(j, s);
+}
+static inline x64_mem jit_slot_hi(jit_state *j, int32_t s)
+{
+    if (jit_is_local(j, s))
+        jit_pin_raw(j, s);
+    return x64_mem_bd(JIT_FP, s * 8 + 4);
+}
+/* Notes a use of slot s by an accessor (the first pass counts them). */
+static inline void jit_note_use(jit_state *j, int32_t s)
+{
+    if (j->collecting && jit_is_local(j, s))
+        jit_pin_use(j, s);
+}
 
 /* Is slot s one of the function's constants ([nlocals, nlocals + nconsts),
  * engine/code.h, Frames)?  Then *v is its value.  Nothing writes a constant's
@@ -223,13 +303,17 @@ static inline bool jit_in_rax(const jit_state *j, int32_t s)
 static inline void jit_ld(jit_state *j, x64_size size, x64_reg r, int32_t s)
 {
     uint64_t v;
+    int p;
+    jit_note_use(j, s);
     if (jit_in_rax(j, s)) {
         if (r != X64_RAX)
             x64_mov_rr(&j->b, size, r, X64_RAX);
     } else if (jit_const(j, s, &v))
         x64_mov_ri(&j->b, size, r, size == X64_S64 ? (int64_t)v : (int64_t)(uint32_t)v);
+    else if ((p = jit_pinned(j, s)) >= 0)
+        x64_mov_rr(&j->b, size, r, (x64_reg)p);
     else
-        x64_load(&j->b, size, r, jit_slot(s));
+        x64_load(&j->b, size, r, jit_slot_mem(s));
 }
 static inline void jit_ld32(jit_state *j, x64_reg r, int32_t s) { jit_ld(j, X64_S32, r, s); }
 static inline void jit_ld64(jit_state *j, x64_reg r, int32_t s) { jit_ld(j, X64_S64, r, s); }
@@ -239,20 +323,95 @@ static inline void jit_ld64(jit_state *j, x64_reg r, int32_t s) { jit_ld(j, X64_
 static inline void jit_alu_rs(jit_state *j, x64_alu op, x64_size size, x64_reg r, int32_t s)
 {
     int32_t imm;
+    int p;
+    jit_note_use(j, s);
     if (jit_const_imm(j, size, s, &imm))
         x64_alu_ri(&j->b, op, size, r, imm);
+    else if ((p = jit_pinned(j, s)) >= 0)
+        x64_alu_rr(&j->b, op, size, r, (x64_reg)p);
     else
-        x64_alu_rm(&j->b, op, size, r, jit_slot(s));
+        x64_alu_rm(&j->b, op, size, r, jit_slot_mem(s));
+}
+
+/* Slot s as an operand: its pinned register, else its memory.  A template
+ * that takes either form uses this instead of jit_slot. */
+typedef struct jit_opnd {
+    int reg; /* the pinned register, or -1: then mem */
+    x64_mem mem;
+} jit_opnd;
+static inline jit_opnd jit_opnd_of(jit_state *j, int32_t s)
+{
+    jit_note_use(j, s);
+    return (jit_opnd){jit_pinned(j, s), jit_slot_mem(s)};
+}
+static inline jit_opnd jit_opnd_mem(x64_mem m) { return (jit_opnd){-1, m}; }
+/* r = o (a 32-bit move zero-extends); r op= o; o = r (a whole slot, or
+ * `size` bytes of guest memory); flags of o against 0. */
+static inline void jit_load_o(jit_state *j, x64_size size, x64_reg r, jit_opnd o)
+{
+    if (o.reg >= 0)
+        x64_mov_rr(&j->b, size, r, (x64_reg)o.reg);
+    else
+        x64_load(&j->b, size, r, o.mem);
+}
+static inline void jit_alu_ro(jit_state *j, x64_alu op, x64_size size, x64_reg r, jit_opnd o)
+{
+    if (o.reg >= 0)
+        x64_alu_rr(&j->b, op, size, r, (x64_reg)o.reg);
+    else
+        x64_alu_rm(&j->b, op, size, r, o.mem);
+}
+static inline void jit_test0(jit_state *j, x64_size size, jit_opnd o)
+{
+    if (o.reg >= 0)
+        x64_test_rr(&j->b, size, (x64_reg)o.reg, (x64_reg)o.reg);
+    else
+        x64_alu_mi(&j->b, X64_CMP, size, o.mem, 0);
+}
+/* r = o: the whole slot (a pinned local's register, or memory). */
+static inline void jit_store_o(jit_state *j, x64_size size, jit_opnd o, x64_reg r)
+{
+    if (o.reg >= 0)
+        x64_mov_rr(&j->b, X64_S64, (x64_reg)o.reg, r);
+    else
+        x64_store(&j->b, size, o.mem, r);
 }
 /* A slot is always written whole: an i32 result zero-extended (the 32-bit
  * operation that made it already cleared the high half). */
 static inline void jit_st64(jit_state *j, int32_t s, x64_reg r)
 {
-    x64_store(&j->b, X64_S64, jit_slot(s), r);
+    int p = jit_pinned(j, s);
+    jit_note_use(j, s);
+    if (p >= 0)
+        x64_mov_rr(&j->b, X64_S64, (x64_reg)p, r);
+    else
+        x64_store(&j->b, X64_S64, jit_slot_mem(s), r);
     if (r == X64_RAX) {
         j->fwd_slot = s;
         j->fwd_end = j->b.len;
     }
+}
+
+/* The flags of slot s against 0 (zf: it is 0), from rax when it holds s. */
+static inline void jit_test_slot(jit_state *j, x64_size size, int32_t s)
+{
+    if (jit_in_rax(j, s)) {
+        jit_note_use(j, s);
+        x64_test_rr(&j->b, size, X64_RAX, X64_RAX);
+    } else {
+        jit_test0(j, size, jit_opnd_of(j, s));
+    }
+}
+
+/* Slot s = imm (sign-extended to 64 bits). */
+static inline void jit_st_imm(jit_state *j, int32_t s, int32_t imm)
+{
+    int p = jit_pinned(j, s);
+    jit_note_use(j, s);
+    if (p >= 0)
+        x64_mov_ri(&j->b, X64_S64, (x64_reg)p, imm);
+    else
+        x64_store_imm(&j->b, X64_S64, jit_slot_mem(s), imm);
 }
 
 /* The label of cell `cell` (an instruction's first), made on first use. */
