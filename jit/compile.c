@@ -76,7 +76,8 @@ void jit_note_at(jit_state *j)
 
 void jit_poll(jit_state *j)
 {
-    x64_alu_mi(&j->b, X64_CMP, X64_S32, x64_mem_bd(JIT_TERM, 0), 0);
+    x64_load(&j->b, X64_S64, X64_RCX, x64_mem_bd(JIT_ENV, offsetof(jit_env, term)));
+    x64_alu_mi(&j->b, X64_CMP, X64_S32, x64_mem_bd(X64_RCX, 0), 0);
     x64_jcc(&j->b, X64_NE, jit_trap_label(j, WEFT_E_TERMINATED));
 }
 
@@ -171,7 +172,8 @@ static void emit_full_entry(jit_state *j, cb_label body)
     x64_jcc(b, X64_A, exhausted);
     x64_mov_ri(b, X64_S64, X64_RCX, (int64_t)(uintptr_t)j->self);
     x64_store(b, X64_S64, x64_mem_bd(X64_RAX, offsetof(interp_frame, code)), X64_RCX);
-    x64_store(b, X64_S64, x64_mem_bd(X64_RAX, offsetof(interp_frame, inst)), JIT_INST);
+    jit_load_inst(j, X64_RCX);
+    x64_store(b, X64_S64, x64_mem_bd(X64_RAX, offsetof(interp_frame, inst)), X64_RCX);
     x64_store(b, X64_S64, x64_mem_bd(X64_RAX, offsetof(interp_frame, fp)), JIT_FP);
     x64_store_imm(b, X64_S64, x64_mem_bd(X64_RAX, offsetof(interp_frame, ret_pc)), 0);
     x64_store(b, X64_S64, x64_mem_bd(JIT_CTX, offsetof(thr_context, interp_top)), X64_RAX);

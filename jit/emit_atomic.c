@@ -82,7 +82,7 @@ static void check_bounds(jit_state *j, uint32_t n)
 {
     cb_buf *b = &j->b;
     x64_lea(b, X64_S64, X64_RDI, x64_mem_bd(X64_RSI, (int32_t)n));
-    x64_load(b, X64_S64, X64_RDX, x64_mem_bd(JIT_INST, offsetof(weft_instance, memory0)));
+    jit_load_memory0(j, X64_RDX);
     x64_alu_rm(b, X64_CMP, X64_S64, X64_RDI, x64_mem_bd(X64_RDX, offsetof(weft_memory, size)));
     x64_jcc(b, X64_A, jit_trap_label(j, WEFT_E_OOB_MEMORY));
 }
@@ -113,8 +113,7 @@ static x64_mem atom_operand(jit_state *j, atom_access a, const cmp_cell *pc)
         uint64_t ea = pc[2].u64;
         if (ea + n <= INT32_MAX) { /* the address fits the displacement */
             if (bounds) {
-                x64_load(b, X64_S64, X64_RDX,
-                         x64_mem_bd(JIT_INST, offsetof(weft_instance, memory0)));
+                jit_load_memory0(j, X64_RDX);
                 x64_alu_mi(b, X64_CMP, X64_S64, x64_mem_bd(X64_RDX, offsetof(weft_memory, size)),
                            (int32_t)(ea + n));
                 x64_jcc(b, X64_B, jit_trap_label(j, WEFT_E_OOB_MEMORY));

@@ -140,7 +140,8 @@ static void call_indirect(jit_state *j, const cmp_cell *pc)
     int32_t base = pc[1].s.y;
     cb_label slow = cb_new_label(b), done = cb_new_label(b);
     jit_note_at(j);
-    x64_load(b, X64_S64, X64_RAX, x64_mem_bd(JIT_INST, offsetof(weft_instance, tables)));
+    jit_load_inst(j, X64_RAX);
+    x64_load(b, X64_S64, X64_RAX, x64_mem_bd(X64_RAX, offsetof(weft_instance, tables)));
     x64_load(b, X64_S64, X64_RAX, x64_mem_bd(X64_RAX, pc[2].s.x * 8));
     jit_ld32(j, X64_RCX, pc[2].s.y);
     x64_alu_rm(b, X64_CMP, X64_S32, X64_RCX, x64_mem_bd(X64_RAX, offsetof(weft_table, size)));
@@ -149,10 +150,11 @@ static void call_indirect(jit_state *j, const cmp_cell *pc)
     x64_load(b, X64_S64, X64_RAX, x64_mem_bisd(X64_RAX, X64_RCX, 8, 0)); /* the weft_func */
     x64_test_rr(b, X64_S64, X64_RAX, X64_RAX);
     x64_jcc(b, X64_E, slow);
-    x64_alu_rm(b, X64_CMP, X64_S64, JIT_INST, x64_mem_bd(X64_RAX, offsetof(weft_func, instance)));
+    jit_load_inst(j, X64_RDX);
+    x64_alu_rm(b, X64_CMP, X64_S64, X64_RDX, x64_mem_bd(X64_RAX, offsetof(weft_func, instance)));
     x64_jcc(b, X64_NE, slow); /* another instance's, or a host function (instance NULL) */
     x64_load(b, X64_S32, X64_RCX, x64_mem_bd(X64_RAX, offsetof(weft_func, sig)));
-    x64_load(b, X64_S64, X64_RDX, x64_mem_bd(JIT_INST, offsetof(weft_instance, sigs)));
+    x64_load(b, X64_S64, X64_RDX, x64_mem_bd(X64_RDX, offsetof(weft_instance, sigs)));
     x64_alu_rm(b, X64_CMP, X64_S32, X64_RCX, x64_mem_bd(X64_RDX, pc[1].s.x * 4));
     x64_jcc(b, X64_NE, slow);
     /* codes[index - nfunc_imports].jit_entry of this module */
@@ -392,7 +394,8 @@ bool jit_emit_control(jit_state *j, cmp_op op, const cmp_cell *pc)
         return true;
     case CO_GLOBAL_GET:
     case CO_GLOBAL_SET: { /* [op][x=dst|src y=global] */
-        x64_load(b, X64_S64, X64_RCX, x64_mem_bd(JIT_INST, offsetof(weft_instance, globals)));
+        jit_load_inst(j, X64_RCX);
+        x64_load(b, X64_S64, X64_RCX, x64_mem_bd(X64_RCX, offsetof(weft_instance, globals)));
         x64_load(b, X64_S64, X64_RCX, x64_mem_bd(X64_RCX, pc[1].s.y * 8));
         x64_mem value = x64_mem_bd(X64_RCX, offsetof(weft_global, value));
         if (op == CO_GLOBAL_GET) {

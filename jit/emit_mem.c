@@ -95,7 +95,7 @@ static void mem_check(jit_state *j, uint32_t offset, uint32_t n)
     x64_alu_rr(b, X64_ADD, X64_S64, X64_RCX, X64_RAX);
     if (n)
         x64_alu_ri(b, X64_ADD, X64_S64, X64_RCX, (int32_t)n);
-    x64_load(b, X64_S64, X64_RDX, x64_mem_bd(JIT_INST, offsetof(weft_instance, memory0)));
+    jit_load_memory0(j, X64_RDX);
     x64_alu_rm(b, X64_CMP, X64_S64, X64_RCX, x64_mem_bd(X64_RDX, offsetof(weft_memory, size)));
     x64_jcc(b, X64_A, jit_trap_label(j, WEFT_E_OOB_MEMORY));
 }
@@ -185,7 +185,7 @@ bool jit_emit_mem(jit_state *j, cmp_op op, const cmp_cell *pc)
     }
     switch (op) {
     case CO_MEMORY_SIZE: /* [op][x=dst] */
-        x64_load(b, X64_S64, X64_RAX, x64_mem_bd(JIT_INST, offsetof(weft_instance, memory0)));
+        jit_load_memory0(j, X64_RAX);
         x64_load(b, X64_S64, X64_RAX, x64_mem_bd(X64_RAX, offsetof(weft_memory, size)));
         x64_shift_ri(b, X64_SHR, X64_S64, X64_RAX, 16);
         jit_st64(j, pc[1].s.x, X64_RAX);

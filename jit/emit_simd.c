@@ -355,7 +355,8 @@ static bool emit_lanes(jit_state *j, cmp_op op, const cmp_cell *pc)
     }
     case CO_GLOBAL_GET_V128:
     case CO_GLOBAL_SET_V128: { /* [op][x=dst|src y=global] */
-        x64_load(b, X64_S64, X64_RCX, x64_mem_bd(JIT_INST, offsetof(weft_instance, globals)));
+        jit_load_inst(j, X64_RCX);
+        x64_load(b, X64_S64, X64_RCX, x64_mem_bd(X64_RCX, offsetof(weft_instance, globals)));
         x64_load(b, X64_S64, X64_RCX, x64_mem_bd(X64_RCX, a * 8));
         x64_mem value = x64_mem_bd(X64_RCX, offsetof(weft_global, value));
         if (op == CO_GLOBAL_GET_V128) {

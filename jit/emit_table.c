@@ -17,7 +17,8 @@
 static void load_indexed(jit_state *j, x64_reg r, int32_t field, uint32_t i)
 {
     cb_buf *b = &j->b;
-    x64_load(b, X64_S64, r, x64_mem_bd(JIT_INST, field));
+    jit_load_inst(j, r);
+    x64_load(b, X64_S64, r, x64_mem_bd(r, field));
     if (i <= INT32_MAX / 8) {
         x64_load(b, X64_S64, r, x64_mem_bd(r, (int32_t)(i * 8)));
     } else {

@@ -6,14 +6,14 @@
  * Register convention inside compiled code (x86-64, System V underneath):
  *
  *   rbx  fp: the frame's slot 0 (engine/code.h, Frames); slot s is [rbx + 8s]
- *   rbp  the jit_env of this entry (below)
- *   r12  the thread group's terminate flag (a static zero when there is none)
- *   r13  the instance
+ *   rbp  the jit_env of this entry (below): the instance, the terminate flag
  *   r14  the thread context
  *   r15  memory 0's base (it never moves: DESIGN.md invariant 1)
  *
- * All six are callee-saved in System V, so C helpers keep them.  r10 and r11
+ * All four are callee-saved in System V, so C helpers keep them.  r10 to r13
  * hold the function's pinned locals (JIT_PIN_REGS, pin.c), if it has any.
+ * jit_enter saves r12 and r13 for its C caller; compiled callers load their
+ * pinned locals again after every call.
  * Everything else is scratch and holds nothing across instructions: every
  * other value lives in its frame slot between instructions.
  * A compiled function returns its status in eax (WEFT_OK == 0); on anything
@@ -33,8 +33,6 @@
 
 #define JIT_FP X64_RBX
 #define JIT_ENV X64_RBP
-#define JIT_TERM X64_R12
-#define JIT_INST X64_R13
 #define JIT_CTX X64_R14
 #define JIT_MEM X64_R15
 
@@ -48,6 +46,7 @@ typedef struct jit_env {
     uint8_t *mem;
     uintptr_t native_base;   /* the native stack check (thread.c's rule):        */
     uintptr_t native_margin; /* exhausted when rsp - base < margin               */
+    struct weft_memory *memory0; /* the instance's memory 0 (its current size)    */
 } jit_env;
 
 /* The machine code of one function (cmp_code.jit). */
@@ -89,8 +88,8 @@ enum { JIT_MAX_TRAP_KINDS = 16 };
 
 /* Registers for pinned locals: caller-saved ones that no template uses
  * (arguments of C helpers are set after the locals are stored, pin.c). */
-#define JIT_PIN_REGS {X64_R10, X64_R11}
-enum { JIT_NPIN = 2 };
+#define JIT_PIN_REGS {X64_R10, X64_R11, X64_R12, X64_R13}
+enum { JIT_NPIN = 4 };
 
 typedef struct jit_state {
     cb_buf b;
@@ -419,7 +418,8 @@ WEFT_INTERNAL cb_label jit_cell_label(jit_state *j, uint32_t cell);
 /* Where the instruction at j->at jumps to make trap `code` (out of line, at
  * the end of the function). */
 WEFT_INTERNAL cb_label jit_trap_label(jit_state *j, weft_code code);
-/* Polls the terminate flag: cmp dword [r12], 0; jne terminated. */
+/* Polls the terminate flag (clobbers rcx): mov rcx, env->term;
+ * cmp dword [rcx], 0; jne terminated. */
 WEFT_INTERNAL void jit_poll(jit_state *j);
 /* Branches of an instruction: the target is `off` cells from its cell k (the
  * cell holding the offset).  A back-edge (a loop) polls first, as the
@@ -435,6 +435,15 @@ WEFT_INTERNAL void jit_check_status(jit_state *j);
 /* Notes in this frame's record that it is at instruction j->at, before a
  * call (interp_frame.at: the backtrace's offset). */
 WEFT_INTERNAL void jit_note_at(jit_state *j);
+/* r = the instance; r = its memory 0 (weft_memory *), from the env. */
+static inline void jit_load_inst(jit_state *j, x64_reg r)
+{
+    x64_load(&j->b, X64_S64, r, x64_mem_bd(JIT_ENV, offsetof(jit_env, inst)));
+}
+static inline void jit_load_memory0(jit_state *j, x64_reg r)
+{
+    x64_load(&j->b, X64_S64, r, x64_mem_bd(JIT_ENV, offsetof(jit_env, memory0)));
+}
 /* rdi = env (the first argument of every runtime helper). */
 static inline void jit_arg_env(jit_state *j) { x64_mov_rr(&j->b, X64_S64, X64_RDI, JIT_ENV); }
 

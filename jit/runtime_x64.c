@@ -104,8 +104,6 @@ __asm__(".text\n"
         "    mov %rdi, %rbx\n"
         "    mov %rsi, %rbp\n"
         "    mov 0(%rbp), %r14\n"
-        "    mov 8(%rbp), %r13\n"
-        "    mov 32(%rbp), %r12\n"
         "    mov 40(%rbp), %r15\n"
         "    call *%rdx\n"
         "    add $8, %rsp\n"
@@ -133,6 +131,7 @@ weft_status jit_run(thr_context *ctx, weft_instance *inst, uint64_t *fp, const c
         .rec_floor = interp_record_floor(ctx, inst),
         .term = ctx->terminate ? ctx->terminate : &no_terminate,
         .mem = inst->mem0,
+        .memory0 = inst->memory0,
         .native_base = ctx->native_base,
         .native_margin = ctx->native_margin,
     };
