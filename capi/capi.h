@@ -225,7 +225,10 @@ WEFT_INTERNAL bool capi_weft_functype(const wasm_functype_t *t, weft_valkind *ki
 /* A trap with message `msg` (len bytes, a NUL is added) and no frames. */
 WEFT_INTERNAL wasm_trap_t *capi_trap_new(wasm_store_t *store, const char *msg, size_t len);
 /* A trap from a failed weft call: its message and its backtrace, or the
- * store's pending host trap with the backtrace. */
-WEFT_INTERNAL wasm_trap_t *capi_trap_from_error(wasm_store_t *store, const weft_error *err);
+ * store's pending host trap with the backtrace.  `instantiating`: the module
+ * whose instantiation failed with err (its start function trapped), else
+ * NULL; weft has freed that instance, whose frames then use this module. */
+WEFT_INTERNAL wasm_trap_t *capi_trap_from_error(wasm_store_t *store, const weft_error *err,
+                                                const weft_module *instantiating);
 
 #endif /* WEFT_CAPI_H */

@@ -198,7 +198,7 @@ WASM_API_EXTERN wasm_trap_t *wasm_func_call(const wasm_func_t *func, const wasm_
         }
     weft_error err;
     if (weft_call(f, vals, nargs, out, nresults, &err) != WEFT_OK) {
-        trap = capi_trap_from_error(store, &err);
+        trap = capi_trap_from_error(store, &err, NULL);
         goto done;
     }
     for (size_t i = 0; i < nresults; i++)

@@ -50,7 +50,7 @@ WASM_API_EXTERN wasm_instance_t *wasm_instance_new(wasm_store_t *store,
     weft_status st = weft_instance_new(module->module, ext, n, &inst, &err);
     free(ext);
     if (st != WEFT_OK) {
-        set_trap(trap, capi_trap_from_error(store, &err));
+        set_trap(trap, capi_trap_from_error(store, &err, module->module));
         return NULL;
     }
     wasm_instance_t *kept = capi_handle_new(store, CAPI_INSTANCE, sizeof *kept);

@@ -57,13 +57,13 @@ WASM_API_EXTERN void wasm_trap_trace(const wasm_trap_t *t, wasm_frame_vec_t *out
     }
 }
 
-/* The frame's offset from the start of its function's body: the byte after
- * the body's size field (mod_code.offset names the size field). */
-static size_t func_offset(const weft_frame *f)
+/* The frame's offset from the start of its function's body, in module m:
+ * the byte after the body's size field (mod_code.offset names the size
+ * field). */
+static size_t func_offset(const weft_frame *f, const weft_module *m)
 {
-    if (!f->instance || f->code_offset == UINT32_MAX)
+    if (!m || f->code_offset == UINT32_MAX)
         return SIZE_MAX;
-    const weft_module *m = f->instance->module;
     if (f->func_index < m->nfunc_imports || f->func_index >= m->nfuncs)
         return SIZE_MAX;
     uint32_t at = m->codes[f->func_index - m->nfunc_imports].offset;
@@ -73,8 +73,9 @@ static size_t func_offset(const weft_frame *f)
     return f->code_offset >= at ? f->code_offset - at : SIZE_MAX;
 }
 
-/* The frames of err's backtrace, innermost first, into t. */
-static bool set_frames(wasm_trap_t *t, const weft_error *err)
+/* The frames of err's backtrace, innermost first, into t.  `instantiating`:
+ * see capi_trap_from_error. */
+static bool set_frames(wasm_trap_t *t, const weft_error *err, const weft_module *instantiating)
 {
     size_t n = err->nframes < WEFT_MAX_FRAMES ? err->nframes : WEFT_MAX_FRAMES;
     free(t->frames);
@@ -87,10 +88,18 @@ static bool set_frames(wasm_trap_t *t, const weft_error *err)
         return false;
     for (size_t i = 0; i < n; i++) {
         const weft_frame *f = &err->frames[i];
+        wasm_instance_t *known = capi_store_instance(t->ref.store, f->instance);
+        /* A frame's instance lives while its function runs, but not past a
+         * failed instantiation, which frees it: then the frames the store
+         * does not know are of the module being instantiated. */
+        const weft_module *m = known          ? known->instance->module
+                               : instantiating ? instantiating
+                               : f->instance   ? f->instance->module
+                                               : NULL;
         t->frames[i] = (wasm_frame_t){
-            .instance = capi_store_instance(t->ref.store, f->instance),
+            .instance = known,
             .func_index = f->func_index,
-            .func_offset = func_offset(f),
+            .func_offset = func_offset(f, m),
             .module_offset = f->code_offset == UINT32_MAX ? SIZE_MAX : f->code_offset,
         };
     }
@@ -98,7 +107,8 @@ static bool set_frames(wasm_trap_t *t, const weft_error *err)
     return true;
 }
 
-wasm_trap_t *capi_trap_from_error(wasm_store_t *store, const weft_error *err)
+wasm_trap_t *capi_trap_from_error(wasm_store_t *store, const weft_error *err,
+                                  const weft_module *instantiating)
 {
     wasm_trap_t *t = store->pending_trap;
     store->pending_trap = NULL;
@@ -117,7 +127,7 @@ wasm_trap_t *capi_trap_from_error(wasm_store_t *store, const weft_error *err)
         if (!t)
             return NULL;
     }
-    if (err->status == WEFT_TRAP && !set_frames(t, err)) {
+    if (err->status == WEFT_TRAP && !set_frames(t, err, instantiating)) {
         wasm_trap_delete(t);
         return NULL;
     }

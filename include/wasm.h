@@ -529,13 +529,21 @@ static inline own wasm_valtype_t *wasm_valtype_new_funcref(void)
 }
 
 /* wasm_functype_new_P_R: a function type of P parameters and R results,
- * taking the value types given (params first). */
+ * taking the value types given (params first).  An empty list is made
+ * without a pointer into `types`: past its end, that pointer is one that
+ * compilers reject reading (-Wstringop-overread), even for no elements. */
 static inline own wasm_functype_t *weft_wasm_functype_of(size_t np, size_t nr,
                                                          wasm_valtype_t *const *types)
 {
     wasm_valtype_vec_t params, results;
-    wasm_valtype_vec_new(&params, np, types);
-    wasm_valtype_vec_new(&results, nr, types + np);
+    if (np)
+        wasm_valtype_vec_new(&params, np, types);
+    else
+        wasm_valtype_vec_new_empty(&params);
+    if (nr)
+        wasm_valtype_vec_new(&results, nr, types + np);
+    else
+        wasm_valtype_vec_new_empty(&results);
     return wasm_functype_new(&params, &results);
 }
 static inline own wasm_functype_t *wasm_functype_new_0_0(void)

@@ -1,7 +1,8 @@
 /*
  * test_func.c -- the C API's functions: host functions with and without an
  * env (finalizer), calls with every value type and multi-value results,
- * traps from wasm (message, frames) and from host callbacks.
+ * traps from wasm (message, frames; in a start function too) and from host
+ * callbacks.
  */
 #include "capi_test.h"
 
@@ -231,6 +232,42 @@ static void wasm_traps(void **state)
     wasm_trap_delete(trap);
 }
 
+/* A trap in the start function: wasm_instance_new gives it with its frames,
+ * whose offsets come from the module being instantiated (weft has freed the
+ * instance by then: the frames name none). */
+static void start_trap(void **state)
+{
+    (void)state;
+    char buf[256];
+    wasm_engine_t *engine = wasm_engine_new();
+    wasm_store_t *store = wasm_store_new(engine);
+    wasm_module_t *m = capi_module(store, "capi_start_trap");
+    wasm_trap_t *trap = NULL;
+    assert_null(wasm_instance_new(store, m, NULL, &trap));
+    assert_non_null(trap);
+    assert_string_equal(capi_trap_text(trap, buf, sizeof buf), "integer divide by zero");
+    wasm_frame_vec_t trace;
+    wasm_trap_trace(trap, &trace);
+    assert_int_equal(trace.size, 2);
+    /* $inner is `00 41 01 41 00 6e 1a 0b` (i32.div_u at 5), $start
+     * `00 10 00 0b` (the call at 1). */
+    wasm_byte_vec_t bytes;
+    assert_true(capi_read("capi_start_trap", &bytes));
+    assert_int_equal(wasm_frame_func_index(trace.data[0]), 0);
+    assert_int_equal(wasm_frame_func_offset(trace.data[0]), 5);
+    assert_int_equal((uint8_t)bytes.data[wasm_frame_module_offset(trace.data[0])], 0x6e);
+    assert_int_equal(wasm_frame_func_index(trace.data[1]), 1);
+    assert_int_equal(wasm_frame_func_offset(trace.data[1]), 1);
+    assert_int_equal((uint8_t)bytes.data[wasm_frame_module_offset(trace.data[1])], 0x10);
+    assert_null(wasm_frame_instance(trace.data[0]));
+    wasm_byte_vec_delete(&bytes);
+    wasm_frame_vec_delete(&trace);
+    wasm_trap_delete(trap);
+    wasm_module_delete(m);
+    wasm_store_delete(store);
+    wasm_engine_delete(engine);
+}
+
 /* ---- host functions ------------------------------------------------------------------- */
 
 static int calls, finalized;
@@ -406,6 +443,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(multi_value, open_values, close_env),
         cmocka_unit_test_setup_teardown(wrong_calls, open_values, close_env),
         cmocka_unit_test_setup_teardown(wasm_traps, open_values, close_env),
+        cmocka_unit_test(start_trap),
         cmocka_unit_test(host_functions),
         cmocka_unit_test_setup_teardown(host_result_of_wrong_kind, open_values, close_env),
     };

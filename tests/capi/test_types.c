@@ -136,6 +136,51 @@ static void function_types(void **state)
     wasm_functype_delete(big);
 }
 
+/* Whether `t` has `np` parameters and `nr` results, of kinds i32, i64, f32,
+ * f64, externref in that order (params first); deletes it. */
+static void assert_shape(wasm_functype_t *t, size_t np, size_t nr)
+{
+    static const wasm_valkind_t kinds[] = {WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_EXTERNREF};
+    const wasm_valtype_vec_t *p = wasm_functype_params(t), *r = wasm_functype_results(t);
+    assert_int_equal(p->size, np);
+    assert_int_equal(r->size, nr);
+    for (size_t i = 0; i < np; i++)
+        assert_int_equal(wasm_valtype_kind(p->data[i]), kinds[i]);
+    for (size_t i = 0; i < nr; i++)
+        assert_int_equal(wasm_valtype_kind(r->data[i]), kinds[np + i]);
+    wasm_functype_delete(t);
+}
+
+/* Every wasm_functype_new_P_R of wasm.h.  (With no results they once gave
+ * wasm_valtype_vec_new a pointer past their array, which gcc -O2 rejects
+ * under -Werror in the embedder's own program: this file is built so.) */
+static void functype_shorthands(void **state)
+{
+    (void)state;
+#define I32 wasm_valtype_new_i32()
+#define I64 wasm_valtype_new_i64()
+#define F32 wasm_valtype_new_f32()
+#define F64 wasm_valtype_new_f64()
+#define EXT wasm_valtype_new_externref()
+    assert_shape(wasm_functype_new_0_0(), 0, 0);
+    assert_shape(wasm_functype_new_1_0(I32), 1, 0);
+    assert_shape(wasm_functype_new_2_0(I32, I64), 2, 0);
+    assert_shape(wasm_functype_new_3_0(I32, I64, F32), 3, 0);
+    assert_shape(wasm_functype_new_0_1(I32), 0, 1);
+    assert_shape(wasm_functype_new_1_1(I32, I64), 1, 1);
+    assert_shape(wasm_functype_new_2_1(I32, I64, F32), 2, 1);
+    assert_shape(wasm_functype_new_3_1(I32, I64, F32, F64), 3, 1);
+    assert_shape(wasm_functype_new_0_2(I32, I64), 0, 2);
+    assert_shape(wasm_functype_new_1_2(I32, I64, F32), 1, 2);
+    assert_shape(wasm_functype_new_2_2(I32, I64, F32, F64), 2, 2);
+    assert_shape(wasm_functype_new_3_2(I32, I64, F32, F64, EXT), 3, 2);
+#undef I32
+#undef I64
+#undef F32
+#undef F64
+#undef EXT
+}
+
 static void global_table_memory_types(void **state)
 {
     (void)state;
@@ -231,6 +276,7 @@ int main(void)
         cmocka_unit_test(vec_helpers),
         cmocka_unit_test(value_types),
         cmocka_unit_test(function_types),
+        cmocka_unit_test(functype_shorthands),
         cmocka_unit_test(global_table_memory_types),
         cmocka_unit_test(import_export_types),
         cmocka_unit_test(runtime_environment),
