@@ -334,6 +334,11 @@ weft_status inst_instantiate_with(weft_module *m, const weft_extern *imports, si
 fail:
     if (started && may_have_escaped(inst) && eng_keep_instance(inst->engine, inst))
         return st;
+    /* A trap in the start function names frames of this instance: it is
+     * gone once this returns, so they name none (weft_frame.instance). */
+    for (uint32_t k = 0; err && k < err->nframes; k++)
+        if (err->frames[k].instance == inst)
+            err->frames[k].instance = NULL;
     weft_instance_free(inst);
     return st;
 }

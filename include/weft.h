@@ -173,7 +173,8 @@ typedef struct weft_frame {
                              Valid UTF-8, but the module's own bytes: it may hold
                              control characters (weft_error_format escapes them) */
     weft_instance *instance; /* the instance the function belongs to; valid while that
-                                instance lives */
+                                instance lives (NULL for an instance that failed to
+                                start and was freed) */
 } weft_frame;
 
 #define WEFT_MAX_FRAMES 32

@@ -107,11 +107,34 @@ static void test_offsets_software(void **state)
     run(WEFT_BOUNDS_SOFTWARE);
 }
 
+/* A start function that traps: weft_instance_new fails and frees the
+ * instance, so the backtrace's frames name no instance (none that would
+ * dangle), while their functions and offsets stay. */
+static void test_failed_start_frames(void **state)
+{
+    (void)state;
+    weft_engine *e = test_engine_new(WEFT_BOUNDS_GUARD);
+    weft_module *m = test_module_load(e, "capi_start_trap");
+    weft_instance *inst = NULL;
+    weft_error err;
+    assert_int_equal(weft_instance_new(m, NULL, 0, &inst, &err), WEFT_TRAP);
+    assert_null(inst);
+    assert_int_equal(err.code, WEFT_E_DIV_BY_ZERO);
+    assert_int_equal(err.nframes, 2);
+    for (uint32_t k = 0; k < err.nframes; k++) {
+        assert_int_equal(err.frames[k].func_index, k); /* $inner, then $start */
+        assert_null(err.frames[k].instance);
+    }
+    weft_module_free(m);
+    weft_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_offsets_guard),
         cmocka_unit_test(test_offsets_software),
+        cmocka_unit_test(test_failed_start_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
