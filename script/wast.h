@@ -1,0 +1,27 @@
+/*
+ * wast.h -- spec scripts (.wast) read with the text reader (text/wat.h) and
+ * run command by command through the script runner (exec.h): what
+ * `weft wast` does, with no wast2json.
+ */
+#ifndef SCRIPT_WAST_H
+#define SCRIPT_WAST_H
+
+#include "script/exec.h"
+#include "text/lexer.h"
+
+/*
+ * Runs the script at `path` (named `label` in the output).  Prints each
+ * failure, each skip under opt->verbose, then the file's line, and adds to
+ * *total.  A file that cannot be read or cut into tokens counts as one
+ * failed command.
+ */
+void scr_wast_run(const scr_options *opt, const char *path, const char *label,
+                  scr_counts *total);
+
+/*
+ * The feature weft lacks that tokens [from, to) of a module's fields use
+ * (GC, exception handling, tail calls, memory64, ...), by name, or NULL.
+ */
+const char *scr_wast_feature_scan(const wat_tokens *t, size_t from, size_t to);
+
+#endif /* SCRIPT_WAST_H */
