@@ -41,6 +41,7 @@ int cli_wast(int argc, char **argv)
     weft_config_init(&config);
     scr_options so = {0};
     bool stats = false;
+    scr_known *known = NULL;
     int i = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i], *v;
@@ -58,7 +59,7 @@ int cli_wast(int argc, char **argv)
             else if (!strcmp(v, "guard"))
                 config.bounds = WEFT_BOUNDS_GUARD;
             else
-                return usage("--bounds-checks takes software or guard, not ", v);
+                return free(known), usage("--bounds-checks takes software or guard, not ", v);
         } else if ((v = opt_value(argc, argv, &i, "--tier", &missing))) {
             if (!strcmp(v, "interp"))
                 config.tier = WEFT_TIER_INTERP;
@@ -67,7 +68,7 @@ int cli_wast(int argc, char **argv)
             else if (!strcmp(v, "auto"))
                 config.tier = WEFT_TIER_AUTO;
             else
-                return usage("--tier takes interp, jit or auto, not ", v);
+                return free(known), usage("--tier takes interp, jit or auto, not ", v);
         } else if ((v = opt_value(argc, argv, &i, "--features", &missing))) {
             /* The 2.0 files predate the threads proposal (a shared limits
              * flag is malformed there); the threads proposal's own files
@@ -79,20 +80,26 @@ int cli_wast(int argc, char **argv)
             else if (!strcmp(v, "default"))
                 config.features = WEFT_FEATURES_DEFAULT;
             else
-                return usage("--features takes 2.0, threads or default, not ", v);
+                return free(known), usage("--features takes 2.0, threads or default, not ", v);
+        } else if ((v = opt_value(argc, argv, &i, "--known-features", &missing))) {
+            free(known);
+            if (!scr_wast_known_load(v, &known, &so.nknown))
+                return CLI_EXIT_ERROR; /* it frees what it read */
+            so.known = known;
         } else if (missing) {
-            return usage("missing value of ", a);
+            return free(known), usage("missing value of ", a);
         } else {
-            return usage("unknown option ", a);
+            return free(known), usage("unknown option ", a);
         }
     }
     if (i >= argc)
-        return usage("no FILE.wast given", NULL);
+        return free(known), usage("no FILE.wast given", NULL);
     weft_engine *engine;
     weft_error err;
     memset(&err, 0, sizeof err);
     if (weft_engine_new(&config, &engine, &err) != WEFT_OK) {
         fprintf(stderr, "weft: %s\n", err.message);
+        free(known);
         return CLI_EXIT_ERROR;
     }
     so.engine = engine;
@@ -118,5 +125,6 @@ int cli_wast(int argc, char **argv)
     }
     int rc = total.failed ? CLI_EXIT_ERROR : CLI_EXIT_OK;
     scr_counts_free(&total);
+    free(known);
     return rc;
 }

@@ -18,8 +18,18 @@
 #include "script/values.h"
 #include "weft.h"
 
+/* A command known to need a feature weft lacks, where no scan can see it
+ * (binary modules): "FILE:LINE FEATURE", FILE matching the end of a path. */
+typedef struct scr_known {
+    char file[200];
+    long line;
+    char feature[96];
+} scr_known;
+
 typedef struct scr_options {
     weft_engine *engine;
+    const scr_known *known; /* may be NULL */
+    size_t nknown;
     bool validate_only; /* compile modules, run assert_invalid/malformed only */
     bool verbose;       /* also print every skip                             */
 } scr_options;

@@ -85,7 +85,7 @@ static const char *keyword_feature(const wat_token *t)
             return exact_kw[k].feature;
     for (size_t k = 0; k < sizeof prefix_kw / sizeof prefix_kw[0]; k++) {
         size_t n = strlen(prefix_kw[k].prefix);
-        if (t->len > n && memcmp(t->text, prefix_kw[k].prefix, n) == 0)
+        if (t->len >= n && memcmp(t->text, prefix_kw[k].prefix, n) == 0)
             return prefix_kw[k].feature;
     }
     for (size_t i = 0; i + 7 <= t->len; i++)
@@ -454,11 +454,14 @@ static bool read_action(wast *W, action *A)
 
 /* ---- commands ----------------------------------------------------------------------- */
 
-static void cmd_module(wast *W)
+static void cmd_module(wast *W, const char *known)
 {
     wat_module_out m;
     char name[256];
-    if (!read_module(W, &m)) {
+    bool ok = read_module(W, &m);
+    if (known)
+        scr_needs(W->S, known);
+    if (!ok) {
         scr_module_unreadable(W->S, NULL, W->err);
         return;
     }
@@ -486,11 +489,13 @@ static const char *message(wast *W, char *buf, size_t size)
 
 /* assert_invalid / assert_malformed / assert_unlinkable / assert_trap on a
  * module / assert_uninstantiable. */
-static void cmd_assert_module(wast *W, scr_cmd kind)
+static void cmd_assert_module(wast *W, scr_cmd kind, const char *known)
 {
     wat_module_out m;
     char text[256];
     bool ok = read_module(W, &m);
+    if (known)
+        scr_needs(W->S, known);
     if (!message(W, text, sizeof text)) {
         if (ok)
             free(m.bytes);
@@ -624,6 +629,82 @@ static void cmd_register(wast *W)
     scr_register(W->S, as_buf, id);
 }
 
+/* The known feature of the command at `line`, or NULL. */
+static const char *known_feature(const wast *W, long line)
+{
+    size_t fl = strlen(W->file);
+    for (size_t k = 0; k < W->opt->nknown; k++) {
+        const scr_known *e = &W->opt->known[k];
+        size_t n = strlen(e->file);
+        if (e->line == line && fl >= n && strcmp(W->file + fl - n, e->file) == 0 &&
+            (fl == n || W->file[fl - n - 1] == '/'))
+            return e->feature;
+    }
+    return NULL;
+}
+
+bool scr_wast_known_load(const char *path, scr_known **out, size_t *n)
+{
+    FILE *f = fopen(path, "r");
+    *out = NULL;
+    *n = 0;
+    if (!f) {
+        fprintf(stderr, "weft: cannot open %s\n", path);
+        return false;
+    }
+    char line[512];
+    size_t cap = 0;
+    long lineno = 0;
+    bool ok = true;
+    while (ok && fgets(line, sizeof line, f)) {
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = 0;
+        char file[200], feature[96];
+        long at;
+        int used = 0;
+        if (sscanf(line, " %199[^: \t\n]:%ld %n", file, &at, &used) < 2) {
+            if (strspn(line, " \t\r\n") != strlen(line)) {
+                fprintf(stderr, "weft: %s:%ld: expected FILE:LINE FEATURE\n", path, lineno);
+                ok = false;
+            }
+            continue;
+        }
+        size_t fl = strcspn(line + used, "\r\n");
+        while (fl && (line[used + fl - 1] == ' ' || line[used + fl - 1] == '\t'))
+            fl--;
+        if (!fl || fl >= sizeof feature) {
+            fprintf(stderr, "weft: %s:%ld: expected a feature after %s:%ld\n", path, lineno,
+                    file, at);
+            ok = false;
+            continue;
+        }
+        memcpy(feature, line + used, fl);
+        feature[fl] = 0;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            scr_known *k = realloc(*out, cap * sizeof *k);
+            if (!k) {
+                ok = false;
+                break;
+            }
+            *out = k;
+        }
+        scr_known *e = &(*out)[(*n)++];
+        snprintf(e->file, sizeof e->file, "%s", file);
+        e->line = at;
+        snprintf(e->feature, sizeof e->feature, "%s", feature);
+    }
+    fclose(f);
+    if (!ok) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return ok;
+}
+
 static const struct {
     const char *name;
     scr_cmd kind;
@@ -657,6 +738,7 @@ static void command(wast *W)
     if (kw->kind == WAT_KEYWORD && kind == SCR_CMD_OTHER)
         name = "(other)";
     scr_command(W->S, kind, name, (long)lp->line, (long)lp->col);
+    const char *known = known_feature(W, (long)lp->line);
     if (lp->kind != WAT_LPAR || W->end >= W->t.count - 1) {
         if (lp->kind != WAT_LPAR)
             scr_fail(W->S, "expected a command in parentheses");
@@ -668,7 +750,7 @@ static void command(wast *W)
     bool compile_only = kind == SCR_CMD_MODULE || kind == SCR_CMD_ASSERT_INVALID ||
                         kind == SCR_CMD_ASSERT_MALFORMED;
     if (kind == SCR_CMD_MODULE) {
-        cmd_module(W);
+        cmd_module(W, known);
     } else if (W->opt->validate_only && !compile_only) {
         scr_skip(W->S, "not run with --validate-only", NULL);
     } else if (kind == SCR_CMD_ACTION) {
@@ -681,14 +763,14 @@ static void command(wast *W)
         case SCR_CMD_ASSERT_EXHAUSTION: cmd_with_action(W, kind); break;
         case SCR_CMD_ASSERT_TRAP:
             if (at_lpar_kw(W, "module"))
-                cmd_assert_module(W, kind);
+                cmd_assert_module(W, kind, known);
             else
                 cmd_with_action(W, kind);
             break;
         case SCR_CMD_ASSERT_INVALID:
         case SCR_CMD_ASSERT_MALFORMED:
         case SCR_CMD_ASSERT_UNLINKABLE:
-        case SCR_CMD_ASSERT_UNINSTANTIABLE: cmd_assert_module(W, kind); break;
+        case SCR_CMD_ASSERT_UNINSTANTIABLE: cmd_assert_module(W, kind, known); break;
         case SCR_CMD_ASSERT_EXCEPTION:
             scr_skip(W->S, F_EXN, "assert_exception");
             break;

@@ -19,6 +19,13 @@ void scr_wast_run(const scr_options *opt, const char *path, const char *label,
                   scr_counts *total);
 
 /*
+ * Reads a list of known features (exec.h, scr_known): lines "FILE:LINE
+ * FEATURE...", `#` comments and blank lines ignored.  On failure prints why
+ * and returns false.  *out is malloc'd.
+ */
+bool scr_wast_known_load(const char *path, scr_known **out, size_t *n);
+
+/*
  * The feature weft lacks that tokens [from, to) of a module's fields use
  * (GC, exception handling, tail calls, memory64, ...), by name, or NULL.
  */

@@ -19,6 +19,7 @@ if [ ! -d "$suite" ]; then
 fi
 case $pattern in
     '**') files=$(find "$suite" -name '*.wast' | LC_ALL=C sort) ;;
+    '**!'*) files=$(find "$suite" -name '*.wast' | grep -v "^$suite/${pattern#'**!'}/" | LC_ALL=C sort) ;;
     -*) files=$(ls "$suite"/*.wast | grep -v "/${pattern#-}[^/]*$" | LC_ALL=C sort) ;;
     *) files=$(ls "$suite"/$pattern | LC_ALL=C sort) ;;
 esac

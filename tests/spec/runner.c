@@ -408,7 +408,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "spec: cannot make an engine: %s\n", err.message);
         goto done;
     }
-    scr_options so = {engine, o.validate_only, o.verbose};
+    scr_options so = {.engine = engine, .validate_only = o.validate_only, .verbose = o.verbose};
     scr_counts total = {0};
     for (size_t i = 0; i < files.count; i++) {
         run_file(&o, &so, files.items[i], &total);
