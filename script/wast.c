@@ -21,6 +21,7 @@
 #include "text/num.h"
 #include "text/wat.h"
 
+#define VALIDATE_ONLY "not run with --validate-only"
 #define F_TAIL "tail calls"
 #define F_EXN "exception handling"
 #define F_LEGACY_EXN "legacy exception handling"
@@ -559,8 +560,9 @@ static void cmd_assert_return(wast *W, const action *A)
         }
         npos++;
     }
-    if (feature) {
-        scr_skip(W->S, feature, "a value weft cannot hold");
+    if (feature || W->opt->validate_only) {
+        scr_skip(W->S, feature ? feature : VALIDATE_ONLY,
+                 feature ? "a value weft cannot hold" : NULL);
         return;
     }
     /* Every combination of the alternatives, in order. */
@@ -600,8 +602,9 @@ static void cmd_with_action(wast *W, scr_cmd kind)
         cmd_assert_return(W, &A);
         return;
     }
-    if (A.feature) {
-        scr_skip(W->S, A.feature, "an argument weft cannot hold");
+    if (A.feature || W->opt->validate_only) {
+        scr_skip(W->S, A.feature ? A.feature : VALIDATE_ONLY,
+                 A.feature ? "an argument weft cannot hold" : NULL);
         return;
     }
     if (kind == SCR_CMD_ACTION) {
@@ -723,6 +726,14 @@ static const struct {
     {"assert_uninstantiable", SCR_CMD_ASSERT_UNINSTANTIABLE},
 };
 
+/* An action and its values are read (then skipped) under validate_only. */
+static bool reads_action(const wast *W, scr_cmd kind)
+{
+    return kind == SCR_CMD_ACTION || kind == SCR_CMD_ASSERT_RETURN ||
+           kind == SCR_CMD_ASSERT_EXHAUSTION ||
+           (kind == SCR_CMD_ASSERT_TRAP && !tok_is(tok(W, W->i + 3), "module"));
+}
+
 static void command(wast *W)
 {
     const wat_token *lp = tok(W, W->i), *kw = tok(W, W->i + 1);
@@ -751,8 +762,8 @@ static void command(wast *W)
                         kind == SCR_CMD_ASSERT_MALFORMED;
     if (kind == SCR_CMD_MODULE) {
         cmd_module(W, known);
-    } else if (W->opt->validate_only && !compile_only) {
-        scr_skip(W->S, "not run with --validate-only", NULL);
+    } else if (W->opt->validate_only && !compile_only && !reads_action(W, kind)) {
+        scr_skip(W->S, VALIDATE_ONLY, NULL);
     } else if (kind == SCR_CMD_ACTION) {
         cmd_with_action(W, kind);
     } else {
@@ -851,21 +862,13 @@ static char *slurp(const char *path, size_t *size)
     return buf;
 }
 
-void scr_wast_run(const scr_options *opt, const char *path, const char *label,
-                  scr_counts *total)
+void scr_wast_run_text(const scr_options *opt, const char *text, size_t size, const char *label,
+                       scr_counts *total)
 {
     wast W = {.opt = opt, .file = label};
-    size_t size;
-    char *text = slurp(path, &size);
-    if (!text) {
-        printf("%s: 0 passed, 1 failed, 0 skipped (cannot read the file)\n", label);
-        total->failed++;
-        return;
-    }
     if (!wat_lex(text, size, label, &W.t, W.err, sizeof W.err)) {
         printf("%s\n%s: 0 passed, 1 failed, 0 skipped (cannot read the file)\n", W.err, label);
         total->failed++;
-        free(text);
         return;
     }
     W.S = scr_begin(opt, label);
@@ -881,5 +884,18 @@ void scr_wast_run(const scr_options *opt, const char *path, const char *label,
         scr_end(W.S, total);
     }
     wat_tokens_free(&W.t);
+}
+
+void scr_wast_run(const scr_options *opt, const char *path, const char *label,
+                  scr_counts *total)
+{
+    size_t size;
+    char *text = slurp(path, &size);
+    if (!text) {
+        printf("%s: 0 passed, 1 failed, 0 skipped (cannot read the file)\n", label);
+        total->failed++;
+        return;
+    }
+    scr_wast_run_text(opt, text, size, label, total);
     free(text);
 }

@@ -18,6 +18,10 @@
 void scr_wast_run(const scr_options *opt, const char *path, const char *label,
                   scr_counts *total);
 
+/* The same for a script's text (size bytes) in memory. */
+void scr_wast_run_text(const scr_options *opt, const char *text, size_t size, const char *label,
+                       scr_counts *total);
+
 /*
  * Reads a list of known features (exec.h, scr_known): lines "FILE:LINE
  * FEATURE...", `#` comments and blank lines ignored.  On failure prints why
