@@ -20,7 +20,8 @@ const char cli_help_summary[] = "run WebAssembly programs built for wasm32-wasip
 const char *const cli_help_usage[] = {
     "[run] [OPTIONS] FILE.wasm [ARGS...]",
     "validate FILE.wasm",
-    "wast [--bounds-checks MODE] [--tier TIER] [--features SET] [--verbose] FILE.wast...",
+    "wast [--bounds-checks MODE] [--tier TIER] [--features SET] [--known-features LIST] "
+    "[--verbose] [--stats] FILE.wast...",
     "--help",
     "--version",
 };
@@ -47,7 +48,9 @@ const cli_help_section cli_help_sections[] = {
      "that needs a feature weft lacks (GC, exception handling, tail calls, memory64, ...) is "
      "skipped with the feature's name. --bounds-checks and --tier as for run; --features "
      "2.0 (the 2.0 suite: no threads), threads (the threads proposal's files: no multiple "
-     "tables) or default; --verbose prints every skip; --stats totals per command kind. "
+     "tables) or default; --verbose prints every skip; --stats totals per command kind; "
+     "--known-features LIST names the features of commands no scan can tell (lines "
+     "FILE:LINE FEATURE). "
      "Exit status 0 only if nothing failed.\n"
      "--version (or version): prints `weft VERSION`, the library's version."},
     {"OPTIONS", NULL},

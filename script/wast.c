@@ -328,6 +328,10 @@ static bool value(wast *W, bool result, val_expect *e, const char **feature)
     weft_val *v = &e->val;
     uint64_t bits = 0;
     const char *why = NULL;
+    bool scalar = tok_is(op, "i32.const") || tok_is(op, "i64.const") ||
+                  tok_is(op, "f32.const") || tok_is(op, "f64.const");
+    if (scalar && end != a + 1)
+        return num_err(W, op, "expected one number after");
     if (tok_is(op, "i32.const") || tok_is(op, "i64.const")) {
         bool is32 = tok_is(op, "i32.const");
         v->kind = is32 ? WEFT_I32 : WEFT_I64;
