@@ -609,6 +609,36 @@ $TMP/cut.wast: 0 passed, 1 failed, 0 skipped
 total: 0 passed, 1 failed, 0 skipped" "" -- "$WEFT" wast "$TMP/cut.wast"
     expect 1 "$TMP/none.wast: 0 passed, 1 failed, 0 skipped (cannot read the file)
 total: 0 passed, 1 failed, 0 skipped" "" -- "$WEFT" wast "$TMP/none.wast"
+    # module definitions and instances, binary modules, features named by the
+    # scan (two memories), by weft's error (64-bit limits), by a command
+    # (assert_exception), and by --known-features where neither can tell
+    cat >"$TMP/more.wast" <<'WAST'
+(module definition $D (func (export "one") (result i32) (i32.const 1)))
+(module instance $I $D)
+(assert_return (invoke $I "one") (i32.const 1))
+(module binary "\00asm" "\01\00\00\00")
+(module (memory 1) (memory 1))
+(assert_exception (invoke "x"))
+(assert_malformed (module quote "(type (struct))" "(func") "unexpected end")
+(module binary "\00asm\01\00\00\00\05\03\01\04\01")
+WAST
+    expect 0 "$TMP/more.wast: 5 passed, 0 failed, 3 skipped (1 multiple memories, 1 exception handling, 1 memory64)
+total: 5 passed, 0 failed, 3 skipped
+skipped, by reason:
+        1  exception handling
+        1  memory64
+        1  multiple memories" "" -- "$WEFT" wast "$TMP/more.wast"
+    printf '(module binary "\\00asm\\01\\00\\00\\00\\02\\06\\01\\00\\00\\04\\00\\00")\n' >"$TMP/tag.wast"
+    expect 1 "$TMP/tag.wast:1:1: module: FAIL: compiling: malformed import kind
+$TMP/tag.wast: 0 passed, 1 failed, 0 skipped
+total: 0 passed, 1 failed, 0 skipped" "" -- "$WEFT" wast "$TMP/tag.wast"
+    printf '# a tag import\ntag.wast:1 exception handling\n' >"$TMP/known.txt"
+    expect 0 "$TMP/tag.wast: 0 passed, 0 failed, 1 skipped (1 exception handling)
+total: 0 passed, 0 failed, 1 skipped
+skipped, by reason:
+        1  exception handling" "" -- "$WEFT" wast --known-features "$TMP/known.txt" "$TMP/tag.wast"
+    printf 'tag.wast:x\n' >"$TMP/bad.txt"
+    expect 1 "" "weft: $TMP/bad.txt:1: expected FILE:LINE FEATURE" -- "$WEFT" wast --known-features "$TMP/bad.txt" "$TMP/tag.wast"
     expect 2 "" "weft: wast: --bounds-checks takes software or guard, not x" -- "$WEFT" wast --bounds-checks x "$TMP/ok.wast"
     expect 2 "" "weft: wast: no FILE.wast given" -- "$WEFT" wast
     ;;
