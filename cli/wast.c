@@ -39,7 +39,7 @@ int cli_wast(int argc, char **argv)
 {
     weft_config config;
     weft_config_init(&config);
-    scr_options so = {0};
+    scr_options so = {.error_features = true};
     bool stats = false;
     scr_known *known = NULL;
     int i = 0;

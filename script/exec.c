@@ -196,7 +196,7 @@ void scr_skip(scr_script *S, const char *reason, const char *detail)
 static const struct {
     const char *said;
     const char *feature;
-} error_features[] = {
+} feature_errors[] = {
     {"invalid: multiple memories", "multiple memories"},
     {"invalid: constant expression required (i32.add", "extended constant expressions"},
     {"invalid: constant expression required (i32.sub", "extended constant expressions"},
@@ -227,9 +227,9 @@ static const struct {
 
 static const char *error_feature(const char *said)
 {
-    for (size_t k = 0; k < sizeof error_features / sizeof error_features[0]; k++)
-        if (strncmp(said, error_features[k].said, strlen(error_features[k].said)) == 0)
-            return error_features[k].feature;
+    for (size_t k = 0; k < sizeof feature_errors / sizeof feature_errors[0]; k++)
+        if (strncmp(said, feature_errors[k].said, strlen(feature_errors[k].said)) == 0)
+            return feature_errors[k].feature;
     return NULL;
 }
 
@@ -247,7 +247,7 @@ static void sc_taint(scr_script *S, const char *reason)
 
 static void fail_v(scr_script *S, const char *fmt, va_list ap)
 {
-    if (!S->needs && S->said[0])
+    if (!S->needs && S->said[0] && S->opt->error_features)
         S->needs = error_feature(S->said);
     /* A command that needs a feature weft lacks cannot pass: what it got
      * wrong is that feature's absence. */
@@ -412,7 +412,7 @@ static bool sc_slot_lacks(scr_script *S, size_t i, weft_status s, const weft_err
 {
     char buf[400];
     said(s, err, buf, sizeof buf);
-    const char *f = S->needs ? S->needs : error_feature(buf);
+    const char *f = S->needs ? S->needs : S->opt->error_features ? error_feature(buf) : NULL;
     if (!f && s == WEFT_UNSUPPORTED)
         f = WHY_UNSUPPORTED;
     if (f)

@@ -31,6 +31,8 @@ typedef struct scr_options {
     const scr_known *known; /* may be NULL */
     size_t nknown;
     bool validate_only; /* compile modules, run assert_invalid/malformed only */
+    bool error_features; /* a failing command whose error names a feature weft
+                            lacks is skipped for it (weft wast; not the JSON runner) */
     bool verbose;       /* also print every skip                             */
 } scr_options;
 
