@@ -20,8 +20,7 @@ const char cli_help_summary[] = "run WebAssembly programs built for wasm32-wasip
 const char *const cli_help_usage[] = {
     "[run] [OPTIONS] FILE.wasm [ARGS...]",
     "validate FILE.wasm",
-    "wast [--bounds-checks MODE] [--tier TIER] [--features SET] [--known-features LIST] "
-    "[--verbose] [--stats] FILE.wast...",
+    "wast [OPTIONS] FILE.wast...",
     "--help",
     "--version",
 };
@@ -46,7 +45,7 @@ const cli_help_section cli_help_sections[] = {
      "register, invoke, get, assert_*), the spectest module. Prints per file `FILE: N "
      "passed, M failed, K skipped (reasons)` and each failure as FILE:LINE:COLUMN; a command "
      "that needs a feature weft lacks (GC, exception handling, tail calls, memory64, ...) is "
-     "skipped with the feature's name. --bounds-checks and --tier as for run; --features "
+     "skipped with the feature's name. OPTIONS: --bounds-checks and --tier as for run; --features "
      "2.0 (the 2.0 suite: no threads), threads (the threads proposal's files: no multiple "
      "tables) or default; --verbose prints every skip; --stats totals per command kind; "
      "--known-features LIST names the features of commands no scan can tell (lines "
