@@ -50,4 +50,7 @@ void cli_print_val(FILE *to, const weft_val *v);
 /* `weft run [options] FILE.wasm [ARGS...]`; argv starts after "run". */
 int cli_run(int argc, char **argv);
 
+/* `weft wast [options] FILE.wast...`: spec scripts; argv starts after "wast". */
+int cli_wast(int argc, char **argv);
+
 #endif /* WEFT_CLI_H */

@@ -20,6 +20,7 @@ const char cli_help_summary[] = "run WebAssembly programs built for wasm32-wasip
 const char *const cli_help_usage[] = {
     "[run] [OPTIONS] FILE.wasm [ARGS...]",
     "validate FILE.wasm",
+    "wast [OPTIONS] FILE.wast...",
     "--help",
     "--version",
 };
@@ -40,6 +41,16 @@ const cli_help_section cli_help_sections[] = {
      "like a binary module and holds no NUL byte is read as text, whatever its name; a syntax error "
      "names FILE:LINE:COLUMN.\n"
      "validate: decodes and validates FILE.wasm; an error names the byte offset.\n"
+     "wast: runs WebAssembly spec scripts (.wast) with the engine: every command (module, "
+     "register, invoke, get, assert_*), the spectest module. Prints per file `FILE: N "
+     "passed, M failed, K skipped (reasons)` and each failure as FILE:LINE:COLUMN; a command "
+     "that needs a feature weft lacks (GC, exception handling, tail calls, memory64, ...) is "
+     "skipped with the feature's name. OPTIONS: --bounds-checks and --tier as for run; --features "
+     "2.0 (the 2.0 suite: no threads), threads (the threads proposal's files: no multiple "
+     "tables) or default; --verbose prints every skip; --stats totals per command kind; "
+     "--known-features LIST names the features of commands no scan can tell (lines "
+     "FILE:LINE FEATURE). "
+     "Exit status 0 only if nothing failed.\n"
      "--version (or version): prints `weft VERSION`, the library's version."},
     {"OPTIONS", NULL},
     {"EXIT STATUS",

@@ -1,6 +1,6 @@
 /*
  * main.c -- the weft command: `weft run` (also without the word `run`),
- * `weft validate`, `weft --help`, `weft --version`.  Turns library statuses into exit codes
+ * `weft validate`, `weft wast`, `weft --help`, `weft --version`.  Turns library statuses into exit codes
  * (the library never exits).
  */
 #include <errno.h>
@@ -122,7 +122,7 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     const char *cmd = argv[1];
-    bool known = !strcmp(cmd, "run") || !strcmp(cmd, "validate");
+    bool known = !strcmp(cmd, "run") || !strcmp(cmd, "validate") || !strcmp(cmd, "wast");
     /* `weft --help`, and `weft run --help` / `weft validate --help` alike. */
     if (is_help(cmd) || (known && argc >= 3 && is_help(argv[2]))) {
         cli_help_print(stdout);
@@ -147,9 +147,11 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         return cli_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "wast"))
+        return cli_wast(argc - 2, argv + 2);
     if (runs_without_command(cmd))
         return cli_run(argc - 1, argv + 1);
     fprintf(stderr,
-            "weft: %s is neither a command (run, validate) nor a file (see weft --help)\n", cmd);
+            "weft: %s is neither a command (run, validate, wast) nor a file (see weft --help)\n", cmd);
     return CLI_EXIT_USAGE;
 }

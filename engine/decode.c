@@ -68,6 +68,7 @@ typedef struct dec {
     uint32_t customs_cap;
     bool has_names;
     mod_range names; /* contents of the first "name" custom section */
+    const uint8_t *section_end; /* of the section being decoded */
 } dec;
 
 static inline uint32_t dec_pos(const dec *d) { return (uint32_t)rd_offset(&d->r); }
@@ -292,6 +293,22 @@ fail:
     return st;
 }
 
+/* A constant expression of a section's item: one that runs past the end of
+ * its section is "unexpected end of section or function", as the 3.0 suite
+ * expects (binary.wast: a global without its `end`), not whatever the next
+ * section's bytes make of it. */
+static weft_status dec_item_constexpr(dec *d, reader *r, mod_constexpr *out)
+{
+    reader sub = *r;
+    if (d->section_end && d->section_end < sub.end) {
+        sub.end = d->section_end;
+        sub.eof_code = WEFT_E_UNEXPECTED_END_SECTION;
+    }
+    weft_status st = dec_constexpr(&sub, out);
+    r->p = sub.p;
+    return st;
+}
+
 /* ---- sections ----------------------------------------------------------- */
 
 static weft_status dec_type_section(dec *d)
@@ -437,7 +454,7 @@ static weft_status dec_global_item(dec *d, void *item)
     weft_status st = WEFT_OK;
     mod_global *g = item;
     TRY(dec_globaltype(&d->r, &g->type));
-    TRY(dec_constexpr(&d->r, &g->init));
+    TRY(dec_item_constexpr(d, &d->r, &g->init));
 fail:
     return st;
 }
@@ -506,7 +523,7 @@ static weft_status dec_elem(dec *d, mod_elem *el)
         el->mode = SEG_ACTIVE;
         if (flags & 2)
             TRY(rd_u32(r, &el->table));
-        TRY(dec_constexpr(r, &el->offset));
+        TRY(dec_item_constexpr(d, r, &el->offset));
     }
     /* Flags 0 and 4 imply funcref; the others spell the type out. */
     if (flags & 3)
@@ -517,7 +534,7 @@ static weft_status dec_elem(dec *d, mod_elem *el)
         TRY(dec_array(d, &el->exprs, n, sizeof *el->exprs));
         el->count = n;
         for (uint32_t i = 0; i < n; i++)
-            TRY(dec_constexpr(r, &el->exprs[i]));
+            TRY(dec_item_constexpr(d, r, &el->exprs[i]));
     } else {
         TRY(dec_array(d, &el->funcs, n, sizeof *el->funcs));
         el->count = n;
@@ -626,7 +643,7 @@ static weft_status dec_data_section(dec *d)
         if (flags == 2)
             TRY(rd_u32(r, &ds->memory));
         if (flags != 1)
-            TRY(dec_constexpr(r, &ds->offset));
+            TRY(dec_item_constexpr(d, r, &ds->offset));
         uint32_t len;
         const uint8_t *bytes;
         TRY(dec_len(r, &len));
@@ -886,7 +903,11 @@ static weft_status dec_sections(dec *d)
             TRY(dec_custom_section(d, end));
         } else {
             last_rank = section_rank[id];
-            TRY(dec_section(d, id));
+            d->section_end = end <= m->size ? r->base + end : NULL;
+            st = dec_section(d, id);
+            d->section_end = NULL;
+            if (st != WEFT_OK)
+                goto fail;
         }
         if (dec_pos(d) != end)
             return err_set(d->err, WEFT_E_SECTION_SIZE, start, NULL);

@@ -957,13 +957,12 @@ static bool select_op(ctx *c, wat_buf *b)
             ok = wat_valtype(P, &ts), n++;
         ok = ok && wat_expect_rpar(P);
     }
-    if (n) {
-        buf_byte(b, 0x1C);
-        buf_u32(b, n);
-        buf_bytes(b, ts.p, ts.len);
-    } else {
-        buf_byte(b, 0x1B); /* `select (result)`: as wabt writes it */
-    }
+    /* `select (result)` is the typed form with no type (0x1C 0x00), which
+     * the validator rejects ("invalid result arity"); wabt 1.0.32 writes a
+     * plain select instead (tests/text/crosscheck.c allows for it). */
+    buf_byte(b, 0x1C);
+    buf_u32(b, n);
+    buf_bytes(b, ts.p, ts.len);
     buf_free(&ts);
     return ok;
 }

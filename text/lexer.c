@@ -228,7 +228,8 @@ static bool skip_space(lexer *L)
         } else if (c == ' ' || c == '\t' || c == '\r') {
             L->p++;
         } else if (c == ';' && L->p + 1 < L->end && L->p[1] == ';') {
-            while (L->p < L->end && *L->p != '\n')
+            /* a line comment ends at a newline: LF, CR or CR LF (spec 6.3.4) */
+            while (L->p < L->end && *L->p != '\n' && *L->p != '\r')
                 L->p++;
         } else if (c == '(' && L->p + 1 < L->end && L->p[1] == ';') {
             const char *open = L->p;

@@ -305,7 +305,7 @@ implicit-run)
     expect 3 "" "" -- "$WEFT" "$TMP/argc.wasm" a --b        # argv: FILE a --b
     cp "$TMP/argc.wasm" "$TMP/prog"
     expect 2 "" "" -- "$WEFT" "$TMP/prog" --invoke          # an existing file, any name
-    expect 2 "" "weft: valdate is neither a command (run, validate) nor a file" -- \
+    expect 2 "" "weft: valdate is neither a command (run, validate, wast) nor a file" -- \
         "$WEFT" valdate "$HELLO"
     printf '(module (func (export "_start")))\n' >"$TMP/text.wat"
     expect 0 "" "" -- "$WEFT" "$TMP/text.wat"
@@ -569,6 +569,78 @@ text)
     expect 1 "" "weft: $TMP/bad.wat:3:16: expected an i32 literal, found '1x'" -- "$WEFT" validate "$TMP/bad.wat"
     printf '(module (func (export "_start")))' >"$TMP/start.wat"
     expect 0 "" "" -- "$WEFT" run "$TMP/start.wat"
+    ;;
+wast)
+    # weft wast: spec scripts run by the engine (script/wast.c): passes,
+    # a failure with its line:column and exit status 1, skips by feature.
+    cat >"$TMP/ok.wast" <<'WAST'
+(module $M
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "nan") (result f32) (f32.div (f32.const 0) (f32.const 0)))
+  (func (export "id") (param externref) (result externref) (local.get 0))
+  (global (export "g") i32 (i32.const 7)))
+(register "m" $M)
+(module (import "m" "add" (func $add (param i32 i32) (result i32)))
+  (func (export "twice") (param i32) (result i32) (call $add (local.get 0) (local.get 0))))
+(assert_return (invoke "twice" (i32.const 21)) (i32.const 42))
+(assert_return (invoke $M "add" (i32.const 1) (i32.const 2)) (either (i32.const 0) (i32.const 3)))
+(assert_return (invoke $M "nan") (f32.const nan:canonical))
+(assert_return (invoke $M "id" (ref.extern 5)) (ref.extern 5))
+(assert_return (invoke $M "id" (ref.null extern)) (ref.null extern))
+(assert_return (get $M "g") (i32.const 7))
+(assert_trap (module (func $f unreachable) (start $f)) "unreachable")
+(assert_malformed (module quote "(func (i32.const 1x))") "unknown operator")
+(assert_invalid (module (func (result i32))) "type mismatch")
+(assert_unlinkable (module (import "m" "nope" (func))) "unknown import")
+(module (type $s (struct (field i32))))
+(assert_return (invoke "f") (ref.i31))
+WAST
+    expect 0 "$TMP/ok.wast: 13 passed, 0 failed, 2 skipped (2 garbage collection)
+total: 13 passed, 0 failed, 2 skipped
+skipped, by reason:
+        2  garbage collection" "" -- "$WEFT" wast "$TMP/ok.wast"
+    printf '(module (func (export "f") (result i32) (i32.const 1)))\n  (assert_return (invoke "f") (i32.const 2))\n' >"$TMP/bad.wast"
+    expect 1 "$TMP/bad.wast:2:3: assert_return: FAIL: result 0: got i32:1 (0x00000001), expected i32:2 (0x00000002)
+$TMP/bad.wast: 1 passed, 1 failed, 0 skipped
+total: 1 passed, 1 failed, 0 skipped" "" -- "$WEFT" wast --bounds-checks software "$TMP/bad.wast"
+    printf '(module (func)\n' >"$TMP/cut.wast"
+    expect 1 "$TMP/cut.wast:1:1: module: FAIL: the command has no closing paren
+$TMP/cut.wast: 0 passed, 1 failed, 0 skipped
+total: 0 passed, 1 failed, 0 skipped" "" -- "$WEFT" wast "$TMP/cut.wast"
+    expect 1 "$TMP/none.wast: 0 passed, 1 failed, 0 skipped (cannot read the file)
+total: 0 passed, 1 failed, 0 skipped" "" -- "$WEFT" wast "$TMP/none.wast"
+    # module definitions and instances, binary modules, features named by the
+    # scan (two memories), by weft's error (64-bit limits), by a command
+    # (assert_exception), and by --known-features where neither can tell
+    cat >"$TMP/more.wast" <<'WAST'
+(module definition $D (func (export "one") (result i32) (i32.const 1)))
+(module instance $I $D)
+(assert_return (invoke $I "one") (i32.const 1))
+(module binary "\00asm" "\01\00\00\00")
+(module (memory 1) (memory 1))
+(assert_exception (invoke "x"))
+(assert_malformed (module quote "(type (struct))" "(func") "unexpected end")
+(module binary "\00asm\01\00\00\00\05\03\01\04\01")
+WAST
+    expect 0 "$TMP/more.wast: 5 passed, 0 failed, 3 skipped (1 multiple memories, 1 exception handling, 1 memory64)
+total: 5 passed, 0 failed, 3 skipped
+skipped, by reason:
+        1  exception handling
+        1  memory64
+        1  multiple memories" "" -- "$WEFT" wast "$TMP/more.wast"
+    printf '(module binary "\\00asm\\01\\00\\00\\00\\02\\06\\01\\00\\00\\04\\00\\00")\n' >"$TMP/tag.wast"
+    expect 1 "$TMP/tag.wast:1:1: module: FAIL: compiling: malformed import kind
+$TMP/tag.wast: 0 passed, 1 failed, 0 skipped
+total: 0 passed, 1 failed, 0 skipped" "" -- "$WEFT" wast "$TMP/tag.wast"
+    printf '# a tag import\ntag.wast:1 exception handling\n' >"$TMP/known.txt"
+    expect 0 "$TMP/tag.wast: 0 passed, 0 failed, 1 skipped (1 exception handling)
+total: 0 passed, 0 failed, 1 skipped
+skipped, by reason:
+        1  exception handling" "" -- "$WEFT" wast --known-features "$TMP/known.txt" "$TMP/tag.wast"
+    printf 'tag.wast:x\n' >"$TMP/bad.txt"
+    expect 1 "" "weft: $TMP/bad.txt:1: expected FILE:LINE FEATURE" -- "$WEFT" wast --known-features "$TMP/bad.txt" "$TMP/tag.wast"
+    expect 2 "" "weft: wast: --bounds-checks takes software or guard, not x" -- "$WEFT" wast --bounds-checks x "$TMP/ok.wast"
+    expect 2 "" "weft: wast: no FILE.wast given" -- "$WEFT" wast
     ;;
 *)
     echo "unknown case $CASE"

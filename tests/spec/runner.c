@@ -300,8 +300,8 @@ static void script_name(const runner_opts *o, const char *wast, char *name, size
     }
 }
 
-static void run_file(const runner_opts *o, const spec_options *so, const char *wast,
-                     spec_counts *total)
+static void run_file(const runner_opts *o, const scr_options *so, const char *wast,
+                     scr_counts *total)
 {
     char name[256], dir[PATH_MAX], json_path[PATH_MAX + 300], err[256];
     const char *label;
@@ -325,16 +325,6 @@ static void run_file(const runner_opts *o, const spec_options *so, const char *w
     json_free(doc);
     free(text);
     close(lock);
-}
-
-static void print_stats(const spec_counts *t)
-{
-    for (int k = 0; k < SPEC_CMD_COUNT; k++) {
-        const unsigned long *c = t->by_cmd[k];
-        if (c[SPEC_PASSED] + c[SPEC_FAILED] + c[SPEC_SKIPPED])
-            printf("  %-22s %7lu passed %6lu failed %7lu skipped\n", spec_cmd_names[k],
-                   c[SPEC_PASSED], c[SPEC_FAILED], c[SPEC_SKIPPED]);
-    }
 }
 
 static bool parse_opts(int argc, char **argv, runner_opts *o, path_list *args)
@@ -418,8 +408,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "spec: cannot make an engine: %s\n", err.message);
         goto done;
     }
-    spec_options so = {engine, o.validate_only, o.verbose};
-    spec_counts total = {0};
+    scr_options so = {.engine = engine, .validate_only = o.validate_only, .verbose = o.verbose};
+    scr_counts total = {0};
     for (size_t i = 0; i < files.count; i++) {
         run_file(&o, &so, files.items[i], &total);
         fflush(stdout);
@@ -433,9 +423,11 @@ int main(int argc, char **argv)
            (unsigned long long)interpreted);
     weft_engine_free(engine);
     if (o.stats)
-        print_stats(&total);
+        scr_counts_print_kinds(&total);
     printf("%lu passed, %lu failed, %lu skipped\n", total.passed, total.failed, total.skipped);
+    scr_counts_print_reasons(&total, "  skipped: ");
     rc = total.failed ? 1 : 0;
+    scr_counts_free(&total);
 done:
     list_free(&args);
     list_free(&files);

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "json.h"
-#include "values.h"
+#include "values_json.h"
 
 static json *parse(const char *text)
 {

@@ -69,6 +69,10 @@ static void comments_and_annotations(void **state)
     assert_int_equal(t.tok[1].line, 3);
     assert_int_equal(t.tok[2].kind, WAT_ID);
     wat_tokens_free(&t);
+    /* a carriage return alone ends a line comment too */
+    t = lex_ok(";; line\r(func)");
+    assert_int_equal(t.count, 4);
+    wat_tokens_free(&t);
     lex_fails("(func)\n  (; open (; ;)", "t.wat:2:3: unterminated block comment");
     lex_fails("(@a (b)", "t.wat:1:8: unterminated annotation");
 }

@@ -1,15 +1,16 @@
 /*
- * values.h -- wast2json's typed values: arguments become weft_val, results
- * become expectations (exact bits, a NaN class, a null or any reference),
- * and both can be printed for a failure report.
+ * values.h -- the typed values of spec scripts: expectations (exact bits, a
+ * NaN class, a null or any reference) matched against results, and both
+ * printed for a failure report.  Shared by `weft wast` (wast.c) and the
+ * JSON runner of tests/spec.
  */
-#ifndef SPEC_VALUES_H
-#define SPEC_VALUES_H
+#ifndef SCRIPT_VALUES_H
+#define SCRIPT_VALUES_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include "json.h"
 #include "weft.h"
 
 /* How one scalar or one v128 lane is matched. */
@@ -18,21 +19,17 @@ typedef enum val_match {
     MATCH_CANON_NAN, /* nan:canonical                      */
     MATCH_ARITH_NAN, /* nan:arithmetic                     */
     MATCH_NULL,      /* a null reference                   */
-    MATCH_ANY_REF    /* any non-null reference (ref.func)  */
+    MATCH_ANY_REF    /* any non-null reference (ref.func, ref.extern without a number) */
 } val_match;
 
 typedef struct val_expect {
     weft_val val;          /* kind, and the bits for MATCH_BITS          */
     val_match match;       /* scalars and references                     */
+    bool any_ref_kind;     /* MATCH_NULL: a null of any reference type (3.0's `(ref.null)`) */
     weft_valkind lane;     /* v128: lane type (WEFT_I32 for i32 lanes ...) */
     unsigned lane_bytes;   /* v128: 1, 2, 4 or 8                         */
     val_match lanes[16];   /* v128: per-lane matching                    */
 } val_expect;
-
-/* Parses an argument {"type": ..., "value": ...}.  false with a reason in
- * why (size whysize) if the JSON is not a value this runner knows. */
-bool val_parse_arg(const json *v, weft_val *out, char *why, size_t whysize);
-bool val_parse_expect(const json *v, val_expect *out, char *why, size_t whysize);
 
 bool val_matches(const val_expect *e, const weft_val *got);
 
@@ -44,4 +41,8 @@ void val_format_expect(const val_expect *e, char *buf, size_t size);
 /* The value an externref argument N stands for: an opaque, non-null pointer. */
 void *val_extern_ref(uint64_t n);
 
-#endif /* SPEC_VALUES_H */
+/* Lane i of a little-endian v128 with lanes of lane_bytes bytes. */
+void val_put_lane(uint8_t *v128, unsigned lane_bytes, unsigned i, uint64_t bits);
+uint64_t val_get_lane(const uint8_t *v128, unsigned lane_bytes, unsigned i);
+
+#endif /* SCRIPT_VALUES_H */
