@@ -457,32 +457,31 @@ static bool addrtype(wat_parser *P)
     return false;
 }
 
-/* An element item: (item instrs) or (instr); into b with its end. */
-static bool elem_item(wat_parser *P, wat_buf *b)
+/* A constant expression written (KEYWORD instrs) or, abbreviated, as one
+ * folded (instr); into b with its end.  `what` names it in errors. */
+static bool keyword_expr(wat_parser *P, wat_buf *b, const char *keyword, const char *what)
 {
-    if (wat_take_lpar_kw(P, "item")) {
+    if (wat_take_lpar_kw(P, keyword)) {
         OK(wat_expr(P, b));
         return wat_expect_rpar(P);
     }
     if (tk(P)->kind != WAT_LPAR)
-        return wat_expected(P, tk(P), "an element expression");
+        return wat_expected(P, tk(P), what);
     OK(wat_folded(P, b, NULL, NULL));
     buf_byte(b, 0x0B);
     return true;
 }
 
+/* An element item: (item instrs) or (instr). */
+static bool elem_item(wat_parser *P, wat_buf *b)
+{
+    return keyword_expr(P, b, "item", "an element expression");
+}
+
 /* An offset: (offset instrs) or (instr). */
 static bool offset_expr(wat_parser *P, wat_buf *b)
 {
-    if (wat_take_lpar_kw(P, "offset")) {
-        OK(wat_expr(P, b));
-        return wat_expect_rpar(P);
-    }
-    if (tk(P)->kind != WAT_LPAR)
-        return wat_expected(P, tk(P), "an offset expression");
-    OK(wat_folded(P, b, NULL, NULL));
-    buf_byte(b, 0x0B);
-    return true;
+    return keyword_expr(P, b, "offset", "an offset expression");
 }
 
 /* Is the expression exactly `ref.func x end`?  Then *x. */

@@ -79,4 +79,39 @@ static inline const char *capi_trap_text(const wasm_trap_t *trap, char *buf, siz
     return buf;
 }
 
+/* One instance of tests/wat/capi_values.wat in a store of its own, with its
+ * exports: the fixture of the function and extern tests (cmocka setup and
+ * teardown). */
+typedef struct capi_env {
+    wasm_engine_t *engine;
+    wasm_store_t *store;
+    wasm_module_t *module;
+    wasm_instance_t *instance;
+    wasm_extern_vec_t exports;
+} capi_env;
+
+static inline int capi_open_values(void **state)
+{
+    capi_env *e = calloc(1, sizeof *e);
+    e->engine = wasm_engine_new();
+    e->store = wasm_store_new(e->engine);
+    e->module = capi_module(e->store, "capi_values");
+    e->instance = wasm_instance_new(e->store, e->module, NULL, NULL);
+    wasm_instance_exports(e->instance, &e->exports);
+    *state = e;
+    return e->instance ? 0 : -1;
+}
+
+static inline int capi_close_values(void **state)
+{
+    capi_env *e = *state;
+    wasm_extern_vec_delete(&e->exports);
+    wasm_instance_delete(e->instance);
+    wasm_module_delete(e->module);
+    wasm_store_delete(e->store);
+    wasm_engine_delete(e->engine);
+    free(e);
+    return 0;
+}
+
 #endif /* WEFT_TEST_CAPI_H */

@@ -6,43 +6,12 @@
 #include "capi_test.h"
 #include "support/signals.h"
 
-typedef struct env {
-    wasm_engine_t *engine;
-    wasm_store_t *store;
-    wasm_module_t *module;
-    wasm_instance_t *instance;
-    wasm_extern_vec_t exports;
-} env;
 
-static int setup(void **state)
-{
-    env *e = calloc(1, sizeof *e);
-    e->engine = wasm_engine_new();
-    e->store = wasm_store_new(e->engine);
-    e->module = capi_module(e->store, "capi_values");
-    e->instance = wasm_instance_new(e->store, e->module, NULL, NULL);
-    wasm_instance_exports(e->instance, &e->exports);
-    *state = e;
-    return e->instance ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    env *e = *state;
-    wasm_extern_vec_delete(&e->exports);
-    wasm_instance_delete(e->instance);
-    wasm_module_delete(e->module);
-    wasm_store_delete(e->store);
-    wasm_engine_delete(e->engine);
-    free(e);
-    return 0;
-}
-
-static wasm_extern_t *exp_(env *e, const char *name) { return capi_export(e->module, &e->exports, name); }
+static wasm_extern_t *exp_(capi_env *e, const char *name) { return capi_export(e->module, &e->exports, name); }
 
 static void globals(void **state)
 {
-    env *e = *state;
+    capi_env *e = *state;
     wasm_val_t v;
     /* exported: immutable i32, mutable i64 and f64 */
     wasm_global_t *gc = wasm_extern_as_global(exp_(e, "gc"));
@@ -110,7 +79,7 @@ static void globals(void **state)
 
 static void tables(void **state)
 {
-    env *e = *state;
+    capi_env *e = *state;
     wasm_table_t *tab = wasm_extern_as_table(exp_(e, "tab"));
     const wasm_func_t *inc = wasm_extern_as_func(exp_(e, "inc"));
     assert_int_equal(wasm_table_size(tab), 2);
@@ -166,7 +135,7 @@ static void tables(void **state)
 
 static void memories(void **state)
 {
-    env *e = *state;
+    capi_env *e = *state;
     wasm_memory_t *mem = wasm_extern_as_memory(exp_(e, "mem"));
     assert_int_equal(wasm_memory_size(mem), 1);
     assert_int_equal(wasm_memory_data_size(mem), MEMORY_PAGE_SIZE);
@@ -219,7 +188,7 @@ static void memories(void **state)
  * a memory made from the import's type is shared too. */
 static void shared_memories(void **state)
 {
-    env *e = *state;
+    capi_env *e = *state;
     wasm_module_t *def = capi_module(e->store, "capi_shared_def");
     wasm_module_t *use = capi_module(e->store, "capi_shared");
     wasm_instance_t *di = wasm_instance_new(e->store, def, NULL, NULL);
@@ -281,10 +250,10 @@ int main(void)
     if (!test_signals_save())
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(globals, setup, teardown),
-        cmocka_unit_test_setup_teardown(tables, setup, teardown),
-        cmocka_unit_test_setup_teardown(memories, setup, teardown),
-        cmocka_unit_test_setup_teardown(shared_memories, setup, teardown),
+        cmocka_unit_test_setup_teardown(globals, capi_open_values, capi_close_values),
+        cmocka_unit_test_setup_teardown(tables, capi_open_values, capi_close_values),
+        cmocka_unit_test_setup_teardown(memories, capi_open_values, capi_close_values),
+        cmocka_unit_test_setup_teardown(shared_memories, capi_open_values, capi_close_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,46 +6,15 @@
  */
 #include "capi_test.h"
 
-typedef struct env {
-    wasm_engine_t *engine;
-    wasm_store_t *store;
-    wasm_module_t *module;
-    wasm_instance_t *instance;
-    wasm_extern_vec_t exports;
-} env;
 
-static int open_values(void **state)
-{
-    env *e = calloc(1, sizeof *e);
-    e->engine = wasm_engine_new();
-    e->store = wasm_store_new(e->engine);
-    e->module = capi_module(e->store, "capi_values");
-    e->instance = wasm_instance_new(e->store, e->module, NULL, NULL);
-    wasm_instance_exports(e->instance, &e->exports);
-    *state = e;
-    return e->instance ? 0 : -1;
-}
-
-static int close_env(void **state)
-{
-    env *e = *state;
-    wasm_extern_vec_delete(&e->exports);
-    wasm_instance_delete(e->instance);
-    wasm_module_delete(e->module);
-    wasm_store_delete(e->store);
-    wasm_engine_delete(e->engine);
-    free(e);
-    return 0;
-}
-
-static const wasm_func_t *func(env *e, const char *name)
+static const wasm_func_t *func(capi_env *e, const char *name)
 {
     return wasm_extern_as_func(capi_export(e->module, &e->exports, name));
 }
 
 static void every_value_type(void **state)
 {
-    env *e = *state;
+    capi_env *e = *state;
     wasm_val_t res[1];
     wasm_val_vec_t rv = WASM_ARRAY_VEC(res);
 
@@ -111,7 +80,7 @@ static void every_value_type(void **state)
 
 static void multi_value(void **state)
 {
-    env *e = *state;
+    capi_env *e = *state;
     wasm_val_t args[] = {WASM_I32_VAL(1), WASM_I64_VAL(2), WASM_F32_VAL(3.5f), WASM_F64_VAL(4.25)};
     wasm_val_t res[4];
     wasm_val_vec_t av = WASM_ARRAY_VEC(args), rv = WASM_ARRAY_VEC(res);
@@ -134,7 +103,7 @@ static void multi_value(void **state)
 
 static void wrong_calls(void **state)
 {
-    env *e = *state;
+    capi_env *e = *state;
     char buf[256];
     wasm_val_t res[1];
     wasm_val_vec_t rv = WASM_ARRAY_VEC(res), none = WASM_EMPTY_VEC;
@@ -161,7 +130,7 @@ static void wrong_calls(void **state)
 
 static void wasm_traps(void **state)
 {
-    env *e = *state;
+    capi_env *e = *state;
     char buf[256];
     wasm_val_vec_t none = WASM_EMPTY_VEC;
     wasm_trap_t *trap = wasm_func_call(func(e, "outer"), &none, &none);
@@ -419,7 +388,7 @@ static wasm_trap_t *wrong_result(const wasm_val_vec_t *args, wasm_val_vec_t *res
 
 static void host_result_of_wrong_kind(void **state)
 {
-    env *e = *state;
+    capi_env *e = *state;
     char buf[256];
     wasm_functype_t *t = wasm_functype_new_1_1(wasm_valtype_new_i32(), wasm_valtype_new_i32());
     wasm_func_t *f = wasm_func_new(e->store, t, wrong_result);
@@ -439,13 +408,13 @@ static void host_result_of_wrong_kind(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(every_value_type, open_values, close_env),
-        cmocka_unit_test_setup_teardown(multi_value, open_values, close_env),
-        cmocka_unit_test_setup_teardown(wrong_calls, open_values, close_env),
-        cmocka_unit_test_setup_teardown(wasm_traps, open_values, close_env),
+        cmocka_unit_test_setup_teardown(every_value_type, capi_open_values, capi_close_values),
+        cmocka_unit_test_setup_teardown(multi_value, capi_open_values, capi_close_values),
+        cmocka_unit_test_setup_teardown(wrong_calls, capi_open_values, capi_close_values),
+        cmocka_unit_test_setup_teardown(wasm_traps, capi_open_values, capi_close_values),
         cmocka_unit_test(start_trap),
         cmocka_unit_test(host_functions),
-        cmocka_unit_test_setup_teardown(host_result_of_wrong_kind, open_values, close_env),
+        cmocka_unit_test_setup_teardown(host_result_of_wrong_kind, capi_open_values, capi_close_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
