@@ -256,6 +256,7 @@ static bool emit_pass(jit_state *j, uint32_t *full_at)
 {
     cb_buf *b = &j->b;
     j->fwd_end = SIZE_MAX;
+    j->xfwd_end = SIZE_MAX;
     cb_label body = cb_new_label(b);
     j->propagate = cb_new_label(b);
     x64_alu_ri(b, X64_SUB, X64_S64, X64_RSP, 8);

@@ -23,9 +23,40 @@
 
 /* ---- operands and results ------------------------------------------------------ */
 
+/* Does an xmm register hold f64 slot s here: were the last bytes emitted
+ * st's store of it, with no label bound after it?  Then *x is that register
+ * (as jit_in_rax does for rax). */
+static bool f64_in_xmm(const jit_state *j, int32_t s, x64_xmm *x)
+{
+    if (j->b.len != j->xfwd_end || j->b.bound_at == j->b.len || s != j->xfwd_slot)
+        return false;
+    *x = j->xfwd_reg;
+    return true;
+}
+
 static void ld(jit_state *j, bool is64, x64_xmm x, int32_t s)
 {
+    x64_xmm in;
+    if (is64 && f64_in_xmm(j, s, &in)) {
+        (void)jit_slot(j, s); /* a use as memory all the same (pin.c) */
+        if (in != x)
+            x64_sse_rr(&j->b, X64_MOVSD, x, in);
+        return;
+    }
     x64_sse_rm(&j->b, is64 ? X64_MOVSD : X64_MOVSS, x, jit_slot(j, s));
+}
+
+/* xmm x = x op slot s: from the register that holds it when an f64 was just
+ * stored there, else from memory. */
+static void op_slot(jit_state *j, x64_sse op, bool is64, x64_xmm x, int32_t s)
+{
+    x64_xmm in;
+    if (is64 && f64_in_xmm(j, s, &in)) {
+        (void)jit_slot(j, s);
+        x64_sse_rr(&j->b, op, x, in);
+        return;
+    }
+    x64_sse_rm(&j->b, op, x, jit_slot(j, s));
 }
 
 /* The whole slot: an f32 zero-extended. */
@@ -33,6 +64,9 @@ static void st(jit_state *j, bool is64, int32_t s, x64_xmm x)
 {
     if (is64) {
         x64_sse_store(&j->b, X64_MOVSD, jit_slot(j, s), x);
+        j->xfwd_slot = s;
+        j->xfwd_reg = x;
+        j->xfwd_end = j->b.len;
     } else {
         x64_movd_rx(&j->b, X64_S32, X64_RAX, x);
         jit_st64(j, s, X64_RAX);
@@ -127,7 +161,7 @@ static void emit_sign(jit_state *j, const cmp_cell *pc, bool is64, sign_op o)
     cb_buf *b = &j->b;
     x64_size s = is64 ? X64_S64 : X64_S32;
     uint8_t top = is64 ? 63 : 31;
-    x64_load(b, s, X64_RAX, jit_slot(j, pc[1].s.y));
+    jit_ld(j, s, X64_RAX, pc[1].s.y);
     if (o == SIGN_NEG) {
         x64_mov_ri(b, s, X64_RCX, is64 ? INT64_MIN : (int64_t)UINT32_C(0x80000000));
         x64_alu_rr(b, X64_XOR, s, X64_RAX, X64_RCX);
@@ -135,7 +169,7 @@ static void emit_sign(jit_state *j, const cmp_cell *pc, bool is64, sign_op o)
         x64_shift_ri(b, X64_SHL, s, X64_RAX, 1);
         x64_shift_ri(b, X64_SHR, s, X64_RAX, 1);
         if (o == SIGN_COPY) {
-            x64_load(b, s, X64_RCX, jit_slot(j, pc[2].s.x));
+            jit_ld(j, s, X64_RCX, pc[2].s.x);
             x64_shift_ri(b, X64_SHR, s, X64_RCX, top);
             x64_shift_ri(b, X64_SHL, s, X64_RCX, top);
             x64_alu_rr(b, X64_OR, s, X64_RAX, X64_RCX);
@@ -179,7 +213,7 @@ static void emit_round(jit_state *j, cmp_op op, const cmp_cell *pc, bool is64, u
         st(j, is64, pc[1].s.x, 0);
         return;
     }
-    x64_load(b, X64_S64, X64_RDI, jit_slot(j, pc[1].s.y));
+    jit_ld(j, X64_S64, X64_RDI, pc[1].s.y);
     x64_mov_ri(b, X64_S32, X64_RSI, (int64_t)op);
     jit_call_c(j, (const void *)round_helper);
     jit_st64(j, pc[1].s.x, X64_RAX);
@@ -197,7 +231,7 @@ static void emit_compare(jit_state *j, const cmp_cell *pc, bool is64, cmp_op bas
     int32_t a = pc[1].s.y, c = pc[2].s.x;
     bool swap = base == CO_F32_LT || base == CO_F32_LE;
     ld(j, is64, 0, swap ? c : a);
-    x64_sse_rm(b, ucom, 0, jit_slot(j, swap ? a : c));
+    op_slot(j, ucom, is64, 0, swap ? a : c);
     switch (base) {
     case CO_F32_EQ:
         x64_setcc(b, X64_E, X64_RAX);
@@ -271,7 +305,7 @@ static void emit_from_int(jit_state *j, const cmp_cell *pc, bool to64, x64_size 
 {
     cb_buf *b = &j->b;
     x64_sse_rr(b, X64_XORPS, 0, 0); /* cvtsi2s* writes the low lane only */
-    x64_load(b, from, X64_RAX, jit_slot(j, pc[1].s.y));
+    jit_ld(j, from, X64_RAX, pc[1].s.y);
     if (from == X64_S64 && !sign) {
         u64_to_float(j, to64);
     } else {
@@ -464,20 +498,20 @@ bool jit_emit_float(jit_state *j, cmp_op op, const cmp_cell *pc)
     cmp_op base;
     if (arith_of(op, &sse, &is64)) { /* [op][x=dst y=a][x=b] */
         ld(j, is64, 0, pc[1].s.y);
-        x64_sse_rm(b, sse, 0, jit_slot(j, pc[2].s.x));
+        op_slot(j, sse, is64, 0, pc[2].s.x);
         st(j, is64, pc[1].s.x, 0);
     } else if (compare_of(op, &base, &is64)) {
         emit_compare(j, pc, is64, base);
     } else if (float_pair_of(op, &o1, &o2, &right)) {
         /* [op][x=dst y=a][x=b y=c]: t = a o1 b; dst = t o2 c (_L), c o2 t (_R). */
         ld(j, true, 0, pc[1].s.y);
-        x64_sse_rm(b, o1, 0, jit_slot(j, pc[2].s.x));
+        op_slot(j, o1, true, 0, pc[2].s.x);
         if (right) {
             ld(j, true, 1, pc[2].s.y);
             x64_sse_rr(b, o2, 1, 0);
             st(j, true, pc[1].s.x, 1);
         } else {
-            x64_sse_rm(b, o2, 0, jit_slot(j, pc[2].s.y));
+            op_slot(j, o2, true, 0, pc[2].s.y);
             st(j, true, pc[1].s.x, 0);
         }
     } else {

@@ -118,6 +118,10 @@ typedef struct jit_state {
      * is bound there (jit_ld). */
     int32_t fwd_slot;
     size_t fwd_end;
+    /* The same for an f64 just stored from xmm register xfwd_reg (emit_float.c). */
+    int32_t xfwd_slot;
+    int xfwd_reg;
+    size_t xfwd_end;
     /* Locals pinned to registers (pin.c).  The first pass watches every
      * local slot (pin_raw, pin_uses, pin_loops); pin_choose then fills pin
      * for the second. */
