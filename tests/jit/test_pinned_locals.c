@@ -49,7 +49,8 @@ static weft_status twice(void *env, weft_caller *caller, const weft_val *args, w
                          weft_error *err)
 {
     (void)env, (void)caller, (void)err;
-    results[0] = (weft_val){.kind = WEFT_I32, .of.i32 = args[0].of.i32 * 2};
+    /* i32.mul by 2: wraps (unsigned, so C does not call it overflow) */
+    results[0] = (weft_val){.kind = WEFT_I32, .of.i32 = (int32_t)((uint32_t)args[0].of.i32 * 2u)};
     return WEFT_OK;
 }
 
