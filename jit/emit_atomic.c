@@ -152,6 +152,35 @@ static void load_zx(jit_state *j, x64_size size, x64_reg r, x64_mem m)
         x64_load(&j->b, size, r, m);
 }
 
+/* Does the next instruction (j->len set), which no branch lands on, write
+ * slot dst without reading it?  Recognised: the constant-address atomics
+ * (_K), which read only their value operands; so in the unrolled loops of
+ * atomic adds whose results are dropped (`drop` leaves the temp to the next
+ * one), each add need not store its old value -- and a store between two
+ * locked instructions would wait for the store buffer to drain. */
+static bool result_overwritten(const jit_state *j, int32_t dst)
+{
+    uint32_t next = j->at + j->len;
+    atom_access n;
+    if (next >= j->code->ncells || j->targets[next])
+        return false;
+    const cmp_cell *pc = &j->code->cells[next];
+    if (pc->op >= CO_COUNT_ || !access_of((cmp_op)pc->op, &n) || !n.k || n.kind == A_STORE)
+        return false;
+    if (pc[1].s.x != dst)
+        return false;
+    if (n.kind != A_LOAD && pc[1].s.y == dst)
+        return false; /* its value (or expected value) */
+    return n.kind != A_CMPXCHG || pc[3].s.x != dst;
+}
+
+/* fp[dst] = r, unless the next instruction overwrites it first. */
+static void store_result(jit_state *j, int32_t dst, x64_reg r)
+{
+    if (!result_overwritten(j, dst))
+        jit_st64(j, dst, r);
+}
+
 static void emit_access(jit_state *j, atom_access a, const cmp_cell *pc)
 {
     cb_buf *b = &j->b;
@@ -164,7 +193,7 @@ static void emit_access(jit_state *j, atom_access a, const cmp_cell *pc)
     switch (a.kind) {
     case A_LOAD:
         load_zx(j, a.size, X64_RAX, m);
-        jit_st64(j, dst, X64_RAX);
+        store_result(j, dst, X64_RAX);
         return;
     case A_STORE: /* xchg: a seq_cst store */
         jit_ld64(j, X64_RCX, value);
@@ -173,6 +202,10 @@ static void emit_access(jit_state *j, atom_access a, const cmp_cell *pc)
     case A_ADD:
     case A_SUB:
         jit_ld64(j, X64_RCX, value);
+        if (result_overwritten(j, dst)) { /* no old value wanted: lock add/sub */
+            x64_lock_alu_mr(b, a.kind == A_SUB ? X64_SUB : X64_ADD, a.size, m, X64_RCX);
+            return;
+        }
         if (a.kind == A_SUB) /* the low bytes of -v are -(low bytes of v) */
             x64_unary(b, X64_NEG, X64_S64, X64_RCX);
         x64_lock_xadd(b, a.size, m, X64_RCX);
@@ -196,7 +229,7 @@ static void emit_access(jit_state *j, atom_access a, const cmp_cell *pc)
         x64_lock_cmpxchg(b, a.size, m, X64_RDX);
         x64_jcc(b, X64_NE, retry);
         zero_extend(j, a.size, X64_RAX);
-        jit_st64(j, dst, X64_RAX);
+        store_result(j, dst, X64_RAX);
         return;
     }
     case A_CMPXCHG:
@@ -207,10 +240,12 @@ static void emit_access(jit_state *j, atom_access a, const cmp_cell *pc)
         jit_ld64(j, X64_RDX, pc[3].s.x);
         x64_lock_cmpxchg(b, a.size, m, X64_RDX);
         zero_extend(j, a.size, X64_RAX);
-        jit_st64(j, dst, X64_RAX);
+        store_result(j, dst, X64_RAX);
         return;
     }
     /* add, sub, xchg: the old value is in rcx. */
+    if (result_overwritten(j, dst))
+        return;
     zero_extend(j, a.size, X64_RCX);
     jit_st64(j, dst, X64_RCX);
 }

@@ -453,6 +453,10 @@ static void rmw(cb_buf *b, uint32_t lock, x64_size s, uint32_t op8, int oplen, x
 }
 
 void x64_lock_xadd(cb_buf *b, x64_size s, x64_mem dst, x64_reg src) { rmw(b, 0xF0, s, 0x0FC0, 2, dst, src); }
+void x64_lock_alu_mr(cb_buf *b, x64_alu op, x64_size s, x64_mem dst, x64_reg src)
+{
+    rmw(b, 0xF0, s, (uint32_t)op << 3, 1, dst, src);
+}
 void x64_lock_cmpxchg(cb_buf *b, x64_size s, x64_mem dst, x64_reg src) { rmw(b, 0xF0, s, 0x0FB0, 2, dst, src); }
 void x64_xchg(cb_buf *b, x64_size s, x64_mem dst, x64_reg src) { rmw(b, 0, s, 0x86, 1, dst, src); }
 

@@ -180,6 +180,8 @@ WEFT_INTERNAL void x64_ud2(cb_buf *b);
 
 /* ---- atomics (all sizes; xchg with memory is locked by the hardware) ---- */
 WEFT_INTERNAL void x64_lock_xadd(cb_buf *b, x64_size s, x64_mem dst, x64_reg src);
+/* lock add/sub/and/or/xor [dst], src: a read-modify-write with no result. */
+WEFT_INTERNAL void x64_lock_alu_mr(cb_buf *b, x64_alu op, x64_size s, x64_mem dst, x64_reg src);
 WEFT_INTERNAL void x64_lock_cmpxchg(cb_buf *b, x64_size s, x64_mem dst, x64_reg src);
 WEFT_INTERNAL void x64_xchg(cb_buf *b, x64_size s, x64_mem dst, x64_reg src);
 WEFT_INTERNAL void x64_mfence(cb_buf *b);

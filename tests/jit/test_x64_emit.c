@@ -546,6 +546,10 @@ static void test_atomics(void **state)
             I(&g, "lock cmpxchg %s PTR %s, %s", ptr(s), M_SMALL.text[k], reg(s, 15 - r));
             x64_xchg(&g.cb, s, M_SMALL.m[k], r);
             I(&g, "xchg %s PTR %s, %s", ptr(s), M_SMALL.text[k], reg(s, r));
+            x64_lock_alu_mr(&g.cb, X64_ADD, s, M_SMALL.m[k], r);
+            I(&g, "lock add %s PTR %s, %s", ptr(s), M_SMALL.text[k], reg(s, r));
+            x64_lock_alu_mr(&g.cb, X64_SUB, s, M_SMALL.m[k], 15 - r);
+            I(&g, "lock sub %s PTR %s, %s", ptr(s), M_SMALL.text[k], reg(s, 15 - r));
         }
     check(&g);
     gen_free(&g);

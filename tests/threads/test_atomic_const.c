@@ -237,6 +237,38 @@ static void run_edges(weft_bounds_mode bounds)
     fixture_close(&fx);
 }
 
+/* Atomics whose old values are dropped in a row, then one kept, and one
+ * whose old value the next takes: the memory and results of each step. */
+static void run_dropped(weft_bounds_mode bounds)
+{
+    fixture fx;
+    fixture_open(&fx, "atomic_const", bounds);
+    uint8_t *mem = memory_of(&fx);
+    weft_val out;
+    weft_code code;
+    uint32_t v = 100, got;
+    memcpy(mem + 64, &v, 4);
+    assert_int_equal(call_edge(&fx, "dropped", &out, &code), WEFT_OK);
+    assert_int_equal(out.of.i32, 100 + 5 - 2 + 1); /* the old value of the last add */
+    memcpy(&got, mem + 64, 4);
+    assert_int_equal(got, 114);
+    assert_int_equal(call_edge(&fx, "chained", &out, &code), WEFT_OK);
+    assert_int_equal(out.of.i32, 114 + 3 + 114); /* the outer add took the inner's 114 */
+    fixture_close(&fx);
+}
+
+static void test_dropped_guard(void **state)
+{
+    (void)state;
+    run_dropped(WEFT_BOUNDS_GUARD);
+}
+
+static void test_dropped_software(void **state)
+{
+    (void)state;
+    run_dropped(WEFT_BOUNDS_SOFTWARE);
+}
+
 static void test_edges_guard(void **state)
 {
     (void)state;
@@ -260,6 +292,8 @@ int main(void)
         cmocka_unit_test(test_forms_software),
         cmocka_unit_test(test_edges_guard),
         cmocka_unit_test(test_edges_software),
+        cmocka_unit_test(test_dropped_guard),
+        cmocka_unit_test(test_dropped_software),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -138,4 +138,15 @@
   (func (export "last") (result i32) (i32.atomic.rmw.add offset=65528 (i32.const 4) (i32.const 1)))
   (func (export "past") (result i64) (i64.atomic.load (i32.const 65536)))
   (func (export "past_store") (i64.atomic.store offset=65536 (i32.const 0) (i64.const -1)))
-  (func (export "wrap") (result i64) (i64.atomic.rmw.xchg offset=16 (i32.const -8) (i64.const 1))))
+  (func (export "wrap") (result i64) (i64.atomic.rmw.xchg offset=16 (i32.const -8) (i64.const 1)))
+  ;; Old values dropped in a row (compiled: lock add/sub with no result), the
+  ;; last one kept; and an old value the next add takes as its operand.
+  (func (export "dropped") (result i32)
+    (drop (i32.atomic.rmw.add offset=8 (i32.const 56) (i32.const 5)))
+    (drop (i32.atomic.rmw.sub offset=8 (i32.const 56) (i32.const 2)))
+    (drop (i32.atomic.rmw8.add_u offset=8 (i32.const 56) (i32.const 1)))
+    (i32.atomic.rmw.add offset=8 (i32.const 56) (i32.const 10)))
+  (func (export "chained") (result i32)
+    (drop (i32.atomic.rmw.add offset=8 (i32.const 56)
+            (i32.atomic.rmw.add offset=8 (i32.const 56) (i32.const 3))))
+    (i32.atomic.load offset=8 (i32.const 56))))
