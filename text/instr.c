@@ -283,8 +283,10 @@ static bool params_results(wat_parser *P, wat_buf *sig, wat_names *names, uint32
         P->i += 2;
         if (tk(P)->kind == WAT_ID) {
             const wat_token *id = tk(P);
-            if (!named_ok)
-                return wat_fail(P, id, "unexpected token: a named parameter here");
+            if (!named_ok) {
+                ok = wat_fail(P, id, "unexpected token: a named parameter here");
+                break;
+            }
             P->i++;
             ok = wat_valtype(P, &ps) && (!names || wat_names_add(P, names, id, "local"));
             (*np)++;
@@ -324,7 +326,10 @@ bool wat_typedef(wat_parser *P, wat_type *t)
         final = wat_take_kw(P, "final");
         while (wat_at_index(P)) {
             uint32_t idx;
-            OK(wat_index(P, &P->sp[SP_TYPE], "type", &idx));
+            if (!wat_index(P, &P->sp[SP_TYPE], "type", &idx)) {
+                buf_free(&supers);
+                return false;
+            }
             buf_u32(&supers, idx);
             nsupers++;
         }
@@ -498,6 +503,7 @@ static bool blocktype(wat_parser *P, wat_buf *b)
 typedef struct ctx {
     wat_parser *P;
     wat_names *locals, *labels;
+    unsigned depth; /* blocks and folded instructions open: nested() */
 } ctx;
 
 static bool label_push(ctx *c, const wat_token *id)
@@ -1054,6 +1060,23 @@ static bool else_body(ctx *c, wat_buf *b)
     return true;
 }
 
+/* Blocks and folded instructions are read by recursion, so their nesting is
+ * bounded: text nested deeper fails with an error instead of running out of
+ * native stack (a frame per level is a few hundred bytes, more under the
+ * sanitizers; 10,000 levels stay well inside a thread's stack). */
+enum { MAX_NESTING = 10000 };
+
+static bool nested(ctx *c, wat_buf *b, bool (*read)(ctx *, wat_buf *))
+{
+    if (c->depth >= MAX_NESTING)
+        return wat_fail(c->P, tk(c->P), "blocks and folded instructions nested deeper than %u",
+                        (unsigned)MAX_NESTING);
+    c->depth++;
+    bool ok = read(c, b);
+    c->depth--;
+    return ok;
+}
+
 /* block/loop/if/try_table/try, flat, at the keyword. */
 static bool flat_block(ctx *c, wat_buf *b)
 {
@@ -1115,8 +1138,12 @@ static bool flat_block(ctx *c, wat_buf *b)
     return true;
 }
 
+static bool folded_at(ctx *c, wat_buf *b);
+
 /* A folded instruction at its `(`. */
-static bool folded(ctx *c, wat_buf *b)
+static bool folded(ctx *c, wat_buf *b) { return nested(c, b, folded_at); }
+
+static bool folded_at(ctx *c, wat_buf *b)
 {
     wat_parser *P = c->P;
     P->i++;
@@ -1218,14 +1245,14 @@ static bool instr(ctx *c, wat_buf *b)
     if (is_block_kw(tk(P))) {
         if (!c->labels)
             return wat_fail(P, tk(P), "block in a constant expression");
-        return flat_block(c, b);
+        return nested(c, b, flat_block);
     }
     return plain(c, b);
 }
 
 bool wat_instrs(wat_parser *P, wat_buf *b, wat_names *locals, wat_names *labels)
 {
-    ctx c = {P, locals, labels};
+    ctx c = {P, locals, labels, 0};
     OK(seq(&c, b));
     if (tk(P)->kind != WAT_RPAR)
         return wat_expected(P, tk(P), "an instruction or ')'");
@@ -1246,7 +1273,7 @@ bool wat_expr(wat_parser *P, wat_buf *b)
 bool wat_folded(wat_parser *P, wat_buf *b, wat_names *locals, wat_names *labels)
 {
     wat_names own = {0}, no_locals = {0};
-    ctx c = {P, locals ? locals : &no_locals, labels ? labels : &own};
+    ctx c = {P, locals ? locals : &no_locals, labels ? labels : &own, 0};
     bool ok = folded(&c, b);
     free(own.name);
     return ok;
