@@ -1129,8 +1129,13 @@ static weft_status make_code(const weft_module *m, uint32_t func_index, cmp_code
             return WEFT_OK;
         }
         cmp_free(m->engine, ops);
-        if (st != WEFT_OK)
+        /* Under auto (the default), code that cannot be made (mprotect
+         * refused by an SELinux execmem policy, an embedder's allocator
+         * saying no) leaves the function to the interpreter; an engine
+         * that asked for jit hears of it. */
+        if (st != WEFT_OK && eng_config(m->engine)->tier != WEFT_TIER_AUTO)
             return st;
+        st = WEFT_OK;
     }
     TRY(translate(m, func_index, handlers, out, err));
 fail:

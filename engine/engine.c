@@ -71,7 +71,13 @@ WEFT_API weft_status weft_engine_new(const weft_config *config, weft_engine **ou
         return err_set(err, WEFT_E_OUT_OF_MEMORY, WEFT_NO_OFFSET, NULL);
     memset(e, 0, sizeof *e);
     e->config = c;
+    /* auto: the compiler where it runs and is tested (x86-64 Linux), else
+     * the interpreter. */
+#if defined(__linux__)
+    e->jit = c.tier == WEFT_TIER_JIT || (c.tier == WEFT_TIER_AUTO && jit_supported());
+#else
     e->jit = c.tier == WEFT_TIER_JIT;
+#endif
     atomic_init(&e->table_elems, 0);
     atomic_init(&e->nfuncs_compiled, 0);
     atomic_init(&e->nfuncs_interpreted, 0);

@@ -221,7 +221,7 @@ typedef enum weft_bounds_mode {
  * steps: a function it cannot compile yet runs in the interpreter, with the
  * same results, traps and limits; weft_engine_tier_stats counts both. */
 typedef enum weft_tier {
-    WEFT_TIER_AUTO = 0,  /* the interpreter for now; the compiler on x86-64 once it is done */
+    WEFT_TIER_AUTO = 0,  /* the compiler on x86-64 Linux, else the interpreter */
     WEFT_TIER_INTERP = 1, /* the interpreter only: no executable memory is ever mapped */
     WEFT_TIER_JIT = 2     /* x86-64 machine code where the compiler can; elsewhere
                              (other hosts) weft_engine_new says WEFT_UNSUPPORTED */

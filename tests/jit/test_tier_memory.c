@@ -7,6 +7,7 @@
  *    code called;
  *  - with an embedder's weft_config.code_allocator, its callbacks are the ones
  *    called, on the same blocks, and the compiled code lives in them;
+ *  - tier=auto, the default, compiles on x86-64 Linux and interprets elsewhere;
  *  - weft_engine_new takes tier=jit on x86-64 and rejects an unknown tier, and
  *    weft_config_init reads WEFT_TIER.
  * Each test sets the tier itself, so the file passes under any WEFT_TIER.
@@ -15,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "jit/jit.h"
 #include "support/wasm_file.h"
 
 /* ---- the process's anonymous executable mappings -------------------------- */
@@ -390,6 +392,76 @@ static void test_embedder_allocator_is_used(void **state)
 }
 #endif
 
+/* auto, the default, compiles on x86-64 Linux and interprets elsewhere. */
+static void test_auto_tier(void **state)
+{
+    (void)state;
+    weft_config c;
+    tier_config(&c, WEFT_TIER_AUTO);
+    weft_engine *e;
+    weft_error err;
+    assert_int_equal(weft_engine_new(&c, &e, &err), WEFT_OK);
+    weft_module *m = test_module_load(e, "tier_memory");
+    assert_int_equal(weft_module_prepare(m, &err), WEFT_OK);
+    uint64_t compiled, interpreted;
+    weft_engine_tier_stats(e, &compiled, &interpreted);
+#if defined(__x86_64__) && defined(__linux__)
+    assert_true(compiled > 0 && interpreted == 0);
+#else
+    assert_true(compiled == 0 && interpreted > 0);
+#endif
+    weft_module_free(m);
+    weft_engine_free(e);
+}
+
+/* An allocator whose make_executable always refuses (as under an SELinux
+ * execmem policy): tier=jit reports the error, tier=auto interprets. */
+static int refuse_executable(void *user, void *ptr, size_t size)
+{
+    (void)user, (void)ptr, (void)size;
+    return -1;
+}
+static void *plain_allocate(void *user, size_t size)
+{
+    (void)user;
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+static void plain_free(void *user, void *ptr, size_t size)
+{
+    (void)user;
+    munmap(ptr, size);
+}
+
+static void test_auto_falls_back_without_executable_memory(void **state)
+{
+    (void)state;
+    static const weft_tier tiers[] = {WEFT_TIER_JIT, WEFT_TIER_AUTO};
+    for (size_t i = 0; i < 2; i++) {
+        weft_config c;
+        tier_config(&c, tiers[i]);
+        c.code_allocator =
+            (weft_code_allocator){plain_allocate, refuse_executable, plain_free, NULL};
+        weft_engine *e;
+        weft_error err;
+        assert_int_equal(weft_engine_new(&c, &e, &err), WEFT_OK);
+        weft_module *m = test_module_load(e, "tier_memory");
+        weft_status st = weft_module_prepare(m, &err);
+        uint64_t compiled, interpreted;
+        weft_engine_tier_stats(e, &compiled, &interpreted);
+        if (tiers[i] == WEFT_TIER_JIT && jit_supported()) {
+            assert_int_equal(st, WEFT_NOMEM);
+            assert_non_null(strstr(err.message, "make_executable"));
+        } else {
+            assert_int_equal(st, WEFT_OK);
+            assert_int_equal(compiled, 0);
+            assert_true(interpreted > 0);
+        }
+        weft_module_free(m);
+        weft_engine_free(e);
+    }
+}
+
 static void test_engine_tier_values(void **state)
 {
     (void)state;
@@ -454,6 +526,8 @@ int main(void)
         cmocka_unit_test(test_embedder_allocator_is_used),
 #endif
         cmocka_unit_test(test_engine_tier_values),
+        cmocka_unit_test(test_auto_tier),
+        cmocka_unit_test(test_auto_falls_back_without_executable_memory),
         cmocka_unit_test(test_config_reads_weft_tier),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
