@@ -146,4 +146,8 @@ void scr_assert_bad_module(scr_script *S, const uint8_t *bytes, size_t len, weft
 void scr_assert_instantiate(scr_script *S, const uint8_t *bytes, size_t len, weft_status want,
                             const char *text);
 
+/* The whole file at path, NUL-terminated, in a malloc'd buffer the caller
+ * frees (its length, without the NUL, in *size); NULL if it cannot be read. */
+char *scr_read_file(const char *path, size_t *size);
+
 #endif /* SCRIPT_EXEC_H */

@@ -832,40 +832,6 @@ static void inline_run(wast *W, const char *text, size_t size)
     free(bytes);
 }
 
-static char *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? 2 * cap : 1 << 16;
-            char *nb = realloc(buf, cap + 1);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (!n)
-            break;
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return NULL;
-    }
-    buf[len] = 0;
-    *size = len;
-    return buf;
-}
-
 void scr_wast_run_text(const scr_options *opt, const char *text, size_t size, const char *label,
                        scr_counts *total)
 {
@@ -894,7 +860,7 @@ void scr_wast_run(const scr_options *opt, const char *path, const char *label,
                   scr_counts *total)
 {
     size_t size;
-    char *text = slurp(path, &size);
+    char *text = scr_read_file(path, &size);
     if (!text) {
         printf("%s: 0 passed, 1 failed, 0 skipped (cannot read the file)\n", label);
         total->failed++;

@@ -250,28 +250,6 @@ static int convert(const runner_opts *o, const char *wast, const char *name, cha
     return -1;
 }
 
-static char *read_text(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-            if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-                free(buf);
-                buf = NULL;
-            } else {
-                buf[n] = '\0';
-                *size = (size_t)n;
-            }
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
 /* "i32" for a top-level file, "threads-atomic" for proposals/threads/atomic. */
 static void script_name(const runner_opts *o, const char *wast, char *name, size_t size,
                         const char **label)
@@ -313,7 +291,7 @@ static void run_file(const runner_opts *o, const scr_options *so, const char *wa
         return;
     }
     size_t size = 0;
-    char *text = read_text(json_path, &size);
+    char *text = scr_read_file(json_path, &size);
     json *doc = text ? json_parse(text, size, err, sizeof err) : NULL;
     if (!doc) {
         printf("%s: 0 passed, 1 failed, 0 skipped (cannot read %s: %s)\n", label, json_path,

@@ -13,40 +13,6 @@
 
 #include "values_json.h"
 
-static bool read_file(const char *path, uint8_t **data, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 4096;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return false;
-            }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    bool ok = !ferror(f);
-    fclose(f);
-    if (!ok) {
-        free(buf);
-        return false;
-    }
-    *data = buf;
-    *size = len;
-    return true;
-}
-
 /* The command's .wasm file; false (the command failed, counted) if unreadable. */
 static bool module_bytes(scr_script *S, const json *c, const char *dir, uint8_t **bytes,
                          size_t *size)
@@ -58,7 +24,7 @@ static bool module_bytes(scr_script *S, const json *c, const char *dir, uint8_t 
         return false;
     }
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    if (!read_file(path, bytes, size)) {
+    if (!(*bytes = (uint8_t *)scr_read_file(path, size))) {
         scr_fail(S, "cannot read %s", path);
         return false;
     }

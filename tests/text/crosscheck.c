@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "script/exec.h"
 #include "tests/spec/json.h"
 #include "text/wat.h"
 #include "weft.h"
@@ -39,35 +40,6 @@ typedef struct counts {
 } counts;
 
 static bool verbose;
-
-static char *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 65536 > cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *nb = realloc(buf, cap + 1);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (!n)
-            break;
-    }
-    fclose(f);
-    buf[len] = 0;
-    *size = len;
-    return buf;
-}
 
 static bool wast2json(const char *wast, const char *json_path)
 {
@@ -211,7 +183,7 @@ static void check_file(const char *wast, const char *label, const char *out_dir,
         return;
     }
     size_t jlen, wlen;
-    char *jtext = slurp(json_path, &jlen), *wtext = slurp(wast, &wlen);
+    char *jtext = scr_read_file(json_path, &jlen), *wtext = scr_read_file(wast, &wlen);
     json *doc = jtext ? json_parse(jtext, jlen, err, sizeof err) : NULL;
     wat_tokens toks;
     if (!doc || !wtext || !wat_lex(wtext, wlen, label, &toks, err, sizeof err)) {
@@ -241,7 +213,7 @@ static void check_file(const char *wast, const char *label, const char *out_dir,
         char wasm_path[PATH_MAX * 2];
         snprintf(wasm_path, sizeof wasm_path, "%s/%s", dir, file);
         size_t ref_len;
-        uint8_t *ref = (uint8_t *)slurp(wasm_path, &ref_len);
+        uint8_t *ref = (uint8_t *)scr_read_file(wasm_path, &ref_len);
         size_t pos = module_at(&toks, line);
         if (ref && pos >= toks.count && line == 1 && valid) {
             /* a script of bare module fields is one module */
@@ -313,7 +285,7 @@ static void check_file(const char *wast, const char *label, const char *out_dir,
 static void parse_file(const char *wast, const char *label, counts *c)
 {
     size_t len;
-    char *text = slurp(wast, &len), err[512];
+    char *text = scr_read_file(wast, &len), err[512];
     wat_tokens toks;
     if (!text || !wat_lex(text, len, label, &toks, err, sizeof err)) {
         printf("%s: %s\n", label, text ? err : "cannot read");
