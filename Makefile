@@ -3,7 +3,8 @@
 #
 #   make run                 build and run the bundled example program
 #   make test                build and pass every test (ctest)
-#   make test TIER=jit       the same tests with functions compiled to machine code
+#   make test TIER=interp    the same tests in the interpreter only (the default,
+#                            auto, compiles to machine code on x86-64 Linux)
 #   make bench               build and run the benchmarks
 #   make install             build and install under PREFIX (default /usr/local;
 #                            DESTDIR honoured): the command, libweft, weft.h,
