@@ -75,12 +75,15 @@ static void apply_slot(jit_state *j, int_binop o, int32_t s)
         jit_alu_rs(j, (x64_alu)o.op, o.size, X64_RAX, s);
         return;
     case K_MUL:
-        if (jit_const_imm(j, o.size, s, &imm))
+        if (jit_const_imm(j, o.size, s, &imm)) {
             x64_imul_rri(&j->b, o.size, X64_RAX, X64_RAX, imm);
-        else if (jit_pinned(j, s) >= 0)
-            x64_imul_rr(&j->b, o.size, X64_RAX, (x64_reg)jit_opnd_of(j, s).reg);
-        else
-            x64_imul_rm(&j->b, o.size, X64_RAX, jit_slot(j, s));
+        } else {
+            jit_opnd m = jit_opnd_of(j, s); /* a use either way: the local may be pinned */
+            if (m.reg >= 0)
+                x64_imul_rr(&j->b, o.size, X64_RAX, (x64_reg)m.reg);
+            else
+                x64_imul_rm(&j->b, o.size, X64_RAX, m.mem);
+        }
         return;
     case K_SHIFT:
         if (jit_const_imm(j, X64_S32, s, &imm)) {
